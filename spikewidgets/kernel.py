@@ -1,0 +1,421 @@
+"""The LIF network of the published rate-to-spike conversion, compiled with Numba.
+
+This module is pure NumPy/Numba: no xarray, no widgets. It follows the update
+rules of the original MATLAB implementation to the bit (same update order,
+strict refractory test on ``dt * i``, MATLAB rounding of the input column,
+libm ``exp`` for the decay factors, readout divided by the scaling factor), so
+that, given the same initial draw and noise, spike trains and voltages equal
+those of the original.
+
+One call simulates one trial for several scaling factors at once: the trial's
+Gaussian noise, which is most of the cost, is drawn once, block by block, and
+shared by every factor. The comparison between factors is therefore paired,
+and memory stays O(N) per factor beyond one block of noise.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numba
+import numpy as np
+
+from .modelfile import SYNAPTIC_RISE_TIME, RateModel
+
+__all__ = [
+    "BASE_DT",
+    "LIFNetwork",
+    "LIFResult",
+    "Stimulation",
+    "run_lif",
+]
+
+#: LIF time step in seconds at ``downsample=1`` (0.05 ms).
+BASE_DT = 0.00005
+TAU_M = 0.01  # membrane time constant (s)
+T_REF = 0.002  # refractory period (s)
+V_RESET = -65.0  # reset voltage (mV)
+V_PEAK = -40.0  # spike threshold (mV)
+V_SPIKE = 30.0  # voltage recorded at a spike (mV)
+BIAS = -40.0  # bias current
+STEPS_PER_COLUMN = 100  # LIF steps per rate-model input column
+FIRST_COUNTED_STEP = 10  # mean rates count spikes from this (1-based) step on
+
+
+@dataclass(frozen=True)
+class Stimulation:
+    """Artificial stimulation of some units (modelling optogenetics).
+
+    During 1-based steps ``start <= i < stop``, with probability 0.5 per step,
+    ``+0.5`` mV (``mode="exc"``) or ``-0.5`` mV (``mode="inh"``) is added to
+    the membrane voltage of ``units`` right after the noise.
+    """
+
+    mode: str
+    units: tuple[int, ...]
+    start: int
+    stop: int
+
+    def __post_init__(self) -> None:
+        if self.mode not in ("exc", "inh"):
+            raise ValueError(f"Stimulation mode is {self.mode!r}, expected 'exc' or 'inh'")
+        if not 1 <= self.start <= self.stop:
+            raise ValueError(
+                f"Stimulation steps are start={self.start}, stop={self.stop}; "
+                "expected 1 <= start <= stop (1-based LIF steps)"
+            )
+
+    @property
+    def amplitude(self) -> float:
+        """Voltage added per stimulated step (mV)."""
+        return 0.5 if self.mode == "exc" else -0.5
+
+
+@dataclass(frozen=True, eq=False)
+class LIFNetwork:
+    """A rate model turned into LIF parameters for a set of scaling factors.
+
+    Build with :meth:`from_model`. ``W`` and the readout are divided by each
+    scaling factor exactly as the original does (``((w @ m) * som_m) / sf``).
+    """
+
+    weights_by_presynaptic: np.ndarray  # (K, N, N): [k, j, :] = W_k[:, j]
+    readout: np.ndarray  # (K, N): w_out / sf_k
+    w_in: np.ndarray  # (N, n_inputs)
+    td: np.ndarray  # (N,) synaptic decay (s)
+    scaling_factors: np.ndarray  # (K,)
+    downsample: int
+    exc: np.ndarray  # (N,) bool
+
+    @classmethod
+    def from_model(
+        cls,
+        model: RateModel,
+        scaling_factors: float | Sequence[float] | np.ndarray,
+        *,
+        downsample: int = 1,
+        use_initial_weights: bool = False,
+    ) -> LIFNetwork:
+        """Prepare the spiking network of ``model`` for one or more scaling factors.
+
+        Parameters
+        ----------
+        model : RateModel
+            The trained rate model.
+        scaling_factors : float or sequence of float
+            Positive factors dividing the recurrent and readout weights.
+        downsample : int, default 1
+            Take every ``downsample``-th input column and a time step
+            ``downsample`` times longer (0.05 ms x downsample).
+        use_initial_weights : bool, default False
+            Use the untrained weights ``w0`` and decay parameters ``taus_gaus0``.
+        """
+        factors = np.atleast_1d(np.asarray(scaling_factors, dtype=np.float64))
+        if factors.ndim != 1 or factors.size == 0:
+            raise ValueError(
+                f"scaling_factors has shape {factors.shape}, expected one or more values"
+            )
+        if not np.all(np.isfinite(factors)) or np.any(factors <= 0):
+            raise ValueError(
+                f"scaling_factors is {factors.tolist()}, expected finite positive values"
+            )
+        if int(downsample) != downsample or downsample < 1:
+            raise ValueError(f"downsample is {downsample!r}, expected a positive integer")
+        base = model.recurrent_weights(use_initial_weights)
+        scaled = np.stack([base / sf for sf in factors])  # (K, N, N) as W_k
+        by_presynaptic = np.ascontiguousarray(scaled.transpose(0, 2, 1))
+        readout = np.stack([model.w_out / sf for sf in factors])
+        return cls(
+            weights_by_presynaptic=by_presynaptic,
+            readout=np.ascontiguousarray(readout),
+            w_in=np.ascontiguousarray(model.w_in),
+            td=np.ascontiguousarray(model.synaptic_decay(use_initial_weights)),
+            scaling_factors=factors,
+            downsample=int(downsample),
+            exc=np.asarray(model.exc, dtype=bool),
+        )
+
+    @property
+    def n_units(self) -> int:
+        """Number of units N."""
+        return int(self.td.shape[0])
+
+    @property
+    def dt(self) -> float:
+        """LIF time step in seconds."""
+        return BASE_DT * self.downsample
+
+    def timing(self, n_columns: int) -> tuple[float, int]:
+        """Trial length ``T`` (s) and number of steps ``nt`` for an input of ``n_columns``.
+
+        ``n_columns`` counts the input columns before downsampling.
+        """
+        used = len(range(0, n_columns, self.downsample))
+        trial_length = (used - 1) * self.dt * STEPS_PER_COLUMN
+        return trial_length, round(trial_length / self.dt)
+
+
+@dataclass(frozen=True, eq=False)
+class LIFResult:
+    """What :func:`run_lif` recorded for one trial and K scaling factors.
+
+    Attributes
+    ----------
+    out : ndarray, shape (K, nt - out_start + 1)
+        Spiking readout from 1-based step ``out_start`` to ``nt``.
+    spike_counts : ndarray of int64, shape (K, N)
+        Spikes per unit from step 10 on.
+    spike_units, spike_steps : list of ndarray or None
+        Per factor, the unit (0-based) and 1-based step of every spike, ordered
+        by step then unit; ``None`` unless spikes were recorded.
+    voltages, rates : ndarray, shape (K, nt, N), or None
+        Membrane voltage (mV, after the spike/record step) and filtered spike
+        train ``r`` for every step, when recorded.
+    """
+
+    out: np.ndarray
+    out_start: int
+    spike_counts: np.ndarray
+    dt: float
+    trial_length: float
+    n_steps: int
+    spike_units: list[np.ndarray] | None = None
+    spike_steps: list[np.ndarray] | None = None
+    voltages: np.ndarray | None = None
+    rates: np.ndarray | None = None
+
+    @property
+    def mean_rates(self) -> np.ndarray:
+        """Mean firing rate per unit (Hz), spikes from step 10 on over the trial length."""
+        return self.spike_counts / self.trial_length
+
+
+@numba.njit(cache=True, nogil=True)
+def _advance(
+    first_step, n_block, dt, noise, ext_by_column, weights_by_presynaptic, readout,
+    decay_td, decay_tr, tr_td, inv_tr_td, stim_units, stim_amplitude, stim_on,
+    v, ipsc, h, r, hr, jd, tlast, spike_counts, out, out_start,
+    record_spikes, spike_units, spike_steps, spike_factor, n_spikes,
+    record_traces, voltages, rates,
+):  # pragma: no cover - compiled
+    n_factors, n_units = v.shape
+    spiking = np.empty(n_units, dtype=np.int64)
+    for s in range(n_block):
+        i = first_step + s
+        column = (i + STEPS_PER_COLUMN // 2) // STEPS_PER_COLUMN
+        now = dt * i
+        for k in range(n_factors):
+            count = 0
+            for n in range(n_units):
+                current = (ipsc[k, n] + BIAS) + ext_by_column[column, n]
+                if now > tlast[k, n] + T_REF:
+                    dv = (-v[k, n] + current) / TAU_M
+                    value = (v[k, n] + dt * dv) + noise[s, n]
+                else:
+                    value = v[k, n] + noise[s, n]
+                if stim_on[s]:
+                    value = value + stim_amplitude * stim_units[n]
+                v[k, n] = value
+                if value >= V_PEAK:
+                    spiking[count] = n
+                    count += 1
+            if count > 0:
+                for n in range(n_units):
+                    jd[k, n] = 0.0
+                for c in range(count):
+                    column_weights = weights_by_presynaptic[k, spiking[c]]
+                    for n in range(n_units):
+                        jd[k, n] += column_weights[n]
+                for c in range(count):
+                    n = spiking[c]
+                    tlast[k, n] = tlast[k, n] + (now - tlast[k, n])
+            for n in range(n_units):
+                ipsc[k, n] = ipsc[k, n] * decay_td[n] + h[k, n] * dt
+                if count > 0:
+                    h[k, n] = h[k, n] * decay_tr + jd[k, n] / tr_td[n]
+                else:
+                    h[k, n] = h[k, n] * decay_tr
+                r[k, n] = r[k, n] * decay_td[n] + hr[k, n] * dt
+                hr[k, n] = hr[k, n] * decay_tr
+            for c in range(count):
+                n = spiking[c]
+                hr[k, n] = hr[k, n] + inv_tr_td[n]
+                if i >= FIRST_COUNTED_STEP:
+                    spike_counts[k, n] += 1
+                v[k, n] = v[k, n] + (V_SPIKE - v[k, n])
+            if i >= out_start:
+                total = 0.0
+                for n in range(n_units):
+                    total += readout[k, n] * r[k, n]
+                out[k, i - out_start] = total
+            if record_spikes:
+                for c in range(count):
+                    spike_units[n_spikes] = spiking[c]
+                    spike_steps[n_spikes] = i
+                    spike_factor[n_spikes] = k
+                    n_spikes += 1
+            if record_traces:
+                for n in range(n_units):
+                    voltages[k, i - 1, n] = v[k, n]
+                    rates[k, i - 1, n] = r[k, n]
+            for c in range(count):
+                n = spiking[c]
+                v[k, n] = v[k, n] + (V_RESET - v[k, n])
+    return n_spikes
+
+
+def _libm_exp(values: np.ndarray) -> np.ndarray:
+    """Element-wise ``exp`` through libm, as the original computes it."""
+    return np.array([math.exp(x) for x in np.ravel(values)]).reshape(np.shape(values))
+
+
+def run_lif(
+    network: LIFNetwork,
+    u: np.ndarray,
+    *,
+    rng: np.random.Generator | None = None,
+    v_init_rand: np.ndarray | None = None,
+    noise: np.ndarray | None = None,
+    stimulation: Stimulation | None = None,
+    out_start: int = 1,
+    record_spikes: bool = False,
+    record_traces: bool = False,
+    block_steps: int = 2000,
+) -> LIFResult:
+    """Simulate one trial of the LIF network for every scaling factor of ``network``.
+
+    Parameters
+    ----------
+    network : LIFNetwork
+        Prepared network (one or more scaling factors).
+    u : ndarray, shape (n_inputs, n_columns)
+        Input, one column per rate step (100 LIF steps each).
+    rng : numpy.random.Generator, optional
+        Source of every random draw, in this order: the initial voltages
+        (N uniforms), the stimulation coin flips (one per stimulated step),
+        then the noise, step by step (N normals each, divided by 10). Needed
+        unless both ``v_init_rand`` and ``noise`` are given.
+    v_init_rand : ndarray, shape (N,), optional
+        Explicit U(0, 1) draw of the initial voltage ``-65 + x * 95``.
+    noise : ndarray, shape (N, nt), optional
+        Explicit voltage noise, already scaled; column ``i - 1`` is added at step ``i``.
+    stimulation : Stimulation, optional
+        Artificial stimulation.
+    out_start : int, default 1
+        First 1-based step whose readout is recorded (later steps only are
+        kept, which is all that scoring needs).
+    record_spikes : bool, default False
+        Record every spike as a (unit, step) pair.
+    record_traces : bool, default False
+        Record voltages and filtered spike trains for every step (N x nt per
+        factor: hundreds of MB for long trials of large networks).
+    block_steps : int, default 2000
+        Steps of noise drawn at a time.
+
+    Returns
+    -------
+    LIFResult
+    """
+    u = np.asarray(u, dtype=np.float64)
+    n_units = network.n_units
+    if u.ndim != 2 or u.shape[0] != network.w_in.shape[1]:
+        raise ValueError(
+            f"u has shape {u.shape}, expected ({network.w_in.shape[1]}, n_columns): one row "
+            "per model input"
+        )
+    if u.shape[1] < 2:
+        raise ValueError(f"u has {u.shape[1]} column(s), expected at least 2")
+    dt = network.dt
+    trial_length, n_steps = network.timing(u.shape[1])
+    if not 1 <= out_start <= n_steps:
+        raise ValueError(f"out_start is {out_start}, expected 1 <= out_start <= nt = {n_steps}")
+    if (v_init_rand is None or noise is None) and rng is None:
+        raise ValueError("rng is required unless both v_init_rand and noise are given")
+    ext_by_column = np.ascontiguousarray((network.w_in @ u[:, :: network.downsample]).T)
+
+    if v_init_rand is None:
+        v_init_rand = rng.random(n_units)
+    v_init_rand = np.asarray(v_init_rand, dtype=np.float64).ravel()
+    if v_init_rand.shape != (n_units,):
+        raise ValueError(f"v_init_rand has {v_init_rand.size} values, expected {n_units}")
+    stim_on = np.zeros(n_steps, dtype=np.bool_)
+    stim_units = np.zeros(n_units)
+    stim_amplitude = 0.0
+    if stimulation is not None:
+        if rng is None:
+            raise ValueError("stimulation draws its coin flips from rng: pass rng as well")
+        units = np.asarray(stimulation.units, dtype=np.int64)
+        if units.size and (units.min() < 0 or units.max() >= n_units):
+            raise ValueError(
+                f"Stimulation units {units.tolist()} include indices outside 0..{n_units - 1}"
+            )
+        stim_units[units] = 1.0
+        stim_amplitude = stimulation.amplitude
+        start, stop = stimulation.start, min(stimulation.stop, n_steps + 1)
+        if stop > start:
+            stim_on[start - 1 : stop - 1] = rng.random(stop - start) < 0.5
+    if noise is not None:
+        noise = np.asarray(noise, dtype=np.float64)
+        if noise.shape != (n_units, n_steps):
+            raise ValueError(f"noise has shape {noise.shape}, expected ({n_units}, {n_steps})")
+        noise_by_step = np.ascontiguousarray(noise.T)
+
+    n_factors = network.scaling_factors.size
+    v = np.tile(V_RESET + v_init_rand * (V_SPIKE - V_RESET), (n_factors, 1))
+    ipsc, h, r, hr, jd, tlast = (np.zeros((n_factors, n_units)) for _ in range(6))
+    spike_counts = np.zeros((n_factors, n_units), dtype=np.int64)
+    out = np.empty((n_factors, n_steps - out_start + 1))
+    decay_td = _libm_exp(-dt / network.td)
+    decay_tr = math.exp(-dt / SYNAPTIC_RISE_TIME)
+    tr_td = SYNAPTIC_RISE_TIME * network.td
+    inv_tr_td = 1 / tr_td
+    empty_index = np.zeros(0, dtype=np.int64)
+    empty_traces = np.zeros((0, 0, 0))
+    voltages = np.empty((n_factors, n_steps, n_units)) if record_traces else empty_traces
+    rates = np.empty((n_factors, n_steps, n_units)) if record_traces else empty_traces
+    collected: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    block = max(1, int(block_steps))
+    buffer = np.empty((block, n_units))
+    for first in range(1, n_steps + 1, block):
+        n_block = min(block, n_steps - first + 1)
+        if noise is None:
+            chunk = buffer[:n_block]
+            rng.standard_normal(out=chunk)
+            np.divide(chunk, 10, out=chunk)
+        else:
+            chunk = noise_by_step[first - 1 : first - 1 + n_block]
+        capacity = n_block * n_units * n_factors if record_spikes else 0
+        spike_units = np.empty(capacity, dtype=np.int64) if record_spikes else empty_index
+        spike_steps = np.empty(capacity, dtype=np.int64) if record_spikes else empty_index
+        spike_factor = np.empty(capacity, dtype=np.int64) if record_spikes else empty_index
+        found = _advance(
+            first, n_block, dt, chunk, ext_by_column, network.weights_by_presynaptic,
+            network.readout, decay_td, decay_tr, tr_td, inv_tr_td, stim_units,
+            stim_amplitude, stim_on[first - 1 : first - 1 + n_block],
+            v, ipsc, h, r, hr, jd, tlast, spike_counts, out, out_start,
+            record_spikes, spike_units, spike_steps, spike_factor, 0,
+            record_traces, voltages, rates,
+        )
+        if record_spikes:
+            collected.append((spike_units[:found], spike_steps[:found], spike_factor[:found]))
+    spike_units_by_factor = spike_steps_by_factor = None
+    if record_spikes:
+        units = np.concatenate([c[0] for c in collected])
+        steps = np.concatenate([c[1] for c in collected])
+        factor = np.concatenate([c[2] for c in collected])
+        spike_units_by_factor = [units[factor == k] for k in range(n_factors)]
+        spike_steps_by_factor = [steps[factor == k] for k in range(n_factors)]
+    return LIFResult(
+        out=out,
+        out_start=out_start,
+        spike_counts=spike_counts,
+        dt=dt,
+        trial_length=trial_length,
+        n_steps=n_steps,
+        spike_units=spike_units_by_factor,
+        spike_steps=spike_steps_by_factor,
+        voltages=voltages if record_traces else None,
+        rates=rates if record_traces else None,
+    )

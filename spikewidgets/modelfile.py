@@ -1,0 +1,407 @@
+"""Reading trained rate-model ``.mat`` files and writing search results back safely.
+
+The layout is the one written by the published spikeRNN trainers (TensorFlow:
+float32 arrays, 3-D state traces; PyTorch port: float64, 2-D states) through
+``scipy.io.savemat`` (MATLAB v5). Extra keys are tolerated on reading and
+preserved untouched on writing. MATLAB v7.3 (HDF5) files are refused with a
+message that says how to convert them, because results could not be written
+back into them in the same format.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import struct
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import scipy.io
+from scipy.io.matlab import MatReadError, matfile_version
+
+__all__ = [
+    "REQUIRED_KEYS",
+    "ModelFileError",
+    "ModelWriteError",
+    "RateModel",
+    "load_model",
+    "read_raw",
+    "write_search_results",
+]
+
+#: Keys that the conversion needs (see the model-format reference).
+REQUIRED_KEYS = ("w", "w_in", "w_out", "m", "som_m", "N", "inh", "exc", "taus", "taus_gaus")
+
+#: Rise time of the synaptic filter in seconds (fixed in the published method).
+SYNAPTIC_RISE_TIME = 0.002
+
+
+class ModelFileError(ValueError):
+    """A model file is missing, unreadable, or does not hold a valid rate model."""
+
+
+class ModelWriteError(OSError):
+    """Search results could not be written into a model file (the file is unchanged)."""
+
+
+def _frozen(array: np.ndarray) -> np.ndarray:
+    array = np.array(array, copy=True)
+    array.setflags(write=False)
+    return array
+
+
+@dataclass(frozen=True, eq=False)
+class RateModel:
+    """A trained rate RNN, as needed to build the spiking network.
+
+    Instances are immutable: every array is a read-only float64 copy of the
+    file's contents. Build them with :func:`load_model` or :meth:`from_arrays`.
+
+    Attributes
+    ----------
+    w : ndarray, shape (N, N)
+        Trained recurrent weights (non-negative under Dale's principle).
+    m : ndarray, shape (N, N)
+        Diagonal sign mask (+1 excitatory, -1 inhibitory).
+    som_m : ndarray, shape (N, N)
+        0/1 mask removing inhibitory inputs onto SOM units.
+    w_in : ndarray, shape (N, n_inputs)
+        Input weights.
+    w_out : ndarray, shape (N,)
+        Readout weights.
+    taus : tuple of float
+        Minimum and maximum synaptic decay in rate steps (one value: fixed).
+    taus_gaus : ndarray, shape (N,)
+        Trained pre-sigmoid decay parameters.
+    exc, inh : ndarray of bool, shape (N,)
+        Excitatory and inhibitory unit flags.
+    w0, taus_gaus0 : ndarray or None
+        Initial weights and decay parameters, when the file holds them.
+    b_out : float or None
+        Readout bias of the rate network (unused by the spiking readout).
+    activation : str
+        Activation function of the rate network (``"sigmoid"`` if not stored).
+    opt_scaling_factor : float or None
+        Optimal scaling factor of an earlier search, when the file holds one.
+    path : Path or None
+        File the model was read from.
+    """
+
+    w: np.ndarray
+    m: np.ndarray
+    som_m: np.ndarray
+    w_in: np.ndarray
+    w_out: np.ndarray
+    taus: tuple[float, ...]
+    taus_gaus: np.ndarray
+    exc: np.ndarray
+    inh: np.ndarray
+    w0: np.ndarray | None = None
+    taus_gaus0: np.ndarray | None = None
+    b_out: float | None = None
+    activation: str = "sigmoid"
+    opt_scaling_factor: float | None = None
+    path: Path | None = field(default=None)
+
+    @property
+    def n_units(self) -> int:
+        """Number of units N."""
+        return int(self.w.shape[0])
+
+    @property
+    def n_inputs(self) -> int:
+        """Number of input channels (columns of ``w_in``)."""
+        return int(self.w_in.shape[1])
+
+    def recurrent_weights(self, use_initial_weights: bool = False) -> np.ndarray:
+        """Effective signed recurrent matrix ``(w @ m) * som_m`` (before scaling)."""
+        w = self._initial("w0") if use_initial_weights else self.w
+        return (w @ self.m) * self.som_m
+
+    def synaptic_decay(self, use_initial_weights: bool = False) -> np.ndarray:
+        """Per-unit synaptic decay time constants ``td`` in seconds.
+
+        ``td = (sigmoid(taus_gaus) * (taus[1] - taus[0]) + taus[0]) * 5 / 1000``,
+        or ``taus[0] * 5 / 1000`` for every unit when ``taus`` has one value.
+        """
+        if len(self.taus) == 1:
+            return np.full(self.n_units, self.taus[0] * 5 / 1000)
+        gaus = self._initial("taus_gaus0") if use_initial_weights else self.taus_gaus
+        t_min, t_max = self.taus
+        # libm exp element by element, as the original computes it (np.exp may
+        # differ in the last bit).
+        sigmoid = np.array([1.0 / (1.0 + math.exp(-g)) for g in gaus])
+        return (sigmoid * (t_max - t_min) + t_min) * 5 / 1000
+
+    def _initial(self, name: str) -> np.ndarray:
+        value = getattr(self, name)
+        if value is None:
+            raise ModelFileError(
+                f"use_initial_weights=True needs the key {name!r}, which the model "
+                f"{self.path or '(in memory)'} does not hold"
+            )
+        return value
+
+    @classmethod
+    def from_arrays(
+        cls, arrays: Mapping[str, object], path: str | os.PathLike | None = None
+    ) -> RateModel:
+        """Validate a mapping in the ``.mat`` layout and build a model from it.
+
+        Parameters
+        ----------
+        arrays : mapping
+            Keys and arrays as :func:`scipy.io.loadmat` returns them.
+        path : path-like, optional
+            Where the arrays came from, used in error messages.
+
+        Raises
+        ------
+        ModelFileError
+            For a missing key, an inconsistent shape, or non-finite values.
+        """
+        where = f"model file {path}" if path is not None else "model"
+        missing = [key for key in REQUIRED_KEYS if key not in arrays]
+        if missing:
+            raise ModelFileError(
+                f"{where}: missing required key(s) {', '.join(repr(k) for k in missing)}; "
+                f"a rate-model file needs {', '.join(REQUIRED_KEYS)}"
+            )
+
+        def numeric(key: str) -> np.ndarray:
+            value = np.asarray(arrays[key])
+            if value.dtype.kind not in "biuf":
+                raise ModelFileError(
+                    f"{where}: key {key!r} has dtype {value.dtype}, expected a numeric array"
+                )
+            value = value.astype(np.float64)
+            if not np.all(np.isfinite(value)):
+                bad = int(np.size(value) - np.count_nonzero(np.isfinite(value)))
+                raise ModelFileError(
+                    f"{where}: key {key!r} holds {bad} NaN or infinite value(s), "
+                    "expected finite numbers"
+                )
+            return value
+
+        def shaped(key: str, value: np.ndarray, expected: tuple[int, ...], text: str):
+            if value.shape != expected:
+                raise ModelFileError(
+                    f"{where}: key {key!r} has shape {value.shape}, expected {expected} ({text})"
+                )
+            return value
+
+        n_value = numeric("N")
+        if n_value.size != 1 or n_value.ravel()[0] < 1 or n_value.ravel()[0] % 1:
+            raise ModelFileError(
+                f"{where}: key 'N' is {n_value.ravel().tolist()}, expected one positive integer"
+            )
+        n = int(n_value.ravel()[0])
+        w = shaped("w", numeric("w"), (n, n), "N x N with N from key 'N'")
+        m = shaped("m", numeric("m"), (n, n), "N x N diagonal sign mask")
+        som_m = shaped("som_m", numeric("som_m"), (n, n), "N x N mask")
+        w_in = numeric("w_in")
+        if w_in.ndim != 2 or w_in.shape[0] != n or w_in.shape[1] < 1:
+            raise ModelFileError(
+                f"{where}: key 'w_in' has shape {w_in.shape}, expected ({n}, n_inputs) "
+                f"(one row per unit)"
+            )
+        w_out = numeric("w_out")
+        if w_out.shape not in ((1, n), (n,)):
+            raise ModelFileError(
+                f"{where}: key 'w_out' has shape {w_out.shape}, expected (1, {n}) (one readout)"
+            )
+        taus = numeric("taus").ravel()
+        if taus.size not in (1, 2):
+            raise ModelFileError(
+                f"{where}: key 'taus' has {taus.size} values, expected 1 (fixed decay) "
+                "or 2 (minimum and maximum decay, in rate steps)"
+            )
+        if np.any(taus <= 0) or (taus.size == 2 and taus[1] < taus[0]):
+            raise ModelFileError(
+                f"{where}: key 'taus' is {taus.tolist()}, expected positive values with "
+                "minimum <= maximum"
+            )
+        taus_gaus = numeric("taus_gaus").ravel()
+        if taus_gaus.size != n:
+            raise ModelFileError(
+                f"{where}: key 'taus_gaus' has {taus_gaus.size} values, expected {n} (one per unit)"
+            )
+        flags = {}
+        for key in ("exc", "inh"):
+            value = numeric(key).ravel()
+            if value.size != n:
+                raise ModelFileError(
+                    f"{where}: key {key!r} has {value.size} values, expected {n} (one per unit)"
+                )
+            flags[key] = value != 0
+        w0 = taus_gaus0 = None
+        if "w0" in arrays:
+            w0 = shaped("w0", numeric("w0"), (n, n), "N x N initial weights")
+        if "taus_gaus0" in arrays:
+            taus_gaus0 = numeric("taus_gaus0").ravel()
+            if taus_gaus0.size != n:
+                raise ModelFileError(
+                    f"{where}: key 'taus_gaus0' has {taus_gaus0.size} values, expected {n}"
+                )
+        b_out = None
+        if "b_out" in arrays and np.size(arrays["b_out"]) == 1:
+            b_out = float(numeric("b_out").ravel()[0])
+        activation = "sigmoid"
+        if "activation" in arrays:
+            value = np.asarray(arrays["activation"]).ravel()
+            if value.size and value.dtype.kind in "US":
+                activation = str(value[0]).strip()
+        opt = None
+        if "opt_scaling_factor" in arrays and np.size(arrays["opt_scaling_factor"]) == 1:
+            opt = float(numeric("opt_scaling_factor").ravel()[0])
+        return cls(
+            w=_frozen(w),
+            m=_frozen(m),
+            som_m=_frozen(som_m),
+            w_in=_frozen(w_in),
+            w_out=_frozen(w_out.ravel()),
+            taus=tuple(float(t) for t in taus),
+            taus_gaus=_frozen(taus_gaus),
+            exc=_frozen(flags["exc"]),
+            inh=_frozen(flags["inh"]),
+            w0=None if w0 is None else _frozen(w0),
+            taus_gaus0=None if taus_gaus0 is None else _frozen(taus_gaus0),
+            b_out=b_out,
+            activation=activation,
+            opt_scaling_factor=opt,
+            path=None if path is None else Path(path),
+        )
+
+
+def read_raw(path: str | os.PathLike) -> dict[str, np.ndarray]:
+    """Read every variable of a MATLAB v5 ``.mat`` file as stored (no squeezing).
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` does not exist.
+    ModelFileError
+        If the file is not a MAT file, or is a MATLAB v7.3 (HDF5) file.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"model file {path} does not exist")
+    if path.is_dir():
+        raise ModelFileError(f"model file {path} is a directory, expected a .mat file")
+    try:
+        with open(path, "rb") as handle:
+            major, _minor = matfile_version(handle)
+    except (MatReadError, ValueError, OSError) as error:
+        raise ModelFileError(
+            f"model file {path} is not a MATLAB .mat file ({error}); expected a file "
+            "written by scipy.io.savemat or MATLAB's save"
+        ) from None
+    if major == 2:
+        raise ModelFileError(
+            f"model file {path} is a MATLAB v7.3 (HDF5) file, which spikewidgets does not "
+            "read. Re-save it as a v7 file: in MATLAB, `m = load('old.mat'); "
+            "save('new.mat', '-struct', 'm', '-v7')`; the published trainers write v5/v7 "
+            "files already"
+        )
+    try:
+        raw = scipy.io.loadmat(path)
+    except Exception as error:  # scipy raises many types for corrupt files
+        raise ModelFileError(
+            f"model file {path} could not be read as a MAT file: {error}"
+        ) from None
+    return {key: value for key, value in raw.items() if not key.startswith("__")}
+
+
+def load_model(path: str | os.PathLike) -> RateModel:
+    """Load and validate a trained rate model from a ``.mat`` file.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A MATLAB v5/v7 file in the layout of the published spikeRNN trainers.
+
+    Returns
+    -------
+    RateModel
+        Immutable model with float64 arrays.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the file does not exist.
+    ModelFileError
+        If it is not a MAT file, is a v7.3 file, or does not hold a valid model
+        (the message names the file, the key, what was found and what was expected).
+    """
+    return RateModel.from_arrays(read_raw(path), path=Path(path))
+
+
+def _is_compressed(path: Path) -> bool:
+    """Whether the first variable of a v5 MAT file is stored zlib-compressed."""
+    with open(path, "rb") as handle:
+        header = handle.read(136)
+    if len(header) < 132:
+        return False
+    endian = "<" if header[126:128] == b"IM" else ">"
+    (data_type,) = struct.unpack(endian + "I", header[128:132])
+    return data_type == 15  # miCOMPRESSED
+
+
+def write_search_results(
+    path: str | os.PathLike,
+    opt_scaling_factor: float,
+    all_perfs: np.ndarray,
+    scaling_factors: np.ndarray,
+) -> None:
+    """Store a search's results in a model file, atomically.
+
+    Writes ``opt_scaling_factor`` (1 x 1), ``all_perfs`` (n x 1) and
+    ``scaling_factors`` (1 x n) in the shapes of the original MATLAB code,
+    replacing earlier results and keeping every other key and its dtype as
+    stored. The new file is written next to the old one and renamed over it,
+    so the file is either fully updated or unchanged.
+
+    Raises
+    ------
+    ModelWriteError
+        If the file could not be written; it is then left untouched.
+    """
+    path = Path(path)
+    all_perfs = np.asarray(all_perfs, dtype=np.float64).reshape(-1, 1)
+    scaling_factors = np.asarray(scaling_factors, dtype=np.float64).reshape(1, -1)
+    if all_perfs.shape[0] != scaling_factors.shape[1]:
+        raise ValueError(
+            f"all_perfs has {all_perfs.shape[0]} values but scaling_factors has "
+            f"{scaling_factors.shape[1]}; expected one accuracy per scaling factor"
+        )
+    contents = read_raw(path)
+    compressed = _is_compressed(path)
+    contents["opt_scaling_factor"] = np.array([[float(opt_scaling_factor)]])
+    contents["all_perfs"] = all_perfs
+    contents["scaling_factors"] = scaling_factors
+    temporary = None
+    try:
+        descriptor, temporary = tempfile.mkstemp(
+            prefix=f".{path.name}.", suffix=".tmp", dir=path.parent
+        )
+        with os.fdopen(descriptor, "wb") as handle:
+            scipy.io.savemat(handle, contents, do_compression=compressed)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, path.stat().st_mode & 0o7777)
+        os.replace(temporary, path)
+        temporary = None
+    except OSError as error:
+        raise ModelWriteError(
+            f"could not write search results into {path}: {error.strerror or error}; "
+            "the file is unchanged"
+        ) from error
+    finally:
+        if temporary is not None:
+            try:
+                os.unlink(temporary)
+            except OSError:
+                pass

@@ -1,0 +1,114 @@
+"""A plain NumPy transcription of the original LIF function, one step at a time.
+
+It is slow and records everything; it exists as the oracle that the compiled
+kernel is tested against and as the baseline of the speed benchmark. It reads
+like the original MATLAB code on purpose.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .kernel import (
+    BIAS,
+    FIRST_COUNTED_STEP,
+    T_REF,
+    TAU_M,
+    V_PEAK,
+    V_RESET,
+    V_SPIKE,
+    LIFNetwork,
+    _libm_exp,
+)
+from .modelfile import SYNAPTIC_RISE_TIME
+
+__all__ = ["reference_lif"]
+
+
+def reference_lif(
+    network: LIFNetwork,
+    u: np.ndarray,
+    v_init_rand: np.ndarray,
+    noise: np.ndarray,
+    factor_index: int = 0,
+    stim_units: np.ndarray | None = None,
+    stim_amplitude: float = 0.0,
+    stim_on: np.ndarray | None = None,
+) -> dict[str, np.ndarray]:
+    """Simulate one trial for one scaling factor, as the original does.
+
+    Parameters
+    ----------
+    network : LIFNetwork
+        Prepared network; ``factor_index`` picks the scaling factor.
+    u : ndarray, shape (n_inputs, n_columns)
+        Input.
+    v_init_rand : ndarray, shape (N,)
+        U(0, 1) draw of the initial voltages.
+    noise : ndarray, shape (N, nt)
+        Scaled voltage noise, column ``i - 1`` at step ``i``.
+    stim_units, stim_amplitude, stim_on
+        Optional stimulation: 0/1 unit mask, mV per step, and per-step flags.
+
+    Returns
+    -------
+    dict
+        ``out`` (nt,), ``voltages`` and ``rates`` (N, nt), ``spikes`` (N, nt) bool,
+        ``mean_rates`` (N,) in Hz, ``trial_length`` and ``n_steps``.
+    """
+    dt = network.dt
+    trial_length, nt = network.timing(u.shape[1])
+    weights = network.weights_by_presynaptic[factor_index].T
+    readout = network.readout[factor_index]
+    td = network.td
+    tr = SYNAPTIC_RISE_TIME
+    ext = network.w_in @ u[:, :: network.downsample]
+    n_units = td.size
+    v = V_RESET + np.asarray(v_init_rand, dtype=np.float64).ravel() * (V_SPIKE - V_RESET)
+    ipsc = np.zeros(n_units)
+    h = np.zeros(n_units)
+    r = np.zeros(n_units)
+    hr = np.zeros(n_units)
+    jd = np.zeros(n_units)
+    tlast = np.zeros(n_units)
+    decay_td = _libm_exp(-dt / td)
+    decay_tr = math.exp(-dt / tr)
+    voltages = np.zeros((n_units, nt))
+    rates = np.zeros((n_units, nt))
+    spikes = np.zeros((n_units, nt), dtype=bool)
+    for i in range(1, nt + 1):
+        current = (ipsc + BIAS) + ext[:, math.floor(i / 100 + 0.5)]
+        dv = (dt * i > tlast + T_REF) * (-v + current) / TAU_M
+        v = (v + dt * dv) + noise[:, i - 1]
+        if stim_on is not None and stim_on[i - 1]:
+            v = v + stim_amplitude * stim_units
+        index = np.flatnonzero(v >= V_PEAK)
+        if len(index) > 0:
+            jd = np.zeros(n_units)
+            for j in index:
+                jd = jd + weights[:, j]
+        spiked = (v >= V_PEAK).astype(np.float64)
+        tlast = tlast + (dt * i - tlast) * spiked
+        any_spike = float(len(index) > 0)
+        ipsc = ipsc * decay_td + h * dt
+        h = h * decay_tr + jd * any_spike / (tr * td)
+        r = r * decay_td + hr * dt
+        hr = hr * decay_tr + spiked / (tr * td)
+        rates[:, i - 1] = r
+        spikes[:, i - 1] = spiked > 0
+        v = v + (V_SPIKE - v) * spiked
+        voltages[:, i - 1] = v
+        v = v + (V_RESET - v) * (v >= V_PEAK)
+    out = readout @ rates
+    counts = spikes[:, FIRST_COUNTED_STEP - 1 :].sum(axis=1)
+    return {
+        "out": out,
+        "voltages": voltages,
+        "rates": rates,
+        "spikes": spikes,
+        "mean_rates": counts / trial_length,
+        "trial_length": trial_length,
+        "n_steps": nt,
+    }
