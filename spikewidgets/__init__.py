@@ -1,3 +1,68 @@
-"""spikewidgets: turn trained rate RNNs into spiking LIF networks, in Jupyter."""
+"""spikewidgets: turn trained rate RNNs into spiking LIF networks, in Jupyter.
+
+The core (model files, kernel, tasks, search) needs no display; the panel and
+the plot builders (``spikewidgets.panel``, ``spikewidgets.plots``) import
+ipywidgets and Bokeh only when used.
+"""
 
 __version__ = "0.1.0"
+
+from .kernel import LIFNetwork, LIFResult, Stimulation, run_lif  # noqa: E402
+from .modelfile import (  # noqa: E402
+    ModelFileError,
+    ModelWriteError,
+    RateModel,
+    load_model,
+    write_search_results,
+)
+from .results import EdgeOfGridWarning  # noqa: E402
+from .search import (  # noqa: E402
+    SearchInterrupted,
+    evaluate_single_trial,
+    lambda_grid_search,
+    parse_scaling_factors,
+)
+from .simulate import simulate  # noqa: E402
+from .tasks import (  # noqa: E402
+    Score,
+    Task,
+    TaskSettingsError,
+    Trial,
+    get_task,
+    register_task,
+    task_names,
+)
+
+__all__ = [
+    "EdgeOfGridWarning",
+    "LIFNetwork",
+    "LIFResult",
+    "ModelFileError",
+    "ModelWriteError",
+    "RateModel",
+    "Score",
+    "SearchInterrupted",
+    "Stimulation",
+    "Task",
+    "TaskSettingsError",
+    "Trial",
+    "__version__",
+    "evaluate_single_trial",
+    "get_task",
+    "lambda_grid_search",
+    "load_model",
+    "parse_scaling_factors",
+    "register_task",
+    "run_lif",
+    "simulate",
+    "task_names",
+    "write_search_results",
+]
+
+
+def __getattr__(name: str):
+    if name == "SearchPanel":
+        from .panel import SearchPanel
+
+        return SearchPanel
+    raise AttributeError(f"module 'spikewidgets' has no attribute {name!r}")

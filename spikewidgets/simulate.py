@@ -1,0 +1,140 @@
+"""One trial of the spiking network, with everything recorded, as an xarray Dataset."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+
+import numpy as np
+import xarray as xr
+
+from .kernel import LIFNetwork, Stimulation, run_lif
+from .modelfile import RateModel, load_model
+from .search import _entropy, parse_scaling_factors, trial_generator
+from .tasks import STEPS_PER_COLUMN, Task, get_task
+
+__all__ = ["simulate"]
+
+RATE_STEP = 0.005  # seconds per rate-model step (input column)
+
+
+def simulate(
+    model: str | os.PathLike | RateModel,
+    scaling_factor: float,
+    task: str | Task | None = None,
+    *,
+    u: np.ndarray | None = None,
+    settings: Mapping[str, object] | None = None,
+    seed: int | None = None,
+    trial: int = 0,
+    record_voltages: bool = False,
+    record_rates: bool = False,
+    stimulation: Stimulation | None = None,
+    downsample: int = 1,
+    use_initial_weights: bool = False,
+) -> xr.Dataset:
+    """Simulate one trial of the LIF network and return what it did.
+
+    With ``task``, the input is trial ``trial`` of a search run with the same
+    ``seed`` (same stimulus, same noise), and the trial is scored. With ``u``,
+    the given input is used instead and no score is computed.
+
+    Parameters
+    ----------
+    model : path-like or RateModel
+        Trained rate model.
+    scaling_factor : float
+        Positive factor dividing the recurrent and readout weights.
+    task : str or Task, optional
+        Task that makes the input (exclusive with ``u``).
+    u : ndarray, shape (n_inputs, n_columns), optional
+        Explicit input, one column per 5 ms rate step.
+    settings : mapping, optional
+        Task settings overriding the defaults.
+    seed : int, optional
+        Seed of the trial's random draws.
+    trial : int, default 0
+        Which trial of the seeded sequence to simulate.
+    record_voltages, record_rates : bool, default False
+        Also return membrane voltages and filtered spike trains (unit x time).
+    stimulation : Stimulation, optional
+        Artificial stimulation of some units.
+    downsample : int, default 1
+        LIF time-step multiplier.
+    use_initial_weights : bool, default False
+        Simulate the untrained weights.
+
+    Returns
+    -------
+    xarray.Dataset
+        ``output`` (time), ``spike_unit`` / ``spike_time`` (spike),
+        ``mean_rate`` (unit), ``stimulus`` (input, rate_time), optionally
+        ``voltage`` and ``rate`` (unit, time); ``unit_type`` says which units
+        are excitatory.
+    """
+    if not isinstance(model, RateModel):
+        model = load_model(model)
+    (factor,) = parse_scaling_factors([scaling_factor])
+    if (task is None) == (u is None):
+        raise ValueError("pass either task (to draw a trial) or u (an explicit input), not both")
+    entropy = _entropy(seed)
+    rng = trial_generator(entropy, int(trial))
+    attrs: dict[str, object] = {"scaling_factor": float(factor)}
+    task_object = None
+    if task is not None:
+        task_object = get_task(task)
+        task_object.check_model_inputs(model.n_inputs)
+        merged = task_object.settings(settings)
+        made = task_object.make_trial(rng, merged)
+        u = made.u
+        attrs.update(task=task_object.name, task_settings=json.dumps(merged, sort_keys=True),
+                     label=int(made.label), condition=made.condition)
+    network = LIFNetwork.from_model(model, [factor], downsample=downsample,
+                                    use_initial_weights=use_initial_weights)
+    recording = record_voltages or record_rates
+    result = run_lif(network, np.asarray(u, dtype=np.float64), rng=rng, stimulation=stimulation,
+                     record_spikes=True, record_traces=recording)
+    dt = result.dt
+    times = dt * np.arange(1, result.n_steps + 1)
+    if task_object is not None:
+        start = task_object.window_start(merged, downsample)
+        score = task_object.score(result.out[:, start - 1:], int(made.label), merged)
+        attrs.update(correct=int(score.correct[0]), response=float(score.response[0]),
+                     response_window_start=float(start * dt))
+    exc = np.asarray(model.exc, dtype=bool)
+    data_vars = {
+        "output": ("time", result.out[0], {"units": "1", "long_name": "spiking readout"}),
+        "spike_unit": ("spike", result.spike_units[0],
+                       {"units": "1", "long_name": "unit that spiked"}),
+        "spike_time": ("spike", result.spike_steps[0] * dt,
+                       {"units": "s", "long_name": "spike time"}),
+        "mean_rate": ("unit", result.mean_rates[0],
+                      {"units": "Hz", "long_name": "mean firing rate (spikes from step 10 on)"}),
+        "stimulus": (("input", "rate_time"), np.asarray(u, dtype=np.float64),
+                  {"units": "1", "long_name": "task input"}),
+    }
+    if record_voltages:
+        data_vars["voltage"] = (("unit", "time"), result.voltages[0].T,
+                                {"units": "mV", "long_name": "membrane voltage"})
+    if record_rates:
+        data_vars["rate"] = (("unit", "time"), result.rates[0].T,
+                             {"units": "Hz", "long_name": "filtered spike train r"})
+    attrs.update(dt=dt, trial_length=result.trial_length, seed=str(entropy), trial=int(trial))
+    return xr.Dataset(
+        data_vars,
+        coords={
+            "time": ("time", times, {"units": "s", "long_name": "time from trial start"}),
+            "unit": ("unit", np.arange(model.n_units), {"units": "1", "long_name": "unit"}),
+            "unit_type": ("unit", np.where(exc, "exc", "inh"),
+                          {"units": "1", "long_name": "excitatory or inhibitory"}),
+            "rate_time": ("rate_time", RATE_STEP * np.arange(np.shape(u)[1]),
+                          {"units": "s", "long_name": "time of the input column"}),
+            "input": ("input", np.arange(np.shape(u)[0]), {"units": "1", "long_name": "input"}),
+        },
+        attrs=attrs,
+    )
+
+
+# One input column lasts STEPS_PER_COLUMN LIF steps of BASE_DT: 5 ms.
+assert abs(STEPS_PER_COLUMN * 0.00005 - RATE_STEP) < 1e-15
