@@ -1,0 +1,196 @@
+"""The compiled LIF kernel against the original's recorded simulation and a NumPy oracle."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+import scipy.io
+
+from spikewidgets.kernel import LIFNetwork, Stimulation, _divide, run_lif
+from spikewidgets.modelfile import RateModel, load_model
+from spikewidgets.reference import reference_lif
+from spikewidgets.synthetic import random_model_arrays
+
+REGRESSION = Path(__file__).parent / "data" / "lif_regression.npz"
+
+
+@pytest.mark.parametrize("factor", [1, 25])
+def test_replays_the_original_exactly(lif_reference, factor):
+    inputs = scipy.io.loadmat(lif_reference / "fixture_model.mat")
+    expected = scipy.io.loadmat(lif_reference / f"reference_sf{factor}.mat")
+    model = load_model(lif_reference / "fixture_model.mat")
+    # Extra factors in the same pass must not disturb the first one.
+    network = LIFNetwork.from_model(model, [factor, 3.0, 80.0])
+    result = run_lif(network, inputs["u"], v_init_rand=inputs["v_init_rand"],
+                     noise=inputs["noise"], record_spikes=True, record_traces=True,
+                     block_steps=333)
+    assert np.array_equal(network.td, expected["td"].ravel())
+    assert np.array_equal(network.weights_by_presynaptic[0].T, expected["W"])
+    assert result.n_steps == int(expected["nt"][0, 0])
+    assert result.trial_length == float(expected["T"][0, 0])
+    assert np.array_equal(result.spike_units[0] + 1, expected["spk_neuron"].ravel())
+    assert np.array_equal(result.spike_steps[0], expected["spk_step"].ravel())
+    assert np.array_equal(result.spike_steps[0] * result.dt, expected["spk_time"].ravel())
+    assert np.array_equal(result.voltages[0].T, expected["REC"])
+    assert np.array_equal(result.rates[0].T, expected["rs"])
+    assert np.array_equal(result.mean_rates[0], expected["all_fr"].ravel())
+    np.testing.assert_allclose(result.out[0], expected["out"].ravel(), rtol=1e-12, atol=0)
+
+
+def test_numpy_oracle_replays_the_original(lif_reference):
+    inputs = scipy.io.loadmat(lif_reference / "fixture_model.mat")
+    expected = scipy.io.loadmat(lif_reference / "reference_sf25.mat")
+    network = LIFNetwork.from_model(load_model(lif_reference / "fixture_model.mat"), 25)
+    oracle = reference_lif(network, inputs["u"], inputs["v_init_rand"], inputs["noise"])
+    assert np.array_equal(oracle["voltages"], expected["REC"])
+    assert np.array_equal(oracle["rates"], expected["rs"])
+    np.testing.assert_allclose(oracle["out"], expected["out"].ravel(), rtol=1e-12, atol=0)
+
+
+def _random_case(seed, n_units=30, n_inputs=2, n_columns=16):
+    model = RateModel.from_arrays(random_model_arrays(n_units, n_inputs, seed=seed,
+                                                      dtype=np.float64))
+    rng = np.random.default_rng(seed + 100)
+    u = rng.standard_normal((n_inputs, n_columns))
+    return model, u
+
+
+@pytest.mark.parametrize("downsample", [1, 2])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_fast_path_equals_oracle_on_random_models(seed, downsample):
+    model, u = _random_case(seed)
+    factors = [0.7, 2.0, 9.0]
+    network = LIFNetwork.from_model(model, factors, downsample=downsample)
+    _, n_steps = network.timing(u.shape[1])
+    rng = np.random.default_rng(seed)
+    v_init = rng.random(model.n_units)
+    noise = rng.standard_normal((model.n_units, n_steps)) / 10
+    fast = run_lif(network, u, v_init_rand=v_init, noise=noise, record_spikes=True,
+                   record_traces=True, block_steps=97)
+    for k in range(len(factors)):
+        oracle = reference_lif(network, u, v_init, noise, factor_index=k)
+        assert fast.spike_units[k].size > 0
+        spikes = np.zeros_like(oracle["spikes"])
+        spikes[fast.spike_units[k], fast.spike_steps[k] - 1] = True
+        assert np.array_equal(spikes, oracle["spikes"])
+        assert np.array_equal(fast.voltages[k].T, oracle["voltages"])
+        assert np.array_equal(fast.rates[k].T, oracle["rates"])
+        assert np.array_equal(fast.mean_rates[k], oracle["mean_rates"])
+        np.testing.assert_allclose(fast.out[k], oracle["out"], rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("mode", ["exc", "inh"])
+def test_stimulation_equals_oracle(mode):
+    model, u = _random_case(3)
+    network = LIFNetwork.from_model(model, [1.5, 4.0])
+    stimulation = Stimulation(mode, units=(0, 3, 7), start=200, stop=900)
+    fast = run_lif(network, u, rng=np.random.default_rng(5), stimulation=stimulation,
+                   record_traces=True)
+    # Replay the same draws: initial voltages, coin flips, then noise.
+    rng = np.random.default_rng(5)
+    _, n_steps = network.timing(u.shape[1])
+    v_init = rng.random(model.n_units)
+    flips = rng.random(stimulation.stop - stimulation.start) < 0.5
+    noise = rng.standard_normal((n_steps, model.n_units)).T / 10
+    stim_on = np.zeros(n_steps, dtype=bool)
+    stim_on[stimulation.start - 1 : stimulation.stop - 1] = flips
+    units = np.zeros(model.n_units)
+    units[list(stimulation.units)] = 1.0
+    plain = run_lif(network, u, v_init_rand=v_init, noise=noise, record_traces=True)
+    for k in range(2):
+        oracle = reference_lif(network, u, v_init, noise, k, units, stimulation.amplitude,
+                               stim_on)
+        assert np.array_equal(fast.voltages[k].T, oracle["voltages"])
+        assert not np.array_equal(plain.voltages[k], fast.voltages[k])
+
+
+def test_initial_weights_use_w0_and_taus_gaus0():
+    arrays = random_model_arrays(20, 1, seed=4, dtype=np.float64)
+    arrays["w0"] = arrays["w"] * 0.5
+    model = RateModel.from_arrays(arrays)
+    trained = LIFNetwork.from_model(model, 2.0)
+    initial = LIFNetwork.from_model(model, 2.0, use_initial_weights=True)
+    np.testing.assert_array_equal(initial.weights_by_presynaptic * 2,
+                                  trained.weights_by_presynaptic)
+    assert not np.array_equal(initial.td, trained.td)
+    assert np.array_equal(initial.td, model.synaptic_decay(use_initial_weights=True))
+
+
+def test_same_generator_same_trial_and_factors_do_not_interact():
+    model, u = _random_case(7)
+    together = run_lif(LIFNetwork.from_model(model, [1.0, 3.0]), u,
+                       rng=np.random.default_rng(11), out_start=50)
+    alone = run_lif(LIFNetwork.from_model(model, [3.0]), u,
+                    rng=np.random.default_rng(11), out_start=50)
+    assert np.array_equal(together.out[1], alone.out[0])
+    assert np.array_equal(together.spike_counts[1], alone.spike_counts[0])
+    other = run_lif(LIFNetwork.from_model(model, [3.0]), u, rng=np.random.default_rng(12),
+                    out_start=50)
+    assert not np.array_equal(other.out[0], alone.out[0])
+
+
+def test_block_size_does_not_change_results():
+    model, u = _random_case(8)
+    network = LIFNetwork.from_model(model, [1.0, 2.0])
+    runs = [run_lif(network, u, rng=np.random.default_rng(0), block_steps=b)
+            for b in (1, 77, 5000)]
+    for run in runs[1:]:
+        assert np.array_equal(run.out, runs[0].out)
+
+
+def test_self_made_regression_fixture():
+    data = np.load(REGRESSION)
+    model = RateModel.from_arrays({key[6:]: data[key] for key in data.files
+                                   if key.startswith("model_")})
+    network = LIFNetwork.from_model(model, data["scaling_factors"])
+    result = run_lif(network, data["u"], rng=np.random.default_rng(int(data["seed"])),
+                     record_spikes=True)
+    for k in range(len(data["scaling_factors"])):
+        assert np.array_equal(result.spike_units[k], data[f"spike_units_{k}"])
+        assert np.array_equal(result.spike_steps[k], data[f"spike_steps_{k}"])
+    np.testing.assert_allclose(result.out, data["out"], rtol=1e-12, atol=1e-15)
+
+
+def test_fma_division_is_correctly_rounded():
+    rng = np.random.default_rng(0)
+    numerators = rng.standard_normal(200_000) * np.exp(rng.uniform(-20, 20, 200_000))
+    denominators = np.exp(rng.uniform(-12, 5, 200_000))
+    exact = numerators / denominators
+    emulated = np.array([_divide(a, b, 1.0 / b) for a, b in
+                         zip(numerators[:2000], denominators[:2000], strict=True)])
+    assert np.array_equal(emulated, exact[:2000])
+    # Constant denominators used by the kernel.
+    for denominator in (0.01, 10.0, 0.002 * 0.0739588):
+        got = np.array([_divide(a, denominator, 1.0 / denominator) for a in numerators[:3000]])
+        assert np.array_equal(got, numerators[:3000] / denominator)
+
+
+def test_bad_arguments_are_named():
+    model, u = _random_case(9)
+    network = LIFNetwork.from_model(model, 1.0)
+    with pytest.raises(ValueError, match="scaling_factors"):
+        LIFNetwork.from_model(model, [1.0, -2.0])
+    with pytest.raises(ValueError, match="downsample"):
+        LIFNetwork.from_model(model, 1.0, downsample=0)
+    with pytest.raises(ValueError, match="u has shape"):
+        run_lif(network, u[:1], rng=np.random.default_rng(0))
+    with pytest.raises(ValueError, match="rng is required"):
+        run_lif(network, u)
+    with pytest.raises(ValueError, match="noise has shape"):
+        run_lif(network, u, v_init_rand=np.zeros(model.n_units), noise=np.zeros((2, 2)))
+    with pytest.raises(ValueError, match="mode"):
+        Stimulation("both", (1,), 1, 2)
+
+
+def test_timing_follows_the_original():
+    model, _ = _random_case(10)
+    for downsample in (1, 2, 3):
+        network = LIFNetwork.from_model(model, 1.0, downsample=downsample)
+        trial_length, n_steps = network.timing(201)
+        used = math.ceil(201 / downsample)
+        dt = 0.00005 * downsample  # as the original: dt, then T = (columns - 1) * dt * 100
+        assert trial_length == (used - 1) * dt * 100
+        assert n_steps == round(trial_length / dt)
