@@ -136,7 +136,7 @@ def run_rate(
     *,
     activation: str = "sigmoid",
     x0: np.ndarray | None = None,
-    noise: bool = True,
+    noise: bool | np.ndarray = True,
     rng: np.random.Generator | None = None,
 ) -> RateArrays:
     """Simulate one trial of a rate network from plain arrays.
@@ -159,11 +159,12 @@ def run_rate(
         One of :data:`ACTIVATIONS`.
     x0 : ndarray, shape (N,), optional
         Initial current. By default drawn as ``randn(N) / 100`` from ``rng``.
-    noise : bool
-        Add ``randn(N) / 10`` to ``x`` at every step (the trainer did).
+    noise : bool or ndarray, shape (T - 1, N)
+        True: add ``randn(N) / 10`` to ``x`` at every step (the trainer did).
+        An array: add its row ``t - 1`` at step ``t`` instead (to replay a trial).
     rng : numpy.random.Generator, optional
         Source of ``x0`` (drawn first) and of the noise (then one (T-1, N)
-        block). Needed unless ``x0`` is given and ``noise`` is False.
+        block). Needed unless ``x0`` is given and ``noise`` is not True.
 
     Returns
     -------
@@ -199,7 +200,8 @@ def run_rate(
     if u.shape[1] < 2:
         raise ValueError(f"u has {u.shape[1]} column(s), expected at least 2 (T >= 2)")
     n_steps = u.shape[1]
-    if rng is None and (x0 is None or noise):
+    draw_noise = isinstance(noise, (bool, np.bool_)) and bool(noise)
+    if rng is None and (x0 is None or draw_noise):
         raise ValueError("rng is None, expected a numpy Generator to draw x0 and the noise")
     if x0 is None:
         x_now = rng.standard_normal(n) * INITIAL_CURRENT_SCALE
@@ -207,10 +209,17 @@ def run_rate(
         x_now = np.array(x0, dtype=np.float64).ravel()
         if x_now.size != n:
             raise ValueError(f"x0 has {x_now.size} values, expected {n} (one per unit)")
-    if noise:
+    if draw_noise:
         kicks = rng.standard_normal((n_steps - 1, n)) * NOISE_SCALE
-    else:
+    elif isinstance(noise, (bool, np.bool_)):
         kicks = np.zeros((n_steps - 1, n))
+    else:
+        kicks = np.asarray(noise, dtype=np.float64)
+        if kicks.shape != (n_steps - 1, n):
+            raise ValueError(
+                f"noise has shape {kicks.shape}, expected a bool or an array of shape "
+                f"({n_steps - 1}, {n}) (one row per step after the first)"
+            )
     drive = (w_in @ u[:, :-1]).T  # (T - 1, N)
     alpha = 1.0 / tau
     keep = 1.0 - alpha
@@ -231,7 +240,7 @@ def simulate_rate(
     *,
     seed: int | np.random.SeedSequence | None = None,
     rng: np.random.Generator | None = None,
-    noise: bool = True,
+    noise: bool | np.ndarray = True,
     x0: np.ndarray | None = None,
     rates: bool = True,
     use_initial_weights: bool = False,
@@ -249,8 +258,9 @@ def simulate_rate(
         both; with neither, fresh entropy is used.
     rng : numpy.random.Generator, optional
         Generator to draw from instead of ``seed``.
-    noise : bool
-        Add the trainer's per-step noise ``randn(N) / 10``.
+    noise : bool or ndarray, shape (T - 1, N)
+        Add the trainer's per-step noise ``randn(N) / 10``, or the given
+        per-step terms (see :func:`run_rate`).
     x0 : ndarray, shape (N,), optional
         Initial current; by default ``randn(N) / 100`` as in the trainer.
     rates : bool
@@ -304,7 +314,7 @@ def _dataset(
     result: RateArrays,
     tau: np.ndarray,
     *,
-    noise: bool,
+    noise: bool | np.ndarray,
     rates: bool,
     initial: bool,
 ) -> xr.Dataset:
@@ -342,7 +352,7 @@ def _dataset(
         )
     attrs = {
         "activation": model.activation,
-        "noise": int(bool(noise)),
+        "noise": "given" if isinstance(noise, np.ndarray) else int(bool(noise)),
         "use_initial_weights": int(bool(initial)),
         "rate_step": RATE_STEP,
     }

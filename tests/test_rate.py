@@ -114,6 +114,10 @@ def test_noise_and_initial_state_follow_the_documented_draws():
     np.testing.assert_array_equal(again["output"].values, ds["output"].values)
     other = simulate_rate(model, U, seed=8)
     assert not np.allclose(other["output"].values, ds["output"].values)
+    replay = simulate_rate(model, U, x0=x0, noise=kicks)
+    np.testing.assert_allclose(replay["output"].values, expected, rtol=1e-12, atol=1e-14)
+    with pytest.raises(ValueError, match=r"noise has shape \(4, 3\)"):
+        simulate_rate(model, U, x0=x0, noise=kicks[:4])
 
 
 def test_som_mask_fixed_decay_and_initial_weights():
