@@ -1,0 +1,301 @@
+"""The JAX trainer: initialization, a short training run, the saved file, the CLI hooks."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import scipy.io
+
+from spikewidgets import _train_tasks as targets
+from spikewidgets.modelfile import load_model
+from spikewidgets.rate import run_rate, simulate_rate
+from spikewidgets.tasks import TaskSettingsError, get_task
+from spikewidgets.train import (
+    MissingTrainDependencyError,
+    _compiled,
+    add_train_arguments,
+    file_name,
+    initialize_network,
+    run_train,
+    train,
+    train_model,
+)
+
+# Keys of a file written by the published TensorFlow trainer, in its order.
+PUBLISHED_KEYS = [
+    "x0", "r0", "w0", "taus_gaus0", "w_in0", "u", "o", "w", "x", "target", "w_out", "r",
+    "m", "som_m", "N", "exc", "inh", "w_in", "b_out", "som_N", "losses", "taus",
+    "eval_perf_mean", "eval_loss_mean", "eval_os", "eval_labels", "taus_gaus", "tr",
+    "activation",
+]
+
+
+def published_layout(n, n_inputs, n_steps, n_trials, n_taus=2):
+    return {
+        "x0": ("float32", (n_steps, n, 1)), "r0": ("float32", (n_steps, n, 1)),
+        "x": ("float32", (n_steps, n, 1)), "r": ("float32", (n_steps, n, 1)),
+        "w": ("float32", (n, n)), "w0": ("float32", (n, n)), "m": ("float32", (n, n)),
+        "som_m": ("float32", (n, n)), "w_in": ("float32", (n, n_inputs)),
+        "w_in0": ("float32", (n, n_inputs)), "w_out": ("float32", (1, n)),
+        "b_out": ("float32", (1, 1)), "N": ("int64", (1, 1)), "som_N": ("int64", (1, 1)),
+        "tr": ("int64", (1, 1)), "exc": ("uint8", (n, 1)), "inh": ("uint8", (n, 1)),
+        "taus": ("float64", (1, n_taus)), "taus_gaus": ("float32", (n, 1)),
+        "taus_gaus0": ("float32", (n, 1)), "o": ("float32", (n_steps - 1, 1, 1)),
+        "u": ("float64", (n_inputs, n_steps)), "target": ("float64", (1, n_steps)),
+        "losses": ("float64", (1, n_trials)), "eval_perf_mean": ("float64", (1, 1)),
+        "eval_loss_mean": ("float64", (1, 1)), "eval_os": ("float64", (100, n_steps - 1)),
+    }
+
+
+def check_layout(raw, layout):
+    assert [k for k in raw if not k.startswith("__")] == PUBLISHED_KEYS
+    for key, (dtype, shape) in layout.items():
+        assert (str(raw[key].dtype), raw[key].shape) == (dtype, shape), key
+    assert raw["activation"].dtype.kind == "U"
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """go_nogo, N = 100, 1000 trials: about 2 s after compilation."""
+    out = tmp_path_factory.mktemp("trained")
+    with pytest.warns(RuntimeWarning, match="max_trials=1000"):
+        result = train("go_nogo", N=100, seed=2, out_dir=out, max_trials=1000, progress=False)
+    return result
+
+
+def test_initialization_statistics():
+    rng = np.random.default_rng(0)
+    net = initialize_network(1000, 3, rng, P_inh=0.2, P_rec=0.2, som_N=5, gain=1.5)
+    inh = net.inh
+    assert abs(inh.mean() - 0.2) < 0.03
+    np.testing.assert_array_equal(net.m, np.diag(np.where(inh, -1.0, 1.0)))
+    assert net.w.dtype == np.float32 and net.w.shape == (1000, 1000)
+    assert (net.w >= 0).all()
+    assert abs((net.w > 0).mean() - 0.2) < 0.005
+    # |N(0, 1)| * gain / sqrt(N P_rec): root mean square of the non-zero weights.
+    rms = np.sqrt(np.mean(net.w[net.w > 0].astype(float) ** 2))
+    assert rms == pytest.approx(1.5 / np.sqrt(1000 * 0.2), rel=0.02)
+    som = np.flatnonzero(inh)[:5]
+    expected = np.ones((1000, 1000))
+    expected[np.ix_(som, np.flatnonzero(inh))] = 0.0
+    np.testing.assert_array_equal(net.som_m, expected)
+    assert np.std(net.w_in) == pytest.approx(1.0, rel=0.05) and net.w_in.shape == (1000, 3)
+    assert np.std(net.w_out) == pytest.approx(0.01, rel=0.1) and net.w_out.shape == (1, 1000)
+    assert net.taus_gaus.shape == (1000, 1)
+    plain = initialize_network(50, 1, np.random.default_rng(1))
+    assert (plain.som_m == 1).all()
+
+
+def test_jax_network_matches_numpy(trained):
+    model = load_model(trained.path)
+    forward = _compiled("sigmoid", True)[0]
+    import jax.numpy as jnp
+
+    n, steps = model.n_units, 120
+    rng = np.random.default_rng(5)
+    u = rng.standard_normal((1, steps))
+    x0 = rng.standard_normal(n) / 100
+    kicks = rng.standard_normal((steps - 1, n)) / 10
+    params = {
+        "w": jnp.asarray(model.w, jnp.float32),
+        "w_out": jnp.asarray(model.w_out, jnp.float32),
+        "b_out": jnp.float32(model.b_out),
+        "taus_gaus": jnp.asarray(model.taus_gaus, jnp.float32),
+    }
+    consts = {
+        "m_diag": jnp.asarray(np.diag(model.m), jnp.float32),
+        "som_m": jnp.asarray(model.som_m, jnp.float32),
+        "w_in": jnp.asarray(model.w_in, jnp.float32),
+        "tau_min": jnp.float32(4.0), "tau_max": jnp.float32(20.0),
+    }
+    x, _, o = forward(params, consts, jnp.asarray(u, jnp.float32), jnp.asarray(x0, jnp.float32),
+                      jnp.asarray(kicks, jnp.float32))
+    tau = model.synaptic_decay() / 0.005
+    expected = run_rate(model.recurrent_weights(), model.w_in, model.w_out, model.b_out, tau,
+                        u, x0=x0, noise=kicks)
+    np.testing.assert_allclose(np.asarray(x), expected.x, atol=2e-4)
+    np.testing.assert_allclose(np.asarray(o), expected.o, atol=2e-4)
+
+
+def test_training_lowers_the_loss_and_learns_the_task(trained):
+    first_loss = trained.history[0][2]
+    assert trained.trials == 1000 and not trained.converged
+    assert min(h[2] for h in trained.history[-3:]) < 0.6 * first_loss
+    # The saved network, run by the NumPy simulator, separates Go from NoGo.
+    model = load_model(trained.path)
+    go = np.zeros((1, 200))
+    go[0, 50:75] = 1.0
+    x0 = np.zeros(model.n_units)
+    o_go = simulate_rate(model, go, noise=False, x0=x0)["output"].values
+    o_nogo = simulate_rate(model, np.zeros((1, 200)), noise=False, x0=x0)["output"].values
+    assert o_go[100:].mean() - o_nogo[100:].mean() > 0.4
+
+
+def test_saved_file_has_the_published_layout(trained):
+    raw = scipy.io.loadmat(trained.path)
+    check_layout(raw, published_layout(100, 1, 200, 1000))
+    assert raw["activation"][0] == "sigmoid"
+    assert raw["N"][0, 0] == 100 and raw["som_N"][0, 0] == 0 and raw["tr"][0, 0] == 999
+    np.testing.assert_array_equal(raw["taus"], [[4.0, 20.0]])
+    np.testing.assert_array_equal(raw["exc"], 1 - raw["inh"])
+    assert raw["eval_labels"].shape == (1, 100)
+    assert set(np.unique(raw["eval_labels"])) <= {0.0, 1.0}
+    assert re.fullmatch(
+        r"Task_go-nogo_N_100_Taus_4\.0_20\.0_Act_sigmoid_\d{4}_\d\d_\d\d_\d{6}\.mat",
+        trained.path.name,
+    )
+    assert not list(trained.path.parent.glob(".*tmp"))
+    model = load_model(trained.path)
+    assert model.n_units == 100 and model.n_inputs == 1 and model.activation == "sigmoid"
+    # Trained weights are saved as relu(w); connections absent at start stay absent.
+    assert (model.w >= 0).all()
+    assert (model.w[model.w0 == 0] == 0).all()
+    assert not np.array_equal(model.w, model.w0)
+
+
+def test_decay_constants_are_trained_and_stay_in_range(trained):
+    model = load_model(trained.path)
+    assert np.abs(model.taus_gaus - model.taus_gaus0).max() > 0.5
+    td = model.synaptic_decay()
+    assert td.min() >= 4 * 0.005 and td.max() <= 20 * 0.005
+    assert not np.allclose(td, model.synaptic_decay(use_initial_weights=True))
+
+
+def test_saved_states_show_the_trainer_noise_and_loss(trained):
+    raw = scipy.io.loadmat(trained.path)
+    # x0 holds a first trial of the initial network; no input before step 50.
+    x = raw["x0"][:, :, 0].astype(float)
+    assert np.std(x[0]) == pytest.approx(0.01, rel=0.35)
+    tau = 4 + 16 / (1 + np.exp(-raw["taus_gaus0"][:, 0].astype(float)))
+    w = (raw["w0"].astype(float) @ raw["m"]) * raw["som_m"]
+    r = 1 / (1 + np.exp(-x))
+    kicks = x[1:50] - (1 - 1 / tau) * x[:49] - (r[:49] @ w.T) / tau
+    assert np.std(kicks) == pytest.approx(0.1, rel=0.05) and abs(kicks.mean()) < 0.005
+    # The loss of a trial is sqrt(sum_t (o[t] - target[t])^2); the last trial's is saved.
+    o, z = raw["o"][:, 0, 0].astype(float), raw["target"][0]
+    assert raw["losses"][0, -1] == pytest.approx(np.sqrt(np.sum((o - z[:-1]) ** 2)), rel=1e-5)
+
+
+@pytest.mark.filterwarnings("ignore:training go_nogo stopped:RuntimeWarning")
+def test_same_seed_same_model(tmp_path):
+    paths = [
+        train_model("go_nogo", N=100, seed=seed, out_dir=tmp_path / str(i), max_trials=200,
+                    progress=False)
+        for i, seed in enumerate((11, 11, 12))
+    ]
+    first, again, other = (scipy.io.loadmat(p) for p in paths)
+    for key in ("w0", "w", "w_out", "b_out", "taus_gaus", "w_in", "losses", "x0", "eval_os"):
+        np.testing.assert_array_equal(first[key], again[key], err_msg=key)
+    assert not np.array_equal(first["w"], other["w"])
+    assert not np.array_equal(first["w_in"], other["w_in"])
+
+
+def test_xor_fixed_decay_softplus_and_som(tmp_path):
+    with pytest.warns(RuntimeWarning):
+        result = train("xor", N=12, taus=(5,), activation="softplus", som_N=2, seed=3,
+                       out_dir=tmp_path, max_trials=100, P_inh=0.5, progress=False)
+    raw = scipy.io.loadmat(result.path)
+    check_layout(raw, published_layout(12, 2, 300, 100, n_taus=1))
+    assert re.match(r"Task_xor_N_12_Tau_5\.0_Act_softplus_", result.path.name)
+    assert set(raw["eval_labels"]) <= {"same", "diff"} and len(raw["eval_labels"]) == 100
+    np.testing.assert_array_equal(raw["taus_gaus"], raw["taus_gaus0"])
+    inh = np.flatnonzero(raw["inh"][:, 0])
+    assert (raw["som_m"][np.ix_(inh[:2], inh)] == 0).all() and raw["som_m"].sum() > 0
+    model = load_model(result.path)
+    assert model.activation == "softplus"
+    np.testing.assert_allclose(model.synaptic_decay(), 5 * 0.005)
+
+
+def test_targets_and_scoring_rule():
+    go, settings = targets.training_task("go-nogo")
+    assert settings["T"] == 200
+    np.testing.assert_array_equal(np.flatnonzero(targets.make_target(go, settings, 1)),
+                                  np.arange(75, 200))
+    assert not targets.make_target(go, settings, 0).any()
+    xor, xs = targets.training_task("xor")
+    z = targets.make_target(xor, xs, -1)
+    np.testing.assert_array_equal(np.flatnonzero(z), np.arange(170, 270))
+    assert (z[170:270] == -1).all()
+    mante, ms = targets.training_task("mante")
+    np.testing.assert_array_equal(np.flatnonzero(targets.make_target(mante, ms, 1)),
+                                  np.arange(250, 500))
+    o = np.zeros((3, 199))
+    o[0, 80:] = 0.8  # go answered
+    o[1, 80:] = -0.35  # nogo: |o| must stay under 0.3
+    o[2, 10] = 0.9  # go answered before the window only
+    np.testing.assert_array_equal(
+        targets.trial_correct(go, settings, o, np.array([1, 0, 1])), [True, False, False]
+    )
+    o = np.zeros((2, 499))
+    o[0, 298] = 0.9  # just before mante's last-200 window
+    o[1, 300] = -0.8
+    np.testing.assert_array_equal(
+        targets.trial_correct(mante, ms, o, np.array([1, -1])), [False, True]
+    )
+    with pytest.raises(TaskSettingsError, match="task_name is 'nope'"):
+        targets.training_task("nope")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"N": 1}, "N is 1, expected an integer >= 2"),
+        ({"taus": (20, 4)}, r"taus is \(20.0, 4.0\)"),
+        ({"activation": "tanh"}, "activation is 'tanh'"),
+        ({"P_rec": 0}, "P_rec is 0"),
+        ({"seed": -1}, "seed is -1"),
+        ({"max_trials": 0}, "max_trials is 0"),
+    ],
+)
+def test_arguments_are_checked(kwargs, message, tmp_path):
+    with pytest.raises(ValueError, match=message):
+        train_model("go_nogo", out_dir=tmp_path, progress=False, **kwargs)
+    assert not list(tmp_path.iterdir())
+
+
+def test_command_line_hooks(tmp_path, capsys):
+    parser = add_train_arguments(argparse.ArgumentParser())
+    args = parser.parse_args(["--task", "go-nogo", "--N", "100", "--taus", "4", "20", "--seed",
+                              "4", "--out", str(tmp_path), "--max-trials", "100",
+                              "--no-progress"])
+    assert run_train(args) == 1  # the trial budget ran out before the stopping rule
+    written = list(tmp_path.glob("Task_go-nogo_N_100_*.mat"))
+    assert len(written) == 1 and str(written[0]) in capsys.readouterr().out
+    args.N = 0
+    assert run_train(args) == 2
+    assert "N is 0" in capsys.readouterr().err
+
+
+def test_missing_jax_names_the_extra(monkeypatch, tmp_path, capsys):
+    monkeypatch.setitem(sys.modules, "jax", None)
+    monkeypatch.setitem(sys.modules, "optax", None)
+    args = add_train_arguments(argparse.ArgumentParser()).parse_args(["--task", "xor"])
+    assert run_train(args) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and 'pip install "spikewidgets[train]"' in err
+    with pytest.raises(MissingTrainDependencyError, match=re.escape("spikewidgets[train]")):
+        train_model("xor", out_dir=tmp_path, progress=False)
+
+
+def test_import_does_not_load_jax():
+    code = (
+        "import sys, spikewidgets, spikewidgets.train, spikewidgets.rate;"
+        "assert 'jax' not in sys.modules and 'optax' not in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_task_inputs_match_training():
+    for name, n_inputs in (("go_nogo", 1), ("xor", 2), ("mante", 4)):
+        task, settings = targets.training_task(name)
+        trial = task.make_trial(np.random.default_rng(0), settings)
+        assert trial.u.shape == (n_inputs, targets.TRAINING_T[name])
+        assert get_task(name) is task
+    assert file_name("mante", 200, (4, 20), "sigmoid").startswith(
+        "Task_mante_N_200_Taus_4.0_20.0_Act_sigmoid_"
+    )
