@@ -42,6 +42,7 @@ __all__ = [
     "TaskSettingsError",
     "Xor",
     "get_task",
+    "infer_task_name",
     "normalize_task_name",
     "register_task",
     "task_names",
@@ -312,6 +313,33 @@ def get_task(name: str | Task) -> Task:
             f"task_name is {name!r}, expected one of {', '.join(sorted(_REGISTRY))}"
         )
     return _REGISTRY[key]
+
+
+def infer_task_name(n_inputs: int, file_name: str = "") -> str:
+    """Guess a model's task from its file name, else from its input count.
+
+    A registered task name inside the file name wins (``Task_xor_N_200...``);
+    otherwise 1, 2 and 4 inputs mean ``go_nogo``, ``xor`` and ``mante``.
+
+    Raises
+    ------
+    TaskSettingsError
+        If neither the name nor the input count identifies a task.
+    """
+    stem = normalize_task_name(str(file_name))
+    for name in sorted(_REGISTRY, key=len, reverse=True):
+        if name in stem and _REGISTRY[name].n_inputs == n_inputs:
+            return name
+    by_inputs = [name for name, task in _REGISTRY.items() if task.n_inputs == n_inputs]
+    for name in ("go_nogo", "xor", "mante"):
+        if name in by_inputs:
+            return name
+    if len(by_inputs) == 1:
+        return by_inputs[0]
+    raise TaskSettingsError(
+        f"cannot tell the task of a model with {n_inputs} input(s) from its file name "
+        f"{file_name!r}; pass the task explicitly (one of {', '.join(sorted(_REGISTRY))})"
+    )
 
 
 def task_names() -> list[str]:

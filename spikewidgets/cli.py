@@ -1,0 +1,185 @@
+"""The ``spikewidgets`` command line.
+
+Exit codes: 0 success; 2 bad input (a one-line message, no traceback);
+3 results computed but the model file could not be updated; 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import __version__
+
+EXIT_BAD_INPUT = 2
+EXIT_NOT_SAVED = 3
+EXIT_INTERRUPTED = 130
+
+
+def _search_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("model", help="trained rate model (.mat)")
+    parser.add_argument("--task", help="go_nogo, xor, mante (default: inferred from the model)")
+    parser.add_argument("--trials", type=int, default=100, help="trials per scaling factor")
+    parser.add_argument("--scaling-factors", default="20:75:5",
+                        help="grid as start:stop:step (stop inclusive) or a comma-separated "
+                             "list (default 20:75:5)")
+    parser.add_argument("--seed", type=int, default=None, help="seed of every random draw")
+    parser.add_argument("--settings", default=None,
+                        help='task settings as JSON, e.g. \'{"eval_amp_thresh": 0.6}\'')
+    parser.add_argument("--out", type=Path, default=None, help="write the Dataset to netCDF")
+    parser.add_argument("--no-save", action="store_true",
+                        help="do not write the optimum into the model file")
+    parser.add_argument("--workers", type=int, default=None, help="threads (default: all cores)")
+    parser.add_argument("--unpaired", action="store_true",
+                        help="draw independent trials per scaling factor")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _parse_factors(text: str):
+    from .search import parse_scaling_factors
+
+    if "," in text:
+        try:
+            return parse_scaling_factors([float(part) for part in text.split(",") if part])
+        except ValueError as error:
+            if "could not convert" in str(error):
+                raise ValueError(f"--scaling-factors is {text!r}, expected numbers") from None
+            raise
+    return parse_scaling_factors(text)
+
+
+def _format_table(ds) -> str:
+    lines = [f"{'scaling factor':>15} {'accuracy':>9} {'95% interval':>17} {'rate (Hz)':>10}"]
+    for sf in ds.scaling_factor.values:
+        row = ds.sel(scaling_factor=sf)
+        mark = "  <- optimum" if sf == float(ds.opt_scaling_factor) else ""
+        lines.append(
+            f"{sf:>15g} {float(row.accuracy):>9.3f} "
+            f"[{float(row.accuracy_ci_low):.3f}, {float(row.accuracy_ci_high):.3f}] "
+            f"{float(row.mean_rate.mean()):>10.1f}{mark}"
+        )
+    return "\n".join(lines)
+
+
+def _write_netcdf(ds, target: Path) -> None:
+    target = target.resolve()
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
+                                             dir=target.parent)
+    os.close(descriptor)
+    try:
+        ds.to_netcdf(temporary)
+        os.replace(temporary, target)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+
+
+def _run_search(args: argparse.Namespace) -> int:
+    import json
+
+    from .modelfile import load_model
+    from .search import SearchInterrupted, lambda_grid_search
+    from .tasks import infer_task_name
+
+    factors = _parse_factors(args.scaling_factors)
+    settings = None
+    if args.settings:
+        try:
+            settings = json.loads(args.settings)
+        except json.JSONDecodeError as error:
+            raise ValueError(f"--settings is not valid JSON ({error.msg})") from None
+        if not isinstance(settings, dict):
+            raise ValueError(f"--settings is {args.settings!r}, expected a JSON object")
+    task = args.task
+    if task is None:
+        model = load_model(args.model)
+        task = infer_task_name(model.n_inputs, Path(args.model).name)
+    if args.out is not None and not args.out.resolve().parent.is_dir():
+        raise ValueError(f"--out {args.out}: folder {args.out.resolve().parent} does not exist")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ds = lambda_grid_search(
+            args.model, task, args.trials, factors, settings, seed=args.seed,
+            paired=not args.unpaired, save=not args.no_save, n_workers=args.workers,
+            progress=not args.quiet,
+        )
+    for warning in caught:
+        print(f"warning: {warning.message}", file=sys.stderr)
+    print(f"task {ds.attrs['task']}, {ds.attrs['n_trials_completed']} trials per factor, "
+          f"seed {ds.attrs['seed']}")
+    print(_format_table(ds))
+    print(f"optimal scaling factor: {float(ds.opt_scaling_factor):g} "
+          f"(paper's lambda = {1 / float(ds.opt_scaling_factor):.4g})")
+    if args.out is not None:
+        _write_netcdf(ds, args.out)
+        print(f"results written to {args.out}")
+    if any(issubclass(w.category, SearchInterrupted) for w in caught):
+        return EXIT_INTERRUPTED
+    if not args.no_save and not ds.attrs["saved_to_model"]:
+        return EXIT_NOT_SAVED
+    if ds.attrs["saved_to_model"]:
+        print(f"optimum written to {args.model}")
+    return 0
+
+
+def _run_example(args: argparse.Namespace) -> int:
+    from .examples import example_model
+
+    path = example_model(args.task, args.directory)
+    print(path)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``spikewidgets`` command."""
+    parser = argparse.ArgumentParser(
+        prog="spikewidgets",
+        description="Turn trained rate RNNs into spiking LIF networks: find the scaling "
+                    "factor (the paper's lambda is 1 / scaling factor).",
+    )
+    parser.add_argument("--version", action="version", version=f"spikewidgets {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    search = commands.add_parser("search", help="grid-search the scaling factor of a model")
+    _search_arguments(search)
+    search.set_defaults(handler=_run_search)
+    example = commands.add_parser("example", help="copy a bundled example model")
+    example.add_argument("task", choices=("go_nogo", "xor", "mante"))
+    example.add_argument("directory", nargs="?", default=".",
+                         help="folder to copy it into (default: current folder)")
+    example.set_defaults(handler=_run_example)
+    try:
+        from .train import add_train_arguments, run_train
+    except ImportError:  # pragma: no cover - train module always ships
+        pass
+    else:
+        train = commands.add_parser("train", help="train a rate model (needs spikewidgets[train])")
+        add_train_arguments(train)
+        train.set_defaults(handler=run_train)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_BAD_INPUT
+    try:
+        return int(args.handler(args) or 0)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except (ValueError, OSError) as error:
+        message = " ".join(str(error).split())
+        print(f"spikewidgets {args.command}: error: {message}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
