@@ -226,3 +226,17 @@ def test_parse_scaling_factors():
     for bad in ("20:10:5", "a:b:c", "1:2", "1:5:0"):
         with pytest.raises(ValueError, match="scaling_factors"):
             parse_scaling_factors(bad)
+
+
+def test_wilson_interval_matches_scipy():
+    from scipy.stats import binomtest
+
+    from spikewidgets.results import wilson_interval
+
+    for n in (1, 7, 20, 100):
+        counts = np.arange(n + 1)
+        low, high = wilson_interval(counts, n)
+        for k in counts:
+            expected = binomtest(int(k), n).proportion_ci(0.95, method="wilson")
+            assert low[k] == pytest.approx(expected.low, abs=1e-12)
+            assert high[k] == pytest.approx(expected.high, abs=1e-12)
