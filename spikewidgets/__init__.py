@@ -7,23 +7,23 @@ ipywidgets and Bokeh only when used.
 
 __version__ = "0.1.0"
 
-from .kernel import LIFNetwork, LIFResult, Stimulation, run_lif  # noqa: E402
-from .modelfile import (  # noqa: E402
+from .kernel import LIFNetwork, LIFResult, Stimulation, run_lif
+from .modelfile import (
     ModelFileError,
     ModelWriteError,
     RateModel,
     load_model,
     write_search_results,
 )
-from .results import EdgeOfGridWarning  # noqa: E402
-from .search import (  # noqa: E402
+from .results import EdgeOfGridWarning
+from .search import (
     SearchInterrupted,
     evaluate_single_trial,
     lambda_grid_search,
     parse_scaling_factors,
 )
-from .simulate import simulate  # noqa: E402
-from .tasks import (  # noqa: E402
+from .simulate import simulate
+from .tasks import (
     Score,
     Task,
     TaskSettingsError,

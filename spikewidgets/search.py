@@ -15,7 +15,7 @@ import os
 import threading
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import Executor, Future, ThreadPoolExecutor, as_completed
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +26,7 @@ from . import __version__
 from .kernel import LIFNetwork, run_lif
 from .modelfile import ModelWriteError, RateModel, load_model, write_search_results
 from .results import TrialScores, build_dataset
+from .scheduling import Chunk, run_chunks
 from .tasks import Task, get_task
 
 __all__ = [
@@ -292,33 +293,24 @@ def lambda_grid_search(
     blocks = [list(range(a, min(a + trials_per_chunk, n_trials)))
               for a in range(0, n_trials, trials_per_chunk)]
     scores: list[TrialScores] = []
-    own_executor = executor is None
-    pool = ThreadPoolExecutor(max_workers=workers) if own_executor else executor
     bar = _progress_bar(progress, n_trials * factors.size, task.name)
-    interrupted = False
-    futures: list[Future] = []
+
+    def collect(chunk: Chunk, finished: list[TrialScores]) -> None:
+        scores.extend(finished)
+        if bar is not None:
+            bar.update(len(finished) * factors.size)
+        if callback is not None:
+            callback(build_dataset(factors, scores, task.conditions,
+                                   {**attrs, "complete": 0}, warn_edge=False))
+
     try:
-        futures = [pool.submit(score_trials, plan, block) for block in blocks]
-        for future in as_completed(futures):
-            finished = future.result()
-            scores.extend(finished)
-            if bar is not None:
-                bar.update(len(finished) * factors.size)
-            if callback is not None:
-                callback(build_dataset(factors, scores, task.conditions,
-                                       {**attrs, "complete": 0}, warn_edge=False))
-            if stop is not None and stop.is_set():
-                interrupted = True
-                break
-    except KeyboardInterrupt:
-        interrupted = True
+        finished_all = run_chunks(
+            [Chunk(index, score_trials, (plan, block)) for index, block in enumerate(blocks)],
+            collect, executor=executor, n_workers=workers, stop=stop)
     finally:
-        for future in futures:
-            future.cancel()
-        if own_executor:
-            pool.shutdown(wait=True, cancel_futures=True)
         if bar is not None:
             bar.close()
+    interrupted = not finished_all
     complete = not interrupted and len(scores) == n_trials
     attrs["complete"] = int(complete)
     dataset = build_dataset(factors, scores, task.conditions, attrs, warn_edge=complete)

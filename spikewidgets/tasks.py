@@ -29,6 +29,7 @@ import json
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
@@ -38,8 +39,8 @@ __all__ = [
     "Mante",
     "Score",
     "Task",
-    "Trial",
     "TaskSettingsError",
+    "Trial",
     "Xor",
     "get_task",
     "infer_task_name",
@@ -96,9 +97,9 @@ class Task(ABC):
 
     name: str = ""
     n_inputs: int = 1
-    defaults: Mapping[str, float] = {}
+    defaults: ClassVar[Mapping[str, float]] = {}
     conditions: tuple[str, ...] = ()
-    label_names: Mapping[int, str] = {}
+    label_names: ClassVar[Mapping[int, str]] = {}
 
     def settings(self, overrides: Mapping[str, object] | None = None) -> dict[str, float]:
         """Merge ``overrides`` over the defaults and validate the result.
@@ -196,11 +197,11 @@ class GoNoGo(Task):
 
     name = "go_nogo"
     n_inputs = 1
-    defaults = {
+    defaults: ClassVar[Mapping[str, float]] = {
         "T": 201, "stim_on": 50, "stim_dur": 25, "resp_start": 100, "eval_amp_thresh": 0.7,
     }
     conditions = ("go", "nogo")
-    label_names = {1: "go", 0: "nogo"}
+    label_names: ClassVar[Mapping[int, str]] = {1: "go", 0: "nogo"}
 
     def make_trial(self, rng: np.random.Generator, settings: Mapping[str, float]) -> Trial:
         u = np.zeros((1, int(settings["T"])))
@@ -222,12 +223,12 @@ class Xor(Task):
 
     name = "xor"
     n_inputs = 2
-    defaults = {
+    defaults: ClassVar[Mapping[str, float]] = {
         "T": 301, "stim_on": 50, "stim_dur": 50, "delay": 10, "resp_start": 200,
         "eval_amp_thresh": 0.7,
     }
     conditions = ("++", "+-", "-+", "--")
-    label_names = {1: "same", -1: "diff"}
+    label_names: ClassVar[Mapping[int, str]] = {1: "same", -1: "diff"}
 
     def stimulus_end(self, settings: Mapping[str, float]) -> int:
         return int(settings["stim_on"] + 2 * settings["stim_dur"] + settings["delay"])
@@ -251,11 +252,11 @@ class Mante(Task):
 
     name = "mante"
     n_inputs = 4
-    defaults = {
+    defaults: ClassVar[Mapping[str, float]] = {
         "T": 501, "stim_on": 50, "stim_dur": 200, "resp_start": 260, "eval_amp_thresh": 0.7,
     }
     conditions = ("ctx1+", "ctx1-", "ctx2+", "ctx2-")
-    label_names = {1: "+1", -1: "-1"}
+    label_names: ClassVar[Mapping[int, str]] = {1: "+1", -1: "-1"}
 
     def make_trial(self, rng: np.random.Generator, settings: Mapping[str, float]) -> Trial:
         u = np.zeros((4, int(settings["T"])))

@@ -25,7 +25,7 @@ def _draw(task_name, n=400, seed=0):
 
 
 def test_go_nogo_stimuli():
-    task, settings, trials = _draw("go_nogo")
+    _task, settings, trials = _draw("go_nogo")
     assert settings == {"T": 201, "stim_on": 50, "stim_dur": 25, "resp_start": 100,
                         "eval_amp_thresh": 0.7}
     go = [t for t in trials if t.label == 1]

@@ -1,0 +1,128 @@
+"""Running blocks of trials on any ``concurrent.futures.Executor``.
+
+Thread pools (the default: the kernel releases the GIL), process pools and
+Dask's ``Client.get_executor()`` all work. Blocks whose worker was lost (a
+broken process pool, a killed Dask worker, a lost connection) are submitted
+again, up to ``retries`` times; every other error is the caller's to handle.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Hashable, Sequence
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    BrokenExecutor,
+    CancelledError,
+    Executor,
+    Future,
+    ThreadPoolExecutor,
+    wait,
+)
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["Chunk", "is_lost_worker", "run_chunks"]
+
+# Errors of Dask's distributed scheduler meaning the work, not the code, failed.
+_LOST_WORKER_NAMES = {"KilledWorker", "CommClosedError", "FutureCancelledError",
+                      "WorkerLostError"}
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One block of work: ``function(*arguments)`` under a caller's ``key``."""
+
+    key: Hashable
+    function: Callable[..., Any]
+    arguments: tuple
+
+
+def is_lost_worker(error: BaseException) -> bool:
+    """Whether ``error`` means that the worker, not the work, failed."""
+    if isinstance(error, (BrokenExecutor, CancelledError, ConnectionError, EOFError)):
+        return True
+    return type(error).__name__ in _LOST_WORKER_NAMES
+
+
+def run_chunks(
+    chunks: Sequence[Chunk],
+    on_result: Callable[[Chunk, Any], None],
+    *,
+    executor: Executor | None = None,
+    n_workers: int = 1,
+    on_error: Callable[[Chunk, BaseException], None] | None = None,
+    stop: threading.Event | None = None,
+    retries: int = 2,
+    poll_seconds: float = 0.1,
+) -> bool:
+    """Run ``chunks``, calling ``on_result`` (in this thread) as each one finishes.
+
+    Parameters
+    ----------
+    chunks : sequence of Chunk
+        The work.
+    on_result : callable
+        ``on_result(chunk, value)`` for each finished chunk, in completion order.
+    executor : Executor, optional
+        Where to run; by default a thread pool of ``n_workers`` threads, shut
+        down at the end.
+    on_error : callable, optional
+        ``on_error(chunk, error)`` for a chunk that raised; without it the
+        error propagates. Lost workers are retried first.
+    stop : threading.Event, optional
+        Checked every ``poll_seconds``; when set, pending chunks are cancelled
+        and the function returns at once.
+    retries : int, default 2
+        Extra attempts for a chunk whose worker was lost. A broken pool that
+        this function created is replaced by a new one.
+
+    Returns
+    -------
+    bool
+        True if every chunk finished, False if stopped or interrupted
+        (KeyboardInterrupt) first.
+    """
+    own = executor is None
+    pool = ThreadPoolExecutor(max_workers=n_workers) if own else executor
+    attempts: dict[Future, tuple[Chunk, int]] = {}
+
+    def submit(chunk: Chunk, attempt: int) -> None:
+        attempts[pool.submit(chunk.function, *chunk.arguments)] = (chunk, attempt)
+
+    finished = False
+    try:
+        for chunk in chunks:
+            submit(chunk, 0)
+        while attempts:
+            done, _ = wait(list(attempts), timeout=poll_seconds, return_when=FIRST_COMPLETED)
+            if stop is not None and stop.is_set():
+                return False
+            for future in done:
+                chunk, attempt = attempts.pop(future)
+                try:
+                    value = future.result()
+                except BaseException as error:
+                    if isinstance(error, KeyboardInterrupt):
+                        raise
+                    if is_lost_worker(error) and attempt < retries:
+                        if own and isinstance(error, BrokenExecutor):
+                            pool.shutdown(wait=False, cancel_futures=True)
+                            pool = ThreadPoolExecutor(max_workers=n_workers)
+                        submit(chunk, attempt + 1)
+                        continue
+                    if on_error is None:
+                        raise
+                    on_error(chunk, error)
+                    continue
+                on_result(chunk, value)
+        finished = True
+    except KeyboardInterrupt:
+        return False
+    finally:
+        for future in attempts:
+            future.cancel()
+        if own:
+            # Do not wait for running chunks: a stopped search returns at once.
+            pool.shutdown(wait=finished, cancel_futures=True)
+    return finished
