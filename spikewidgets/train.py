@@ -28,6 +28,7 @@ when training starts; ``import spikewidgets`` does not need them.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
 import functools
 import os
@@ -305,10 +306,8 @@ def _write_atomically(path: Path, contents: dict) -> None:
         temporary = None
     finally:
         if temporary is not None:
-            try:
+            with contextlib.suppress(OSError):
                 os.unlink(temporary)
-            except OSError:
-                pass
 
 
 def _states(array) -> np.ndarray:
@@ -393,11 +392,8 @@ def train(
     first_noise = draw_noise(key_first, first_u.shape[2], N)
     x0, r0, _ = forward(params, consts, jnp.asarray(first_u[0], jnp.float32), *first_noise)
 
-    losses = np.zeros(max_trials)
-    done = 0
-    converged = False
-    chunk_index = 0
-    history = []
+    losses, history = np.zeros(max_trials), []
+    done, chunk_index, converged = 0, 0, False
     bar = tqdm(total=max_trials, unit="trial", disable=not progress, desc=f"train {task_obj.name}")
     try:
         while done < max_trials and not converged:
@@ -435,7 +431,6 @@ def train(
         bar.close()
 
     x_last, r_last, o_last = (np.asarray(a) for a in last)
-    w_trained = np.maximum(np.asarray(params["w"]), 0).astype(np.float32)
     taus_gaus = (
         np.asarray(params["taus_gaus"])[:, None] if len(taus) == 2 else net.taus_gaus
     ).astype(np.float32)
@@ -447,7 +442,7 @@ def train(
         "w_in0": net.w_in,
         "u": np.asarray(last_u, dtype=np.float64),
         "o": np.asarray(o_last, dtype=np.float32)[:, None, None],
-        "w": w_trained,
+        "w": np.maximum(np.asarray(params["w"]), 0).astype(np.float32),
         "x": _states(x_last),
         "target": np.asarray(last_z, dtype=np.float64),
         "w_out": np.asarray(params["w_out"], dtype=np.float32)[None, :],
@@ -559,12 +554,14 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPar
     )
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument("--out", default=".", help="output folder (default: current folder)")
-    parser.add_argument("--P-inh", dest="P_inh", type=float, default=0.2,
-                        help="fraction of inhibitory units (default 0.2)")
-    parser.add_argument("--P-rec", dest="P_rec", type=float, default=0.2,
-                        help="recurrent connection probability (default 0.2)")
-    parser.add_argument("--som-N", dest="som_N", type=int, default=0,
-                        help="number of SOM units (default 0)")
+    for flag, kind, default, text in (
+        ("--P-inh", float, 0.2, "fraction of inhibitory units"),
+        ("--P-rec", float, 0.2, "recurrent connection probability"),
+        ("--som-N", int, 0, "number of SOM units"),
+    ):
+        dest = flag[2:].replace("-", "_")
+        parser.add_argument(flag, dest=dest, type=kind, default=default,
+                            help=f"{text} (default {default})")
     parser.add_argument("--gain", type=float, default=1.5, help="weight gain (default 1.5)")
     parser.add_argument("--max-trials", dest="max_trials", type=int, default=None,
                         help="trial budget (default 10000 for go_nogo, 40000 otherwise)")
