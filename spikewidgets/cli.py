@@ -1,7 +1,8 @@
 """The ``spikewidgets`` command line.
 
 Exit codes: 0 success; 2 bad input (a one-line message, no traceback);
-3 results computed but the model file could not be updated; 130 interrupted.
+3 results computed but a model file could not be updated; 4 some of several
+models could not be searched (the others were); 130 interrupted.
 """
 
 from __future__ import annotations
@@ -14,15 +15,20 @@ import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
+
 from . import __version__
 
 EXIT_BAD_INPUT = 2
 EXIT_NOT_SAVED = 3
+EXIT_SOME_MODELS_FAILED = 4
 EXIT_INTERRUPTED = 130
 
 
 def _search_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("model", help="trained rate model (.mat)")
+    parser.add_argument("model", nargs="+",
+                        help="trained rate model (.mat); several files or a quoted glob "
+                             "pattern such as 'models/**/*.mat' search many models")
     parser.add_argument("--task", help="go_nogo, xor, mante (default: inferred from the model)")
     parser.add_argument("--trials", type=int, default=100, help="trials per scaling factor")
     parser.add_argument("--scaling-factors", default="20:75:5",
@@ -37,6 +43,12 @@ def _search_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workers", type=int, default=None, help="threads (default: all cores)")
     parser.add_argument("--unpaired", action="store_true",
                         help="draw independent trials per scaling factor")
+    parser.add_argument("--store", type=Path, default=None,
+                        help="many models: netCDF file of finished models; rerun with the "
+                             "same store to resume")
+    parser.add_argument("--scheduler", default=None,
+                        help="address of a Dask scheduler (e.g. tcp://host:8786) to run on; "
+                             "needs spikewidgets[dask]")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -79,52 +91,125 @@ def _write_netcdf(ds, target: Path) -> None:
             os.unlink(temporary)
 
 
-def _run_search(args: argparse.Namespace) -> int:
+def _executor(address: str | None):
+    if address is None:
+        return None, None
+    try:
+        from distributed import Client
+    except ImportError:
+        raise ValueError('--scheduler needs Dask: pip install "spikewidgets[dask]"') from None
+    try:
+        client = Client(address, timeout=10)
+    except (OSError, TimeoutError) as error:
+        raise ValueError(f"--scheduler {address}: cannot connect ({error})") from None
+    return client, client.get_executor()
+
+
+def _read_settings(text: str | None):
     import json
 
-    from .modelfile import load_model
-    from .search import SearchInterrupted, lambda_grid_search
-    from .tasks import infer_task_name
+    if not text:
+        return None
+    try:
+        settings = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"--settings is not valid JSON ({error.msg})") from None
+    if not isinstance(settings, dict):
+        raise ValueError(f"--settings is {text!r}, expected a JSON object")
+    return settings
+
+
+def _run_search(args: argparse.Namespace) -> int:
+    from .many import resolve_model_paths
 
     factors = _parse_factors(args.scaling_factors)
-    settings = None
-    if args.settings:
-        try:
-            settings = json.loads(args.settings)
-        except json.JSONDecodeError as error:
-            raise ValueError(f"--settings is not valid JSON ({error.msg})") from None
-        if not isinstance(settings, dict):
-            raise ValueError(f"--settings is {args.settings!r}, expected a JSON object")
-    task = args.task
-    if task is None:
-        model = load_model(args.model)
-        task = infer_task_name(model.n_inputs, Path(args.model).name)
-    if args.out is not None and not args.out.resolve().parent.is_dir():
-        raise ValueError(f"--out {args.out}: folder {args.out.resolve().parent} does not exist")
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        ds = lambda_grid_search(
-            args.model, task, args.trials, factors, settings, seed=args.seed,
-            paired=not args.unpaired, save=not args.no_save, n_workers=args.workers,
-            progress=not args.quiet,
-        )
+    settings = _read_settings(args.settings)
+    paths = resolve_model_paths(args.model if len(args.model) > 1 else args.model[0])
+    for target in (args.out, args.store):
+        if target is not None and not target.resolve().parent.is_dir():
+            raise ValueError(f"{target}: folder {target.resolve().parent} does not exist")
+    client, executor = _executor(args.scheduler)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            if len(paths) == 1 and args.store is None and not glob_pattern(args.model):
+                ds = _search_one(args, paths[0], factors, settings, executor)
+            else:
+                ds = _search_many(args, paths, factors, settings, executor)
+    finally:
+        if client is not None:
+            client.close()
     for warning in caught:
         print(f"warning: {warning.message}", file=sys.stderr)
+    if args.out is not None:
+        _write_netcdf(ds, args.out)
+        print(f"results written to {args.out}")
+    from .search import SearchInterrupted
+
+    if any(issubclass(w.category, SearchInterrupted) for w in caught):
+        return EXIT_INTERRUPTED
+    if "model" in ds.dims:
+        failed = ds["error"].values != ""
+        if failed.any():
+            return EXIT_SOME_MODELS_FAILED
+        saved = ds["saved_to_model"].values
+    else:
+        saved = np.atleast_1d(ds.attrs["saved_to_model"])
+    if not args.no_save and not np.all(saved):
+        return EXIT_NOT_SAVED
+    return 0
+
+
+def glob_pattern(models: Sequence[str]) -> bool:
+    """Whether the command line named a glob pattern rather than files."""
+    import glob
+
+    return any(glob.has_magic(m) for m in models)
+
+
+def _search_one(args, path, factors, settings, executor):
+    from .modelfile import load_model
+    from .search import lambda_grid_search
+    from .tasks import infer_task_name
+
+    task = args.task or infer_task_name(load_model(path).n_inputs, path.name)
+    ds = lambda_grid_search(
+        path, task, args.trials, factors, settings, seed=args.seed,
+        paired=not args.unpaired, save=not args.no_save, n_workers=args.workers,
+        executor=executor, progress=not args.quiet,
+    )
     print(f"task {ds.attrs['task']}, {ds.attrs['n_trials_completed']} trials per factor, "
           f"seed {ds.attrs['seed']}")
     print(_format_table(ds))
     print(f"optimal scaling factor: {float(ds.opt_scaling_factor):g} "
           f"(paper's lambda = {1 / float(ds.opt_scaling_factor):.4g})")
-    if args.out is not None:
-        _write_netcdf(ds, args.out)
-        print(f"results written to {args.out}")
-    if any(issubclass(w.category, SearchInterrupted) for w in caught):
-        return EXIT_INTERRUPTED
-    if not args.no_save and not ds.attrs["saved_to_model"]:
-        return EXIT_NOT_SAVED
     if ds.attrs["saved_to_model"]:
-        print(f"optimum written to {args.model}")
-    return 0
+        print(f"optimum written to {path}")
+    return ds
+
+
+def _search_many(args, paths, factors, settings, executor):
+    from .many import search_models
+
+    if args.task is None:
+        raise ValueError("--task is required when searching several models")
+    ds = search_models(
+        paths, args.task, args.trials, factors, settings,
+        seed=0 if args.seed is None else args.seed, store=args.store,
+        paired=not args.unpaired, save=not args.no_save, n_workers=args.workers,
+        executor=executor, progress=not args.quiet,
+    )
+    print(f"{'model':<40} {'optimum':>8} {'accuracy':>9}  note")
+    for index, name in enumerate(ds.model.values):
+        row = ds.isel(model=index)
+        error = str(row.error.values)
+        if error:
+            print(f"{name:<40} {'-':>8} {'-':>9}  {error}")
+            continue
+        best = float(row.opt_scaling_factor)
+        accuracy = float(row.accuracy.sel(scaling_factor=best))
+        print(f"{name:<40} {best:>8g} {accuracy:>9.3f}")
+    return ds
 
 
 def _run_example(args: argparse.Namespace) -> int:

@@ -86,6 +86,7 @@ def run_chunks(
     own = executor is None
     pool = ThreadPoolExecutor(max_workers=n_workers) if own else executor
     attempts: dict[Future, tuple[Chunk, int]] = {}
+    order = {id(chunk): index for index, chunk in enumerate(chunks)}
 
     def submit(chunk: Chunk, attempt: int) -> None:
         attempts[pool.submit(chunk.function, *chunk.arguments)] = (chunk, attempt)
@@ -98,7 +99,8 @@ def run_chunks(
             done, _ = wait(list(attempts), timeout=poll_seconds, return_when=FIRST_COMPLETED)
             if stop is not None and stop.is_set():
                 return False
-            for future in done:
+            # Handle chunks that finished together in submission order.
+            for future in sorted(done, key=lambda f: order[id(attempts[f][0])]):
                 chunk, attempt = attempts.pop(future)
                 try:
                     value = future.result()
@@ -116,6 +118,8 @@ def run_chunks(
                     on_error(chunk, error)
                     continue
                 on_result(chunk, value)
+                if stop is not None and stop.is_set():
+                    return False
         finished = True
     except KeyboardInterrupt:
         return False
