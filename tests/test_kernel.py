@@ -194,3 +194,28 @@ def test_timing_follows_the_original():
         dt = 0.00005 * downsample  # as the original: dt, then T = (columns - 1) * dt * 100
         assert trial_length == (used - 1) * dt * 100
         assert n_steps == round(trial_length / dt)
+
+
+def test_subnormal_traces_do_not_change_spikes_or_voltages():
+    # Units that spike at step 1 and then stay silent for 2 s: their synaptic
+    # traces decay below 2.2e-308, where the kernel flushes them to zero.
+    arrays = random_model_arrays(8, 1, seed=12, dtype=np.float64)
+    arrays["w"] = arrays["w"] * 0.01
+    arrays["w_in"] = np.abs(arrays["w_in"]) + 0.5
+    model = RateModel.from_arrays(arrays)
+    network = LIFNetwork.from_model(model, 1.0)
+    u = np.full((1, 401), -30.0)  # a strong inhibitory input keeps every unit silent
+    _, n_steps = network.timing(u.shape[1])
+    rng = np.random.default_rng(0)
+    v_init = np.full(model.n_units, 0.9)  # all above threshold: everyone spikes at step 1
+    noise = rng.standard_normal((model.n_units, n_steps)) / 10
+    fast = run_lif(network, u, v_init_rand=v_init, noise=noise, record_spikes=True,
+                   record_traces=True)
+    oracle = reference_lif(network, u, v_init, noise)
+    # hr, which decays with the 2 ms rise time, goes subnormal in the oracle.
+    hr_at_end = math.exp(-network.dt / 0.002) ** (n_steps - 1) / (0.002 * network.td)
+    assert np.all(hr_at_end < 2.2250738585072014e-308)
+    assert oracle["spikes"][:, 0].all() and not oracle["spikes"][:, 1:].any()
+    assert np.array_equal(fast.voltages[0].T, oracle["voltages"])
+    assert np.array_equal(fast.spike_steps[0], np.nonzero(oracle["spikes"].T)[0] + 1)
+    assert np.array_equal(fast.rates[0].T, oracle["rates"])
