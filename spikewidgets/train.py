@@ -328,8 +328,15 @@ def train(
     gain: float = 1.5,
     max_trials: int | None = None,
     progress: bool = True,
+    *,
+    stop_accuracy: float = ACCURACY_THRESHOLD,
+    stop_loss: float = LOSS_THRESHOLD,
 ) -> TrainingResult:
     """Train a rate RNN and save it; like :func:`train_model` but returns a summary.
+
+    ``stop_accuracy`` and ``stop_loss`` set the stopping rule (evaluation
+    accuracy above, and loss below, these); the defaults are the published
+    0.95 and 7. Stricter values train longer for more robust networks.
 
     Returns
     -------
@@ -421,7 +428,7 @@ def train(
             eval_loss = float(np.mean(np.asarray(eval_losses, dtype=np.float64)))
             enough = task_obj.name != "go_nogo" or done > GO_NOGO_MIN_TRIALS
             converged = (
-                accuracy > ACCURACY_THRESHOLD and eval_loss < LOSS_THRESHOLD and enough
+                accuracy > stop_accuracy and eval_loss < stop_loss and enough
             )
             history.append((done, accuracy, eval_loss))
             chunk_index += 1
@@ -495,6 +502,9 @@ def train_model(
     gain: float = 1.5,
     max_trials: int | None = None,
     progress: bool = True,
+    *,
+    stop_accuracy: float = ACCURACY_THRESHOLD,
+    stop_loss: float = LOSS_THRESHOLD,
 ) -> Path:
     """Train a rate RNN on a task as the published trainer does, and save it.
 
@@ -519,6 +529,9 @@ def train_model(
         Trial budget; default 10000 (go_nogo) or 40000 (xor, mante).
     progress : bool
         Show a progress bar with trials, evaluation loss and accuracy.
+    stop_accuracy, stop_loss : float
+        Stopping rule: evaluation accuracy above and loss below these
+        (published: 0.95 and 7).
 
     Returns
     -------
@@ -536,7 +549,7 @@ def train_model(
     """
     return train(
         task, N, taus, activation, seed, out_dir, P_inh, P_rec, som_N, gain, max_trials,
-        progress,
+        progress, stop_accuracy=stop_accuracy, stop_loss=stop_loss,
     ).path
 
 
