@@ -195,6 +195,16 @@ def test_same_seed_same_model(tmp_path):
     assert not np.array_equal(first["w_in"], other["w_in"])
 
 
+def test_stricter_stopping_rule_trains_longer(tmp_path):
+    published = train("go_nogo", N=100, seed=4, out_dir=tmp_path / "a", max_trials=2000,
+                      progress=False)
+    assert published.converged and published.trials <= 2000
+    with pytest.warns(RuntimeWarning, match="before meeting the stopping rule"):
+        strict = train("go_nogo", N=100, seed=4, out_dir=tmp_path / "b",
+                       max_trials=published.trials, progress=False, stop_loss=0.0)
+    assert not strict.converged and strict.trials == published.trials
+
+
 def test_xor_fixed_decay_softplus_and_som(tmp_path):
     with pytest.warns(RuntimeWarning):
         result = train("xor", N=12, taus=(5,), activation="softplus", som_N=2, seed=3,
