@@ -11,12 +11,11 @@ import xarray as xr
 
 from .kernel import LIFNetwork, Stimulation, run_lif
 from .modelfile import RateModel, load_model
+from .rate import RATE_STEP
 from .search import _entropy, parse_scaling_factors, trial_generator
-from .tasks import STEPS_PER_COLUMN, Task, get_task
+from .tasks import Task, get_task
 
 __all__ = ["simulate"]
-
-RATE_STEP = 0.005  # seconds per rate-model step (input column)
 
 
 def simulate(
@@ -134,7 +133,3 @@ def simulate(
         },
         attrs=attrs,
     )
-
-
-# One input column lasts STEPS_PER_COLUMN LIF steps of BASE_DT: 5 ms.
-assert abs(STEPS_PER_COLUMN * 0.00005 - RATE_STEP) < 1e-15
