@@ -1,0 +1,237 @@
+"""The panel in a real JupyterLab and a real (headless) Chromium, offline.
+
+JupyterLab runs on a free localhost port with isolated folders; every request
+that leaves 127.0.0.1 is refused, so BokehJS can only come from the kernel.
+The test runs a notebook that shows the panel, checks that the four Bokeh
+canvases render without widget errors or page errors, presses Run, waits for
+the accuracy source in the page to hold one value per scaling factor, clicks
+a point and waits for the spike raster to fill, then saves the notebook and
+checks that it carries no BokehJS.
+
+Screenshots go to ``artifacts/browser/``; with
+``SPIKEWIDGETS_UPDATE_SCREENSHOT=1`` the panel's screenshot also replaces
+``notebooks/img/panel.png``. Without Chromium or Playwright the test is
+skipped locally but fails when ``CI`` is set.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+from browser_utils import (
+    READ_SOURCES_JS,
+    JupyterLab,
+    find_chromium,
+    launch_chromium,
+    write_notebook,
+)
+
+REPO = Path(__file__).resolve().parents[1]
+ARTIFACTS = REPO / "artifacts" / "browser"
+README_SCREENSHOT = REPO / "notebooks" / "img" / "panel.png"
+UPDATE_SCREENSHOT = os.environ.get("SPIKEWIDGETS_UPDATE_SCREENSHOT") == "1"
+N_FACTORS = 12  # the panel's default grid, 20 to 75 by 5
+N_TRIALS = 20 if UPDATE_SCREENSHOT else 5
+CLICKED_FACTOR = 45.0
+
+NOTEBOOK_CELLS = [
+    # A trained example model when the package ships one, else an untrained one.
+    "from pathlib import Path\n"
+    "import scipy.io\n"
+    "from spikewidgets.synthetic import random_model_arrays\n"
+    "try:\n"
+    "    from spikewidgets.examples import example_model\n"
+    "    model = example_model('go_nogo', directory='.')\n"
+    "except Exception:\n"
+    "    model = Path('gonogo_model.mat')\n"
+    "    scipy.io.savemat(model, random_model_arrays(200, 1, seed=0))\n"
+    "print(model)",
+    "from spikewidgets import SearchPanel\n"
+    f"panel = SearchPanel(model, n_trials={N_TRIALS}, seed=1)\n"
+    "panel",
+]
+
+#: Page coordinates of the point (x, y) of the named figure, from BokehJS's own scales.
+POINT_JS = """
+([name, x, y]) => {
+  const views = Object.values(window.Bokeh.index)
+    .filter((view) => view.model.name === name && view.el.isConnected);
+  const view = views[views.length - 1];
+  const box = view.canvas_view.el.getBoundingClientRect();
+  return [box.left + view.frame.x_scale.compute(x), box.top + view.frame.y_scale.compute(y)];
+}
+"""
+
+#: Title of the named figure in the page.
+TITLE_JS = """
+(name) => window.Bokeh.documents.flatMap((doc) => [...doc.all_models])
+  .filter((model) => model.name === name).map((model) => model.title.text).pop()
+"""
+
+#: True once the named source's column holds ``n`` finite numbers (any, if n is null).
+COLUMN_READY_JS = """
+([name, column, n]) => {
+  for (const doc of (window.Bokeh && window.Bokeh.documents) || []) {
+    for (const model of doc.all_models) {
+      if (model.name !== name || model.data === undefined) continue;
+      const data = model.data;
+      const values = Array.from((data instanceof Map ? data.get(column) : data[column]) || []);
+      const finite = values.filter((v) => Number.isFinite(v));
+      if (n === null ? finite.length > 0 : (values.length === n && finite.length === n)) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    executable = find_chromium()
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        executable, missing = None, "the playwright Python package"
+    else:
+        missing = "Chromium (apt-get install -y chromium)"
+    if executable is None:
+        message = f"the browser test needs {missing}; never `playwright install`"
+        if os.environ.get("CI"):
+            pytest.fail(f"{message}: install it in the CI image", pytrace=False)
+        pytest.skip(message)
+    return executable
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    home = tmp_path_factory.mktemp("jupyter")
+    root = home / "notebooks"
+    root.mkdir()
+    write_notebook(root / "panel.ipynb", NOTEBOOK_CELLS)
+    server = JupyterLab(root, home).start()
+    yield server
+    server.stop()
+
+
+def _first_go_trial(seed: int) -> int:
+    from spikewidgets.search import trial_generator
+    from spikewidgets.tasks import get_task
+
+    task = get_task("go_nogo")
+    settings = task.settings()
+    return next(t for t in range(1, 100)
+                if task.make_trial(trial_generator(seed, t), settings).condition == "go")
+
+
+def _values(page, name: str, column: str) -> list:
+    return page.evaluate(READ_SOURCES_JS, [name]).get(name, {}).get(column, [])
+
+
+def test_panel_runs_and_plots_in_jupyterlab(chromium, lab, tmp_path):
+    from playwright.sync_api import expect, sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page_errors: list[str] = []
+    refused: list[str] = []
+    timings: dict[str, float] = {}
+
+    def local_only(route):
+        url = route.request.url
+        if url.startswith((lab.url, "ws://127.0.0.1", "data:", "blob:")):
+            route.continue_()
+        else:
+            refused.append(url)
+            route.abort()
+
+    with sync_playwright() as playwright:
+        context = launch_chromium(playwright, tmp_path / "profile", chromium)
+        try:
+            context.route("**/*", local_only)
+            page = context.pages[0] if context.pages else context.new_page()
+            page.on("pageerror", lambda error: page_errors.append(str(error)))
+            page.on("console", lambda message: page_errors.append(f"console: {message.text}")
+                    if message.type == "error" else None)
+            page.goto(f"{lab.url}/lab/tree/panel.ipynb")
+            page.get_by_text("Python 3 (ipykernel) | Idle").wait_for(timeout=60_000)
+            page.evaluate("window.jupyterapp.commands.execute('application:toggle-left-area')")
+            page.evaluate("window.jupyterapp.commands.execute('runmenu:run-all')")
+
+            # Every Bokeh canvas renders, no widget failed, BokehJS is the kernel's.
+            expect(page.locator(".bk-Canvas")).to_have_count(4, timeout=60_000)
+            expect(page.locator(".jupyter-widgets-error-widget")).to_have_count(0)
+            import bokeh
+
+            assert page.evaluate("window.Bokeh.version") == bokeh.__version__
+            page.locator(".spw-panel").screenshot(path=str(ARTIFACTS / "panel_loaded.png"))
+
+            # Run: one accuracy value per scaling factor arrives in the page.
+            started = time.perf_counter()
+            page.locator(".spw-run").click()
+            page.wait_for_function(COLUMN_READY_JS, arg=["accuracy", "accuracy", None],
+                                   timeout=30_000, polling=50)
+            timings["first_point_s"] = time.perf_counter() - started
+            page.wait_for_function(COLUMN_READY_JS, arg=["accuracy", "accuracy", N_FACTORS],
+                                   timeout=60_000, polling=50)
+            expect(page.locator(".spw-message", has_text="Optimum:")).to_be_visible(
+                timeout=60_000)
+            timings["run_s"] = time.perf_counter() - started
+            assert _values(page, "accuracy", "n_trials") == [N_TRIALS] * N_FACTORS
+            page.locator(".spw-panel").screenshot(path=str(ARTIFACTS / "panel_run.png"))
+
+            # Clicking a point fills the spike raster with that factor's trial.
+            assert _values(page, "raster", "time") == []
+            factors = _values(page, "accuracy", "scaling_factor")
+            accuracy = _values(page, "accuracy", "accuracy")
+            index = factors.index(CLICKED_FACTOR)
+            x, y = page.evaluate(POINT_JS, ["accuracy_figure", CLICKED_FACTOR, accuracy[index]])
+            clicked = time.perf_counter()
+            page.mouse.click(x, y)
+            page.wait_for_function(COLUMN_READY_JS, arg=["raster", "time", None],
+                                   timeout=30_000, polling=50)
+            timings["trial_shown_s"] = time.perf_counter() - clicked
+            page.wait_for_function(COLUMN_READY_JS, arg=["rate_output", "output", None],
+                                   timeout=30_000, polling=50)
+            expect(page.locator(".spw-factor")).to_contain_text("45")
+            assert page.evaluate(TITLE_JS, "raster_figure").startswith(
+                "spikes, scaling factor 45, trial 0")
+
+            # The trial field replays another trial of the search: the first Go trial.
+            trial = _first_go_trial(seed=1)
+            page.locator(".spw-trial input").fill(str(trial))
+            page.locator(".spw-trial input").press("Enter")
+            shows_go = f"() => ({TITLE_JS})('raster_figure').includes('trial {trial}, go')"
+            page.wait_for_function(shows_go, timeout=30_000, polling=50)
+            page.mouse.move(5, 5)
+            page.wait_for_timeout(400)
+            panel = page.locator(".spw-panel")
+            panel.screenshot(path=str(ARTIFACTS / "panel_trial.png"))
+            if UPDATE_SCREENSHOT:
+                README_SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(ARTIFACTS / "panel_trial.png", README_SCREENSHOT)
+
+            # The saved notebook holds widget references, not BokehJS.
+            notebook = lab.root / "panel.ipynb"
+            page.evaluate("window.jupyterapp.commands.execute('docmanager:save')")
+            deadline = time.monotonic() + 20
+            while "widget-view+json" not in notebook.read_text():
+                assert time.monotonic() < deadline, "the notebook was not saved"
+                time.sleep(0.1)
+            saved = notebook.read_text()
+            timings["saved_notebook_kB"] = len(saved.encode()) / 1024
+            assert len(saved.encode()) < 100_000
+            assert "Anaconda, Inc., and Bokeh Contributors" not in saved
+        finally:
+            if "page" in locals():
+                page.screenshot(path=str(ARTIFACTS / "page_last.png"), full_page=True)
+            (ARTIFACTS / "timings.json").write_text(json.dumps(timings, indent=1))
+            context.close()
+    assert page_errors == []
+    assert refused == [], f"requests left localhost: {refused}"
+    print(f"browser timings: {timings}")
