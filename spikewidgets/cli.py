@@ -8,9 +8,7 @@ models could not be searched (the others were); 130 interrupted.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -78,19 +76,6 @@ def _format_table(ds) -> str:
     return "\n".join(lines)
 
 
-def _write_netcdf(ds, target: Path) -> None:
-    target = target.resolve()
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
-                                             dir=target.parent)
-    os.close(descriptor)
-    try:
-        ds.to_netcdf(temporary)
-        os.replace(temporary, target)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-
-
 def _executor(address: str | None):
     if address is None:
         return None, None
@@ -121,6 +106,7 @@ def _read_settings(text: str | None):
 
 def _run_search(args: argparse.Namespace) -> int:
     from .many import resolve_model_paths
+    from .results import write_netcdf
 
     factors = _parse_factors(args.scaling_factors)
     settings = _read_settings(args.settings)
@@ -142,7 +128,7 @@ def _run_search(args: argparse.Namespace) -> int:
     for warning in caught:
         print(f"warning: {warning.message}", file=sys.stderr)
     if args.out is not None:
-        _write_netcdf(ds, args.out)
+        write_netcdf(ds, args.out)
         print(f"results written to {args.out}")
     from .search import SearchInterrupted
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import glob
 import json
 import os
-import tempfile
 import threading
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -22,7 +21,7 @@ import numpy as np
 import xarray as xr
 
 from .modelfile import ModelWriteError, load_model, write_search_results
-from .results import TrialScores, build_dataset
+from .results import TrialScores, build_dataset, write_netcdf
 from .scheduling import Chunk, run_chunks
 from .search import (
     SearchInterrupted,
@@ -66,18 +65,6 @@ def _names(paths: Sequence[Path]) -> list[str]:
         return [paths[0].name]
     root = Path(os.path.commonpath([p.parent for p in paths]))
     return [str(p.relative_to(root)) for p in paths]
-
-
-def _write_store(dataset: xr.Dataset, store: Path) -> None:
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{store.name}.", suffix=".tmp",
-                                             dir=store.parent)
-    os.close(descriptor)
-    try:
-        dataset.to_netcdf(temporary)
-        os.replace(temporary, store)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
 
 
 def _combine(per_model: Mapping[str, xr.Dataset], names: Sequence[str],
@@ -243,7 +230,7 @@ def search_models(
                 warnings.warn(str(error), stacklevel=3)
         per_model[name] = single
         if store_path is not None:
-            _write_store(_combine(per_model, names, info, attrs), store_path)
+            write_netcdf(_combine(per_model, names, info, attrs), store_path)
         if callback is not None:
             callback(name, single)
 
