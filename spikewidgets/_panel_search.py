@@ -146,6 +146,35 @@ class SearchRun:
         return fraction, (f"{completed}/{request.n_trials} trials × {request.factors.size} "
                           f"factors · {elapsed:.1f} s elapsed · {left}")
 
+    def summary(self) -> tuple[str, str]:
+        """``(level, message)`` for the status line once the search has ended.
+
+        ``level`` is ``"success"``, ``"warning"`` (stopped early, or optimum
+        at the edge of the grid) or ``"error"``.
+        """
+        request, dataset = self.request, self.result
+        if dataset is None:
+            return "error", f"The search failed: {self.error}"
+        if not dataset.attrs.get("complete"):
+            return "warning", (
+                f"Stopped after {self.completed} of {request.n_trials} trials per factor "
+                f"({self.elapsed:.1f} s): the plots show these trials. Run again to finish; "
+                "saving needs a complete search.")
+        factors = dataset.scaling_factor.values
+        optimum = float(dataset.opt_scaling_factor)
+        index = int(np.argmin(np.abs(factors - optimum)))
+        message = (
+            f"Optimum: scaling factor {optimum:g} (λ = {1 / optimum:.4g}), accuracy "
+            f"{float(dataset.accuracy[index]):.0%} (95 % CI "
+            f"{float(dataset.accuracy_ci_low[index]):.0%}–"
+            f"{float(dataset.accuracy_ci_high[index]):.0%}); {factors.size} factors × "
+            f"{request.n_trials} trials in {self.elapsed:.1f} s. Click a point (or use the "
+            "slider) to see a trial.")
+        if factors.size > 1 and index in (0, factors.size - 1):
+            return "warning", (message + " The optimum is at the edge of the grid: widen the "
+                               "range to be sure.")
+        return "success", message
+
     def _callback(self, partial: xr.Dataset) -> None:
         self.partial = partial
         self._on_partial(self, partial)

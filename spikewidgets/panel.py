@@ -142,7 +142,7 @@ class SearchPanel:
         self.widget = layout(self.controls, self._plot_area, self._gate.widget)
         self._wire()
         self._set_task(self.controls.task.value, task_settings)
-        self._update_grid_label()
+        self.controls.grid_label.value = grid_label(self.controls)
         if model is None and "go_nogo" in self._examples:
             model = "go_nogo"
         if model is not None:
@@ -177,14 +177,17 @@ class SearchPanel:
         c.path.observe(self._guarded(lambda change: self._load_path(change.new)), names="value")
         c.task.observe(self._guarded(lambda change: self._set_task(change.new)), names="value")
         for control in (c.factor_range, c.factor_step):
-            control.observe(lambda _change: self._update_grid_label(), names="value")
+            control.observe(lambda _change: setattr(c.grid_label, "value", grid_label(c)),
+                            names="value")
         c.run.on_click(self._guarded(lambda _b: self._click_run()))
         c.stop.on_click(self._guarded(lambda _b: self.stop(wait=False)))
         c.save.on_click(self._guarded(lambda _b: self.save()))
         c.export.on_click(self._guarded(lambda _b: self.export()))
         c.factor.observe(self._guarded(self._on_factor), names="value")
         c.trial.observe(self._guarded(self._on_trial), names="value")
-        self.plots["accuracy"].source.selected.on_change("indices", self._on_tap)
+        tap = self._guarded(self._on_tap)
+        self.plots["accuracy"].source.selected.on_change(
+            "indices", lambda attr, old, new: tap(attr, old, new))
 
     def _guarded(self, handler):
         def call(*args):
@@ -200,8 +203,22 @@ class SearchPanel:
              task_settings: Mapping[str, float] | None = None) -> RateModel | None:
         """Load a model file (or the bundled example of a task) into the panel.
 
-        Returns the model, or None if it could not be read (the status line
-        then says why).
+        Parameters
+        ----------
+        model : path-like or str
+            A ``.mat`` model file, or ``"go_nogo"``, ``"xor"`` or ``"mante"``
+            for a writable copy of that bundled example.
+        task : str, optional
+            Task to search on (default: inferred from the file name and the
+            input count).
+        task_settings : mapping, optional
+            Overrides of the task's default settings.
+
+        Returns
+        -------
+        RateModel or None
+            The model, or None if it could not be read (the status line then
+            says why, in words).
         """
         text = os.fspath(model)
         if text in self._examples and not Path(text).exists():
@@ -285,14 +302,6 @@ class SearchPanel:
     def _settings_values(self) -> dict[str, float]:
         return {key: box.value for key, box in self.controls.settings.items()}
 
-    # ------------------------------------------------------------------ grid
-
-    def _grid(self) -> np.ndarray:
-        return read_grid(self.controls)
-
-    def _update_grid_label(self) -> None:
-        self.controls.grid_label.value = grid_label(self.controls)
-
     # ------------------------------------------------------------------ running
 
     @property
@@ -318,7 +327,7 @@ class SearchPanel:
         task = get_task(c.task.value)
         task.check_model_inputs(model.n_inputs, f"model file {path.name}")
         settings = task.settings(self._settings_values())
-        return SearchRequest(path, model, task.name, settings, self._grid(),
+        return SearchRequest(path, model, task.name, settings, read_grid(c),
                              int(c.n_trials.value), int(c.seed.value))
 
     def run(self, wait: bool = False, timeout: float | None = None) -> xr.Dataset | None:
@@ -406,38 +415,19 @@ class SearchPanel:
                 self._finish(run)
 
     def _finish(self, run: SearchRun) -> None:
-        c, request, dataset = self.controls, run.request, run.result
+        c, dataset = self.controls, run.result
         c.stop.disabled = True
         self._on_tick(run)
+        level, message = run.summary()
+        c.progress.bar_style = {"error": "danger"}.get(level, level)
+        self._status(message, level)
         if dataset is None:
-            c.progress.bar_style = "danger"
-            self._status(f"The search failed: {run.error}", "error")
             return
         self.result = dataset
         self.plots["accuracy"].update(dataset)
         self._set_factor_options(dataset.scaling_factor.values)
         c.export.disabled = False
-        if not dataset.attrs.get("complete"):
-            c.progress.bar_style = "warning"
-            self._status(f"Stopped after {run.completed} of {request.n_trials} trials per "
-                         f"factor ({run.elapsed:.1f} s): the plots show these trials. Run again "
-                         "to finish; saving needs a complete search.", "warning")
-            return
-        c.progress.bar_style = "success"
-        c.save.disabled = False
-        optimum = float(dataset.opt_scaling_factor)
-        index = int(np.argmin(np.abs(dataset.scaling_factor.values - optimum)))
-        low = float(dataset.accuracy_ci_low[index])
-        high = float(dataset.accuracy_ci_high[index])
-        message = (f"Optimum: scaling factor {optimum:g} (λ = {1 / optimum:.4g}), accuracy "
-                   f"{float(dataset.accuracy[index]):.0%} (95 % CI {low:.0%}–{high:.0%}); "
-                   f"{request.factors.size} factors × {request.n_trials} trials in "
-                   f"{run.elapsed:.1f} s. Click a point (or use the slider) to see a trial.")
-        if request.factors.size > 1 and index in (0, request.factors.size - 1):
-            message += " The optimum is at the edge of the grid: widen the range to be sure."
-            self._status(message, "warning")
-        else:
-            self._status(message, "success")
+        c.save.disabled = not dataset.attrs.get("complete")
 
     def stop(self, wait: bool = True, timeout: float | None = 5.0) -> xr.Dataset | None:
         """Stop the running search; the trials already finished are kept.
@@ -458,7 +448,20 @@ class SearchPanel:
 
     def wait(self, timeout: float | None = None, *,
              stop_on_timeout: bool = False) -> xr.Dataset | None:
-        """Wait for the running search to end and return :attr:`result`."""
+        """Wait for the running search to end and return :attr:`result`.
+
+        Parameters
+        ----------
+        timeout : float, optional
+            Longest wait in seconds (None: until the end).
+        stop_on_timeout : bool, default False
+            Stop the search if it has not ended after ``timeout``.
+
+        Returns
+        -------
+        xarray.Dataset or None
+            The result (None while a search that has not ended yet).
+        """
         run = self._run
         if run is None:
             return self.result
@@ -581,7 +584,24 @@ class SearchPanel:
         return path
 
     def export(self, path: str | os.PathLike | None = None) -> Path:
-        """Write :attr:`result` to netCDF (default: the file named in the export field)."""
+        """Write :attr:`result` to a netCDF file.
+
+        Parameters
+        ----------
+        path : path-like, optional
+            Target file (default: the file named in the export field); ``.nc``
+            is added to a name without a suffix.
+
+        Returns
+        -------
+        Path
+            The file written.
+
+        Raises
+        ------
+        ValueError
+            If there is no result yet or the name is empty.
+        """
         target = export_result(self.result,
                                path if path is not None else self.controls.export_path.value)
         self._status(f"Wrote {target} ({target.stat().st_size / 1024:.0f} kB).", "success")

@@ -207,8 +207,8 @@ def plot_accuracy(ds: xr.Dataset | None = None, *, width: int = 440,
     fig = _figure("accuracy_figure", "accuracy", width, height,
                   x_axis_label="scaling factor (weights ÷ factor; λ = 1/factor)",
                   y_axis_label="fraction of trials correct", y_range=Range1d(-0.02, 1.05))
-    fig.multi_line(xs="xs", ys="ys", color="color", source=conditions, line_width=1.5,
-                   line_alpha=0.6, line_dash="dashed", legend_field="condition")
+    fig.multi_line(xs="xs", ys="ys", color="color", source=conditions, line_width=2,
+                   line_alpha=0.85, line_dash="dashed", legend_field="condition")
     fig.add_layout(Whisker(source=source, base="scaling_factor", lower="ci_low",
                            upper="ci_high", line_color=SPIKING_COLOR, line_alpha=0.6))
     fig.line("scaling_factor", "accuracy", source=source, color=SPIKING_COLOR, line_width=2)

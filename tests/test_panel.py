@@ -92,15 +92,16 @@ def test_controls_set_the_search(panel):
 
 def test_live_updates_reach_the_accuracy_source(model_path):
     panel = SearchPanel(model_path, n_trials=6, scaling_factors=GRID, seed=1)
-    seen = []
+    drawn = []  # trials per factor behind each drawing of the accuracy plot
     panel.plots["accuracy"].source.on_change(
-        "data", lambda _attr, _old, new: seen.append(len(new["accuracy"])))
+        "data", lambda _attr, _old, new: drawn.append(list(new["n_trials"])))
     panel.controls.run.click()
     assert panel.running
     ds = panel.wait(timeout=30)
-    assert len(seen) >= 3  # cleared, at least one partial result, the final one
-    assert seen[0] == 0 and seen[-1] == 3
     assert ds.sizes["trial"] == 6
+    partial = [trials[0] for trials in drawn if trials and trials[0] < 6]
+    assert partial and partial == sorted(partial)  # drawn while running, growing
+    assert drawn[-1] == [6, 6, 6]
     panel.close()
 
 
@@ -265,8 +266,21 @@ def test_bokehjs_comes_from_the_kernel(panel):
     gate.open()  # what the page does once BokehJS is loaded
     assert panel._plot_area.children == (panel._plot_grid,)
     assert len(panel._plot_grid.children) == 4
+    assert "spw-ready-" in gate._waiter_script("abc") and "abc" in gate._waiter_script("abc")
     bundle = panel._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
+
+
+def test_setup_notebook_shows_the_loader(monkeypatch):
+    import IPython.display
+
+    from spikewidgets._panel_bokehjs import bokehjs_loader
+    from spikewidgets.panel import setup_notebook
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda *objects: shown.extend(objects))
+    setup_notebook()
+    assert shown == [bokehjs_loader()]
 
 
 def test_example_dropdown_copies_the_example(monkeypatch, tmp_path):
