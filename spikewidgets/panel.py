@@ -419,10 +419,11 @@ class SearchPanel:
         c.stop.disabled = True
         self._on_tick(run)
         level, message = run.summary()
-        c.progress.bar_style = {"error": "danger"}.get(level, level)
         self._status(message, level)
         if dataset is None:
+            c.progress.bar_style = "danger"
             return
+        c.progress.bar_style = "success" if dataset.attrs.get("complete") else "warning"
         self.result = dataset
         self.plots["accuracy"].update(dataset)
         self._set_factor_options(dataset.scaling_factor.values)

@@ -70,6 +70,7 @@ def test_run_wait_returns_the_search_of_the_controls(panel, model_path):
     np.testing.assert_array_equal(panel.plots["accuracy"].source.data["accuracy"],
                                   ds.accuracy.values)
     assert panel.controls.progress.value == 1.0
+    assert panel.controls.progress.bar_style == "success"
     assert "Optimum: scaling factor" in panel.status
     assert not panel.controls.save.disabled and not panel.controls.export.disabled
     assert panel.timings["started"] < panel.timings["first_point"] <= panel.timings["finished"]
@@ -178,7 +179,7 @@ def test_stop_ends_the_run_and_keeps_finished_trials(panel, model_path):
     assert time.perf_counter() - pressed < 1.0
     assert not panel.running and ds is panel.result
     assert ds.attrs["complete"] == 0 and 0 < ds.sizes["trial"] < 400
-    assert "Stopped after" in panel.status
+    assert "Stopped after" in panel.status and panel.controls.progress.bar_style == "warning"
     np.testing.assert_array_equal(panel.plots["accuracy"].source.data["accuracy"],
                                   ds.accuracy.values)
     with pytest.raises(ValueError, match="stopped before its end"):
