@@ -26,7 +26,7 @@ import bokeh
 import ipywidgets as widgets
 from bokeh.resources import Resources
 
-__all__ = ["BokehJSGate", "bokehjs_loader", "setup_notebook"]
+__all__ = ["BokehJSGate", "bokehjs_loader", "figure_widget", "setup_notebook"]
 
 _LOADER: widgets.Output | None = None
 
@@ -78,10 +78,12 @@ def bokehjs_loader() -> widgets.Output:
 def setup_notebook() -> None:
     """Load BokehJS into the notebook page, without a CDN and without bloating the file.
 
-    :class:`~spikewidgets.panel.SearchPanel` does this by itself. Call it
-    before showing a figure of :mod:`spikewidgets.plots` through
-    ``jupyter_bokeh.BokehModel`` outside the panel (``bokeh.io.show`` needs
-    ``bokeh.io.output_notebook`` instead).
+    :class:`~spikewidgets.panel.SearchPanel` and :func:`figure_widget` do
+    this by themselves. Call it in a cell before showing a Bokeh figure
+    through ``jupyter_bokeh.BokehModel`` directly (``bokeh.io.show`` needs
+    ``bokeh.io.output_notebook`` instead). Such a BokehModel can still fail to
+    render when all views are created at once (same cell, or a page reload);
+    :func:`figure_widget` cannot.
     """
     from IPython.display import display
 
@@ -140,3 +142,38 @@ class BokehJSGate:
         """Run ``on_ready`` (what a click on the hidden button does)."""
         self.ready_count += 1
         self._on_ready()
+
+
+def figure_widget(model) -> widgets.VBox:
+    """A widget that shows a Bokeh figure or layout, loading BokehJS itself.
+
+    Like ``jupyter_bokeh.BokehModel(model)`` (changes to the model's sources
+    reach the page), but the Bokeh view is created only once the page has
+    BokehJS, so it renders in any cell, offline, and after a page reload.
+
+    Parameters
+    ----------
+    model : bokeh.models.LayoutDOM
+        A figure (for example ``plot_accuracy(ds).figure``) or a layout.
+
+    Returns
+    -------
+    ipywidgets.VBox
+        The widget to display; its ``bokeh_model`` attribute is the
+        ``jupyter_bokeh.BokehModel``.
+    """
+    from jupyter_bokeh import BokehModel
+
+    view = BokehModel(model)
+    area = widgets.Box([widgets.HTML("<i>Loading BokehJS…</i>")])
+
+    def show() -> None:
+        view.update_from_model(model)
+        area.children = ()
+        area.children = (view,)
+
+    gate = BokehJSGate(show)
+    box = widgets.VBox([area, gate.widget])
+    box.bokeh_model = view
+    box.gate = gate
+    return box

@@ -12,7 +12,8 @@ plots follow it live. Clicking a point of the accuracy plot (or moving the
 scaling-factor slider) and choosing a trial shows that trial of the search
 (same stimulus, same noise) in the spike raster, the readout plot (with the
 rate network's output for the same input) and the firing-rate histogram.
-BokehJS is loaded from the kernel, with no CDN (see :func:`setup_notebook`).
+BokehJS is loaded from the kernel, with no CDN (see :func:`setup_notebook`);
+:func:`figure_widget` shows any Bokeh figure the same way.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ import xarray as xr
 from jupyter_bokeh import BokehModel
 
 from . import plots as _plots
-from ._panel_bokehjs import BokehJSGate, bokehjs_loader, setup_notebook
+from ._panel_bokehjs import BokehJSGate, bokehjs_loader, figure_widget, setup_notebook
 from ._panel_controls import (
     NO_FACTOR,
     Controls,
@@ -51,7 +52,7 @@ from ._panel_search import SearchRequest, SearchRun, warm_up
 from .modelfile import RateModel, load_model
 from .tasks import get_task
 
-__all__ = ["SearchPanel", "setup_notebook"]
+__all__ = ["SearchPanel", "figure_widget", "setup_notebook"]
 
 #: Shortest time between two live redraws of the accuracy plot (s).
 REDRAW_INTERVAL = 0.1

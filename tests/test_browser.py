@@ -2,8 +2,8 @@
 
 JupyterLab runs on a free localhost port with isolated folders; every request
 that leaves 127.0.0.1 is refused, so BokehJS can only come from the kernel.
-The test runs a notebook that shows the panel, checks that the four Bokeh
-canvases render without widget errors or page errors, presses Run, waits for
+The test runs a notebook that shows the panel and a figure_widget, checks that
+every Bokeh canvas renders without widget errors or page errors, presses Run, waits for
 the accuracy source in the page to hold one value per scaling factor, clicks
 a point and waits for the spike raster to fill, then saves the notebook and
 checks that it carries no BokehJS.
@@ -54,6 +54,12 @@ NOTEBOOK_CELLS = [
     "from spikewidgets import SearchPanel\n"
     f"panel = SearchPanel(model, n_trials={N_TRIALS}, seed=1)\n"
     "panel",
+    # Any Bokeh figure, shown the same way as the panel's.
+    "from bokeh.plotting import figure\n"
+    "from spikewidgets.panel import figure_widget\n"
+    "standalone = figure(width=300, height=150, name='standalone')\n"
+    "standalone.line([0, 1, 2], [0, 1, 0])\n"
+    "figure_widget(standalone)",
 ]
 
 #: Page coordinates of the point (x, y) of the named figure, from BokehJS's own scales.
@@ -163,8 +169,9 @@ def test_panel_runs_and_plots_in_jupyterlab(chromium, lab, tmp_path):
             page.evaluate("window.jupyterapp.commands.execute('application:toggle-left-area')")
             page.evaluate("window.jupyterapp.commands.execute('runmenu:run-all')")
 
-            # Every Bokeh canvas renders, no widget failed, BokehJS is the kernel's.
-            expect(page.locator(".bk-Canvas")).to_have_count(4, timeout=60_000)
+            # Every Bokeh canvas renders (the panel's four and figure_widget's),
+            # no widget failed, BokehJS is the kernel's.
+            expect(page.locator(".bk-Canvas")).to_have_count(5, timeout=60_000)
             expect(page.locator(".jupyter-widgets-error-widget")).to_have_count(0)
             import bokeh
 

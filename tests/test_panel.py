@@ -272,6 +272,22 @@ def test_bokehjs_comes_from_the_kernel(panel):
     assert "application/vnd.jupyter.widget-view+json" in bundle
 
 
+def test_figure_widget_waits_for_bokehjs():
+    from jupyter_bokeh import BokehModel
+
+    from spikewidgets.panel import figure_widget
+    from spikewidgets.plots import plot_rates
+
+    plot = plot_rates()
+    box = figure_widget(plot.figure)
+    area = box.children[0]
+    assert not any(isinstance(child, BokehModel) for child in area.children)
+    plot.source.data = {"left": [0.0], "right": [1.0], "exc": [3], "inh": [1]}
+    box.gate.open()  # what the page does once BokehJS is loaded
+    assert area.children == (box.bokeh_model,)
+    assert "('exc', [3])" in str(box.bokeh_model.render_bundle)  # the bundle has today's data
+
+
 def test_setup_notebook_shows_the_loader(monkeypatch):
     import IPython.display
 
