@@ -81,9 +81,10 @@ def setup_notebook() -> None:
     :class:`~spikewidgets.panel.SearchPanel` and :func:`figure_widget` do
     this by themselves. Call it in a cell before showing a Bokeh figure
     through ``jupyter_bokeh.BokehModel`` directly (``bokeh.io.show`` needs
-    ``bokeh.io.output_notebook`` instead). Such a BokehModel can still fail to
-    render when all views are created at once (same cell, or a page reload);
-    :func:`figure_widget` cannot.
+    ``bokeh.io.output_notebook`` instead). Such a BokehModel relies on the
+    loader's view being created before its own, which JupyterLab does (also
+    in one cell and after a page reload) without promising it;
+    :func:`figure_widget` does not rely on it.
     """
     from IPython.display import display
 
