@@ -11,6 +11,7 @@ import numpy as np
 import xarray as xr
 
 from .modelfile import RateModel, write_search_results
+from .results import write_netcdf
 from .simulate import simulate
 
 __all__ = ["RATE_NOISE_STREAM", "export_result", "replay_trial", "save_result", "trial_text"]
@@ -95,7 +96,7 @@ def save_result(dataset: xr.Dataset | None, saved_sha: str | None = None) -> tup
 
 
 def export_result(dataset: xr.Dataset | None, path: str | os.PathLike) -> Path:
-    """Write a search Dataset to netCDF (``.nc`` added to a name without a suffix)."""
+    """Write a search Dataset to netCDF, atomically (``.nc`` added to a bare name)."""
     if dataset is None:
         raise ValueError("there is no search result to export: run a search first")
     target = Path(os.fspath(path).strip()).expanduser()
@@ -104,5 +105,5 @@ def export_result(dataset: xr.Dataset | None, path: str | os.PathLike) -> Path:
                          "search.nc")
     if not target.suffix:
         target = target.with_suffix(".nc")
-    dataset.to_netcdf(target)
+    write_netcdf(dataset, target)
     return target
