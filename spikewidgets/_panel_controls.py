@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import html
 import re
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +19,7 @@ from .tasks import TaskSettingsError, get_task, infer_task_name, task_names
 __all__ = [
     "NO_FACTOR",
     "Controls",
+    "Quiet",
     "build_controls",
     "close_tree",
     "example_tasks",
@@ -168,6 +171,28 @@ class Controls:
     export: widgets.Button
     #: The number fields of the current task's settings, by setting name.
     settings: dict = field(default_factory=dict)
+
+
+class Quiet:
+    """A per-thread flag, true while the panel itself changes its controls.
+
+    ``with quiet(): ...`` sets it; observers skip their work ``if quiet``.
+    """
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    def __bool__(self) -> bool:
+        return getattr(self._local, "on", False)
+
+    @contextlib.contextmanager
+    def __call__(self):
+        before = bool(self)
+        self._local.on = True
+        try:
+            yield
+        finally:
+            self._local.on = before
 
 
 #: Value of the scaling-factor slider when no factor is selected.

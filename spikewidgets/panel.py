@@ -18,7 +18,6 @@ BokehJS is loaded from the kernel, with no CDN (see :func:`setup_notebook`);
 
 from __future__ import annotations
 
-import contextlib
 import os
 import threading
 import time
@@ -35,6 +34,7 @@ from ._panel_bokehjs import BokehJSGate, bokehjs_loader, figure_widget, setup_no
 from ._panel_controls import (
     NO_FACTOR,
     Controls,
+    Quiet,
     build_controls,
     close_tree,
     example_tasks,
@@ -116,7 +116,7 @@ class SearchPanel:
         trials_per_chunk: int = 1,
     ) -> None:
         self._lock = threading.RLock()
-        self._local = threading.local()
+        self._quiet = Quiet()
         self._run: SearchRun | None = None
         self._n_workers = n_workers
         self._trials_per_chunk = int(trials_per_chunk)
@@ -223,7 +223,7 @@ class SearchPanel:
         """
         text = os.fspath(model)
         if text in self._examples and not Path(text).exists():
-            with self._quietly():
+            with self._quiet():
                 self.controls.example.value = text
             text = self._example_path(text)
         if text is None:
@@ -269,7 +269,7 @@ class SearchPanel:
         warm_up(model)
         guess = infer_task(model.n_inputs, text)
         if guess is not None and guess != self.controls.task.value:
-            with self._quietly():
+            with self._quiet():
                 self.controls.task.value = guess
             self._set_task(guess)
         earlier = (f" The file holds an earlier optimum: {model.opt_scaling_factor:g}."
@@ -487,25 +487,11 @@ class SearchPanel:
         if tuple(self.controls.factor.options) == tuple(options):
             return
         keep = self.controls.factor.value if factors is not None else NO_FACTOR
-        with self._quietly():
+        with self._quiet():
             self.controls.factor.options = options
             self.controls.factor.value = keep if keep < len(options) - 1 else NO_FACTOR
         if factors is None:
             self.plots["accuracy"].select(None)
-
-    @property
-    def _quiet(self) -> bool:
-        """True while the panel itself changes a control (in this thread)."""
-        return getattr(self._local, "quiet", False)
-
-    @contextlib.contextmanager
-    def _quietly(self):
-        before = self._quiet
-        self._local.quiet = True
-        try:
-            yield
-        finally:
-            self._local.quiet = before
 
     def _on_factor(self, change) -> None:
         if not self._quiet:
@@ -539,7 +525,7 @@ class SearchPanel:
         if matches.size == 0:
             raise ValueError(f"scaling_factor is {scaling_factor!r}, expected one of the "
                              f"searched factors {', '.join(f'{f:g}' for f in factors)}")
-        with self._quietly():
+        with self._quiet():
             self.controls.trial.value = int(trial)
             self.controls.factor.value = int(matches[0])
         self._show(int(matches[0]), int(trial))
