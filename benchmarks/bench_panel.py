@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     imported = time.perf_counter() - started
     path, kind = _model_path(args.model)
     panel = SearchPanel(path, task="go_nogo", n_trials=args.trials,
-                        scaling_factors=(20.0, 75.0, 5.0), seed=0)
+                        scaling_factors=(10.0, 65.0, 5.0), seed=0)
     runs = []
     for _ in range(args.repeats):
         panel.controls.n_trials.value = args.trials

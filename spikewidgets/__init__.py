@@ -7,6 +7,8 @@ ipywidgets and Bokeh only when used.
 
 __version__ = "0.1.0"
 
+from . import examples
+from .examples import example_model
 from .kernel import LIFNetwork, LIFResult, Stimulation, run_lif
 from .modelfile import (
     ModelFileError,
@@ -48,6 +50,8 @@ __all__ = [
     "Trial",
     "__version__",
     "evaluate_single_trial",
+    "example_model",
+    "examples",
     "get_task",
     "lambda_grid_search",
     "load_model",

@@ -70,7 +70,7 @@ class SearchPanel:
     task : str, optional
         Task to search on. Default: inferred from the file name and the
         model's input count (1 go_nogo, 2 xor, 4 mante).
-    scaling_factors : (start, stop, step) or str, default (20, 75, 5)
+    scaling_factors : (start, stop, step) or str, default (10, 65, 5)
         Initial grid (``stop`` included).
     n_trials : int, default 20
         Initial number of trials per scaling factor.
@@ -108,7 +108,7 @@ class SearchPanel:
         model: str | os.PathLike | None = None,
         task: str | None = None,
         *,
-        scaling_factors: object = (20.0, 75.0, 5.0),
+        scaling_factors: object = (10.0, 65.0, 5.0),
         n_trials: int = 20,
         seed: int = 0,
         task_settings: Mapping[str, float] | None = None,
