@@ -253,120 +253,103 @@ def _readout(weights, rates, k):  # pragma: no cover - compiled
 def _advance(
     first_step, n_block, dt, noise, noise_divisor, ext_by_column, weights_by_presynaptic,
     readout, decay_td, decay_tr, tr_td, inv_tr_td, stim_units, stim_amplitude, stim_on,
-    v, ipsc, h, r, hr, jd, jd_live, tlast, above, above_words, spike_counts, out, out_start,
+    v, ipsc, h, r, hr, jd, tlast, above, above_words, spike_counts, out, out_start,
     record_spikes, spike_units, spike_steps, spike_factor, n_spikes,
     record_traces, voltages, rates,
 ):  # pragma: no cover - compiled
     """Advance the state of K networks (one per scaling factor) by ``n_block`` steps.
 
-    ``above`` (K, N padded to 8) is the per-step spike mask, ``above_words``
-    the same memory viewed as uint64 so that the search for spiking units
-    skips 8 silent units at a time. ``jd`` holds this step's summed synaptic
-    input of the spiking units (zero for a factor with no spike this step;
-    ``jd_live`` tells which rows are non-zero).
+    The K networks are independent, so each is advanced through the whole
+    block before the next: its state (a few kB) stays in the L1 cache while
+    the block's noise, shared by all factors, is read once per factor.
+    ``above`` (N padded to 8) is the step's spike mask and ``above_words`` the
+    same memory viewed as uint64, so that the search for spiking units skips
+    8 silent units at a time. ``jd`` holds the summed synaptic input of the
+    step's spiking units.
     """
     n_factors, n_units = v.shape
-    padded = above.shape[1]
-    words_per_factor = padded // 8
+    words = above_words.shape[0]
     inverse_noise_divisor = 1.0 / noise_divisor
-    spiking_factor = np.empty(n_factors * n_units, dtype=np.int64)
-    spiking_unit = np.empty(n_factors * n_units, dtype=np.int64)
-    step_noise = np.empty(n_units)
+    spiking = np.empty(n_units, dtype=np.int64)
+    scaled = np.empty((n_block, n_units))
     for s in range(n_block):
-        i = first_step + s
-        column = (i + STEPS_PER_COLUMN // 2) // STEPS_PER_COLUMN
-        now = dt * i
         for n in range(n_units):
-            step_noise[n] = _divide(noise[s, n], noise_divisor, inverse_noise_divisor)
-        # Membrane update, branch-free so that it vectorizes. A refractory unit
-        # gets (v + 0) + noise, exactly what dv = 0 gives in the original.
-        n_above = 0
-        for k in range(n_factors):
-            for n in range(n_units):
-                current = (ipsc[k, n] + BIAS) + ext_by_column[column, n]
-                step = dt * _divide(-v[k, n] + current, TAU_M, INVERSE_TAU_M)
-                active = now > tlast[k, n] + T_REF
-                value = (v[k, n] + (step if active else 0.0)) + step_noise[n]
-                v[k, n] = value
-                spiked = value >= V_PEAK
-                above[k, n] = spiked
-                n_above += spiked
-        if stim_on[s]:
+            scaled[s, n] = _divide(noise[s, n], noise_divisor, inverse_noise_divisor)
+    for k in range(n_factors):
+        vk, ipsck, hk, rk, hrk, tlastk = v[k], ipsc[k], h[k], r[k], hr[k], tlast[k]
+        for s in range(n_block):
+            i = first_step + s
+            column = (i + STEPS_PER_COLUMN // 2) // STEPS_PER_COLUMN
+            now = dt * i
+            # Membrane update, branch-free so that it vectorizes. A refractory
+            # unit gets (v + 0) + noise, exactly what dv = 0 gives in the original.
             n_above = 0
-            for k in range(n_factors):
+            for n in range(n_units):
+                current = (ipsck[n] + BIAS) + ext_by_column[column, n]
+                step = dt * _divide(-vk[n] + current, TAU_M, INVERSE_TAU_M)
+                active = now > tlastk[n] + T_REF
+                value = (vk[n] + (step if active else 0.0)) + scaled[s, n]
+                vk[n] = value
+                spiked = value >= V_PEAK
+                above[n] = spiked
+                n_above += spiked
+            if stim_on[s]:
+                n_above = 0
                 for n in range(n_units):
-                    value = v[k, n] + stim_amplitude * stim_units[n]
-                    v[k, n] = value
+                    value = vk[n] + stim_amplitude * stim_units[n]
+                    vk[n] = value
                     spiked = value >= V_PEAK
-                    above[k, n] = spiked
+                    above[n] = spiked
                     n_above += spiked
-        for k in range(n_factors):
-            if jd_live[k]:
-                for n in range(n_units):
-                    jd[k, n] = 0.0
-                jd_live[k] = False
-        count = 0
-        if n_above > 0:
-            for k in range(n_factors):
-                for word in range(words_per_factor):
-                    if above_words[k, word] != 0:
+            count = 0
+            if n_above > 0:
+                for word in range(words):
+                    if above_words[word] != 0:
                         for n in range(word * 8, word * 8 + 8):
-                            if above[k, n]:
-                                spiking_factor[count] = k
-                                spiking_unit[count] = n
+                            if above[n]:
+                                spiking[count] = n
                                 count += 1
-            # JD = sum of the spiking units' columns, in ascending unit order.
-            for c in range(count):
-                k = spiking_factor[c]
-                j = spiking_unit[c]
-                if jd_live[k]:
-                    for n in range(n_units):
-                        jd[k, n] += weights_by_presynaptic[k, j, n]
-                else:
-                    for n in range(n_units):
-                        jd[k, n] = weights_by_presynaptic[k, j, n]
-                    jd_live[k] = True
-        # Synaptic filters, each from the other's old value.
-        for k in range(n_factors):
-            if jd_live[k]:
+                # JD = sum of the spiking units' columns, in ascending unit order.
+                j = spiking[0]
                 for n in range(n_units):
-                    ipsc[k, n] = _flush(ipsc[k, n] * decay_td[n] + h[k, n] * dt)
-                    h[k, n] = _flush(
-                        h[k, n] * decay_tr + _divide(jd[k, n], tr_td[n], inv_tr_td[n]))
-                    r[k, n] = _flush(r[k, n] * decay_td[n] + hr[k, n] * dt)
-                    hr[k, n] = hr[k, n] * decay_tr + (inv_tr_td[n] if above[k, n] else 0.0)
-                    hr[k, n] = _flush(hr[k, n])
+                    jd[n] = weights_by_presynaptic[k, j, n]
+                for c in range(1, count):
+                    j = spiking[c]
+                    for n in range(n_units):
+                        jd[n] += weights_by_presynaptic[k, j, n]
+                # Synaptic filters, each from the other's old value.
+                for n in range(n_units):
+                    ipsck[n] = _flush(ipsck[n] * decay_td[n] + hk[n] * dt)
+                    hk[n] = _flush(hk[n] * decay_tr + _divide(jd[n], tr_td[n], inv_tr_td[n]))
+                    rk[n] = _flush(rk[n] * decay_td[n] + hrk[n] * dt)
+                    hrk[n] = _flush(hrk[n] * decay_tr + (inv_tr_td[n] if above[n] else 0.0))
+                for c in range(count):
+                    n = spiking[c]
+                    tlastk[n] = tlastk[n] + (now - tlastk[n])
+                    if i >= FIRST_COUNTED_STEP:
+                        spike_counts[k, n] += 1
+                    vk[n] = vk[n] + (V_SPIKE - vk[n])
             else:
                 for n in range(n_units):
-                    ipsc[k, n] = _flush(ipsc[k, n] * decay_td[n] + h[k, n] * dt)
-                    h[k, n] = _flush(h[k, n] * decay_tr)
-                    r[k, n] = _flush(r[k, n] * decay_td[n] + hr[k, n] * dt)
-                    hr[k, n] = _flush(hr[k, n] * decay_tr)
-        for c in range(count):
-            k = spiking_factor[c]
-            n = spiking_unit[c]
-            tlast[k, n] = tlast[k, n] + (now - tlast[k, n])
-            if i >= FIRST_COUNTED_STEP:
-                spike_counts[k, n] += 1
-            v[k, n] = v[k, n] + (V_SPIKE - v[k, n])
-        if i >= out_start:
-            for k in range(n_factors):
+                    ipsck[n] = _flush(ipsck[n] * decay_td[n] + hk[n] * dt)
+                    hk[n] = _flush(hk[n] * decay_tr)
+                    rk[n] = _flush(rk[n] * decay_td[n] + hrk[n] * dt)
+                    hrk[n] = _flush(hrk[n] * decay_tr)
+            if i >= out_start:
                 out[k, i - out_start] = _readout(readout, r, k)
-        if record_spikes:
-            for c in range(count):
-                spike_units[n_spikes] = spiking_unit[c]
-                spike_steps[n_spikes] = i
-                spike_factor[n_spikes] = spiking_factor[c]
-                n_spikes += 1
-        if record_traces:
-            for k in range(n_factors):
+            if record_spikes:
+                for c in range(count):
+                    spike_units[n_spikes] = spiking[c]
+                    spike_steps[n_spikes] = i
+                    spike_factor[n_spikes] = k
+                    n_spikes += 1
+            if record_traces:
                 for n in range(n_units):
-                    voltages[k, i - 1, n] = v[k, n]
-                    rates[k, i - 1, n] = r[k, n]
-        for c in range(count):
-            k = spiking_factor[c]
-            n = spiking_unit[c]
-            v[k, n] = v[k, n] + (V_RESET - v[k, n])
+                    voltages[k, i - 1, n] = vk[n]
+                    rates[k, i - 1, n] = rk[n]
+            for c in range(count):
+                n = spiking[c]
+                vk[n] = vk[n] + (V_RESET - vk[n])
     return n_spikes
 
 
@@ -386,7 +369,7 @@ def run_lif(
     out_start: int = 1,
     record_spikes: bool = False,
     record_traces: bool = False,
-    block_steps: int = 2000,
+    block_steps: int = 500,
 ) -> LIFResult:
     """Simulate one trial of the LIF network for every scaling factor of ``network``.
 
@@ -415,8 +398,9 @@ def run_lif(
     record_traces : bool, default False
         Record voltages and filtered spike trains for every step (N x nt per
         factor: hundreds of MB for long trials of large networks).
-    block_steps : int, default 2000
-        Steps of noise drawn at a time.
+    block_steps : int, default 500
+        Steps of noise drawn at a time (500 x N doubles stay in the L2 cache
+        while every factor reads them).
 
     Returns
     -------
@@ -468,9 +452,9 @@ def run_lif(
 
     n_factors = network.scaling_factors.size
     v = np.tile(V_RESET + v_init_rand * (V_SPIKE - V_RESET), (n_factors, 1))
-    ipsc, h, r, hr, jd, tlast = (np.zeros((n_factors, n_units)) for _ in range(6))
-    jd_live = np.zeros(n_factors, dtype=np.bool_)
-    above = np.zeros((n_factors, -(-n_units // 8) * 8), dtype=np.uint8)
+    ipsc, h, r, hr, tlast = (np.zeros((n_factors, n_units)) for _ in range(5))
+    jd = np.zeros(n_units)
+    above = np.zeros(-(-n_units // 8) * 8, dtype=np.uint8)
     above_words = above.view(np.uint64)
     spike_counts = np.zeros((n_factors, n_units), dtype=np.int64)
     out = np.empty((n_factors, n_steps - out_start + 1))
@@ -502,7 +486,7 @@ def run_lif(
             first, n_block, dt, chunk, divisor, ext_by_column, network.weights_by_presynaptic,
             network.readout, decay_td, decay_tr, tr_td, inv_tr_td, stim_units,
             stim_amplitude, stim_on[first - 1 : first - 1 + n_block],
-            v, ipsc, h, r, hr, jd, jd_live, tlast, above, above_words, spike_counts, out,
+            v, ipsc, h, r, hr, jd, tlast, above, above_words, spike_counts, out,
             out_start, record_spikes, spike_units, spike_steps, spike_factor, 0,
             record_traces, voltages, rates,
         )
