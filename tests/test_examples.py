@@ -81,3 +81,28 @@ def test_example_models_agree_with_the_published_layout():
     raw = read_raw(_bundled("xor"))
     assert raw["w"].dtype == np.float32 and raw["taus"].dtype == np.float64
     assert raw["N"].dtype == np.int64 and raw["exc"].dtype == np.uint8
+
+
+def test_published_layouts_are_searched_identically(tmp_path):
+    # The same network saved as the TensorFlow trainer does (float32, 3-D state
+    # traces, string labels) and as the PyTorch port does (float64, 2-D states).
+    import scipy.io
+
+    ours = example_model("go_nogo", tmp_path / "ours")
+    raw = read_raw(ours)
+    tensorflow = dict(raw, x0=np.zeros((5, 200, 1), np.float32), o=np.zeros((4, 1, 1), np.float32),
+                      eval_labels=np.array(["go"] * 3))
+    pytorch = {key: (value.astype(np.float64) if value.dtype == np.float32 else value)
+               for key, value in raw.items()}
+    pytorch["x0"] = np.zeros((5, 200))
+    results = []
+    for name, contents in (("tf.mat", tensorflow), ("torch.mat", pytorch)):
+        path = tmp_path / name
+        scipy.io.savemat(path, contents)
+        results.append(lambda_grid_search(path, "go_nogo", 6, [20, 30, 40], seed=4,
+                                          progress=False, save=False))
+    results.append(lambda_grid_search(ours, "go_nogo", 6, [20, 30, 40], seed=4,
+                                      progress=False, save=False))
+    for other in results[1:]:
+        for name in ("correct", "response", "mean_rate"):
+            assert np.array_equal(other[name].values, results[0][name].values)
