@@ -129,6 +129,8 @@ def _sanitize_rules() -> list[tuple[str, str]]:
     ("<div id='f3b1c2d4-0a1b-4c2d-8e3f-0123456789ab'>",
      "<div id='00000000-1111-2222-3333-444444444444'>"),
     ("<object at 0x7f3a2c1d9e80>", "<object at 0x55d0c0ffee00>"),
+    ("VBox(children=(Box(children=(HTML(value='<i>Loading BokehJS…</i>'),)), Box(child…",
+     "VBox(children=(HTML(value='<b>spikewidgets</b>: scaling-factor search of a rate…"),
 ])
 def test_sanitize_rules_remove_what_varies(varying, same):
     def sanitize(text: str) -> str:
