@@ -353,6 +353,19 @@ def _advance(
     return n_spikes
 
 
+@numba.njit(cache=True, nogil=True)
+def _standard_normal(rng, out):  # pragma: no cover - compiled
+    """Fill ``out`` with ``rng.standard_normal()`` draws, in C order.
+
+    Numba runs NumPy's own algorithm on the Generator's bit stream, so the
+    values are those of ``rng.standard_normal(out=out)``, about twice as fast
+    and without holding the GIL.
+    """
+    flat = out.reshape(-1)
+    for index in range(flat.size):
+        flat[index] = rng.standard_normal()
+
+
 def _libm_exp(values: np.ndarray) -> np.ndarray:
     """Element-wise ``exp`` through libm, as the original computes it."""
     return np.array([math.exp(x) for x in np.ravel(values)]).reshape(np.shape(values))
@@ -473,7 +486,7 @@ def run_lif(
         n_block = min(block, n_steps - first + 1)
         if noise is None:
             chunk = buffer[:n_block]
-            rng.standard_normal(out=chunk)  # divided by 10 in the kernel, as randn/10
+            _standard_normal(rng, chunk)  # divided by 10 in the kernel, as randn/10
             divisor = 10.0
         else:
             chunk = noise_by_step[first - 1 : first - 1 + n_block]
