@@ -13,10 +13,12 @@ import json
 import math
 import os
 import threading
+import uuid
 import warnings
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -116,19 +118,34 @@ class SearchPlan:
     paired: bool = True
     downsample: int = 1
     use_initial_weights: bool = False
+    key: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+
+_NETWORKS: OrderedDict[str, list[LIFNetwork]] = OrderedDict()
+_NETWORKS_LOCK = threading.Lock()
+_NETWORKS_KEPT = 4
+
+
+def _networks(plan: SearchPlan) -> list[LIFNetwork]:
+    """The plan's prepared networks, built once per worker process and shared by its threads."""
+    with _NETWORKS_LOCK:
+        if plan.key in _NETWORKS:
+            _NETWORKS.move_to_end(plan.key)
+            return _NETWORKS[plan.key]
+    groups = [plan.scaling_factors] if plan.paired else [[sf] for sf in plan.scaling_factors]
+    networks = [LIFNetwork.from_model(plan.model, group, downsample=plan.downsample,
+                                      use_initial_weights=plan.use_initial_weights)
+                for group in groups]
+    with _NETWORKS_LOCK:
+        _NETWORKS[plan.key] = networks
+        while len(_NETWORKS) > _NETWORKS_KEPT:
+            _NETWORKS.popitem(last=False)
+    return networks
 
 
 def score_trials(plan: SearchPlan, trials: Sequence[int]) -> list[TrialScores]:
     """Simulate and score ``trials`` at every scaling factor of ``plan``."""
-    factors = plan.scaling_factors
-    if plan.paired:
-        networks = [LIFNetwork.from_model(
-            plan.model, factors, downsample=plan.downsample,
-            use_initial_weights=plan.use_initial_weights)]
-    else:
-        networks = [LIFNetwork.from_model(
-            plan.model, [sf], downsample=plan.downsample,
-            use_initial_weights=plan.use_initial_weights) for sf in factors]
+    networks = _networks(plan)
     start = plan.task.window_start(plan.settings, plan.downsample)
     scores = []
     for trial in trials:
