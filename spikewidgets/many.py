@@ -14,7 +14,7 @@ import os
 import threading
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import Executor
+from concurrent.futures import Executor, ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -137,7 +137,8 @@ def search_models(
         with other settings.
     paired, save, executor, n_workers, trials_per_chunk, progress, stop
         As for :func:`~spikewidgets.lambda_grid_search`. Blocks of all models
-        share one executor (by default a thread pool over all cores).
+        share one executor; by default a pool of ``n_workers`` processes (all
+        cores), which scales better than threads over many models.
     callback : callable, optional
         ``callback(model_name, model_dataset)`` when a model completes.
 
@@ -248,7 +249,8 @@ def search_models(
         info[chunk.key]["error"] = f"{type(error).__name__}: {' '.join(str(error).split())}"
 
     try:
-        complete = run_chunks(chunks, collect, executor=executor, n_workers=workers,
+        complete = run_chunks(chunks, collect, executor=executor,
+                              make_executor=lambda: ProcessPoolExecutor(workers),
                               on_error=failed, stop=stop)
     finally:
         if bar is not None:

@@ -51,6 +51,7 @@ def run_chunks(
     *,
     executor: Executor | None = None,
     n_workers: int = 1,
+    make_executor: Callable[[], Executor] | None = None,
     on_error: Callable[[Chunk, BaseException], None] | None = None,
     stop: threading.Event | None = None,
     retries: int = 2,
@@ -65,8 +66,10 @@ def run_chunks(
     on_result : callable
         ``on_result(chunk, value)`` for each finished chunk, in completion order.
     executor : Executor, optional
-        Where to run; by default a thread pool of ``n_workers`` threads, shut
-        down at the end.
+        Where to run; by default ``make_executor()`` (else a thread pool of
+        ``n_workers`` threads), shut down at the end.
+    make_executor : callable, optional
+        Makes the default executor, and a new one if it breaks.
     on_error : callable, optional
         ``on_error(chunk, error)`` for a chunk that raised; without it the
         error propagates. Lost workers are retried first.
@@ -84,7 +87,10 @@ def run_chunks(
         (KeyboardInterrupt) first.
     """
     own = executor is None
-    pool = ThreadPoolExecutor(max_workers=n_workers) if own else executor
+    if make_executor is None:
+        def make_executor() -> Executor:
+            return ThreadPoolExecutor(max_workers=n_workers)
+    pool = make_executor() if own else executor
     attempts: dict[Future, tuple[Chunk, int]] = {}
     order = {id(chunk): index for index, chunk in enumerate(chunks)}
 
@@ -110,7 +116,7 @@ def run_chunks(
                     if is_lost_worker(error) and attempt < retries:
                         if own and isinstance(error, BrokenExecutor):
                             pool.shutdown(wait=False, cancel_futures=True)
-                            pool = ThreadPoolExecutor(max_workers=n_workers)
+                            pool = make_executor()
                         submit(chunk, attempt + 1)
                         continue
                     if on_error is None:

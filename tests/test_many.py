@@ -62,8 +62,10 @@ def test_model_dimension_and_coordinates(folder):
 
 def test_same_dataset_on_every_executor(folder):
     pattern = str(folder / "**" / "*.mat")
-    default = _run(pattern)
+    default = _run(pattern)  # a pool of processes, one per core
     one = _run(pattern, n_workers=1, trials_per_chunk=6)
+    with ThreadPoolExecutor(2) as pool:
+        threads = _run(pattern, executor=pool, trials_per_chunk=4)
     with ProcessPoolExecutor(2) as pool:
         processes = _run(pattern, executor=pool, trials_per_chunk=2)
     from distributed import Client, LocalCluster
@@ -71,7 +73,7 @@ def test_same_dataset_on_every_executor(folder):
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                       dashboard_address=None) as cluster, Client(cluster) as client:
         dask = _run(pattern, executor=client.get_executor(), trials_per_chunk=3)
-    for other in (one, processes, dask):
+    for other in (one, threads, processes, dask):
         assert other.identical(default)
 
 
