@@ -99,9 +99,9 @@ def test_published_layouts_are_searched_identically(tmp_path):
     for name, contents in (("tf.mat", tensorflow), ("torch.mat", pytorch)):
         path = tmp_path / name
         scipy.io.savemat(path, contents)
-        results.append(lambda_grid_search(path, "go_nogo", 6, [20, 30, 40], seed=4,
+        results.append(lambda_grid_search(path, "go_nogo", 6, [5, 30, 70], seed=4,
                                           progress=False, save=False))
-    results.append(lambda_grid_search(ours, "go_nogo", 6, [20, 30, 40], seed=4,
+    results.append(lambda_grid_search(ours, "go_nogo", 6, [5, 30, 70], seed=4,
                                       progress=False, save=False))
     for other in results[1:]:
         for name in ("correct", "response", "mean_rate"):
