@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from pathlib import Path
@@ -10,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from .modelfile import RateModel, write_search_results
+from .modelfile import RateModel, file_sha256, write_search_results
 from .results import write_netcdf
 from .simulate import simulate
 
@@ -18,15 +17,6 @@ __all__ = ["RATE_NOISE_STREAM", "export_result", "replay_trial", "save_result", 
 
 #: Spawn key of the rate network's noise (apart from the spiking trials' keys).
 RATE_NOISE_STREAM = 2**31 - 1
-
-
-def file_sha256(path: Path) -> str:
-    """SHA-256 of a file's bytes, as stored in the search Dataset's attrs."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def replay_trial(model: RateModel, dataset: xr.Dataset, index: int,

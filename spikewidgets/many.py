@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from .modelfile import ModelWriteError, load_model, write_search_results
+from .modelfile import ModelWriteError, file_sha256, load_model, write_search_results
 from .results import TrialScores, build_dataset, write_netcdf
 from .scheduling import Chunk, run_chunks
 from .search import (
@@ -28,7 +28,6 @@ from .search import (
     SearchPlan,
     _entropy,
     _positive_int,
-    _sha256,
     available_workers,
     parse_scaling_factors,
     score_trials,
@@ -201,7 +200,7 @@ def search_models(
         try:
             model = load_model(path)
             task.check_model_inputs(model.n_inputs, f"model file {path}")
-            info[name]["model_sha256"] = _sha256(path)
+            info[name]["model_sha256"] = file_sha256(path)
         except (OSError, ValueError) as error:
             info[name]["error"] = " ".join(str(error).split())
             continue

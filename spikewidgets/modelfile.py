@@ -10,6 +10,7 @@ back into them in the same format.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 import struct
@@ -27,6 +28,7 @@ __all__ = [
     "ModelFileError",
     "ModelWriteError",
     "RateModel",
+    "file_sha256",
     "load_model",
     "read_raw",
     "write_search_results",
@@ -337,6 +339,15 @@ def load_model(path: str | os.PathLike) -> RateModel:
         (the message names the file, the key, what was found and what was expected).
     """
     return RateModel.from_arrays(read_raw(path), path=Path(path))
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    """SHA-256 of a file's bytes (hex), as a search records it for its model file."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _is_compressed(path: Path) -> bool:

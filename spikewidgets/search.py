@@ -8,7 +8,6 @@ W_rate``, so its lambda is ``1 / scaling_factor``.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import os
@@ -26,7 +25,13 @@ import xarray as xr
 
 from . import __version__
 from .kernel import LIFNetwork, run_lif
-from .modelfile import ModelWriteError, RateModel, load_model, write_search_results
+from .modelfile import (
+    ModelWriteError,
+    RateModel,
+    file_sha256,
+    load_model,
+    write_search_results,
+)
 from .results import TrialScores, build_dataset
 from .scheduling import Chunk, run_chunks
 from .tasks import Task, get_task
@@ -172,14 +177,6 @@ def score_trials(plan: SearchPlan, trials: Sequence[int]) -> list[TrialScores]:
     return scores
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _entropy(seed: int | np.random.SeedSequence | None) -> int:
     if seed is None:
         return int(np.random.SeedSequence().entropy)
@@ -286,7 +283,7 @@ def lambda_grid_search(
     model = load_model(path)
     task.check_model_inputs(model.n_inputs, f"model file {path}")
     settings = task.settings(task_settings)
-    checksum = _sha256(path)
+    checksum = file_sha256(path)
     workers = available_workers() if n_workers is None else _positive_int("n_workers", n_workers)
     if trials_per_chunk is None:
         trials_per_chunk = max(1, min(10, math.ceil(n_trials / (4 * workers))))

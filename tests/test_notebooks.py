@@ -33,7 +33,9 @@ BOKEHJS_MARKERS = ("BEGIN bokeh.min.js", "Anaconda, Inc., and Bokeh Contributors
 #: Longest JavaScript output allowed (the loaders of notebook outputs are larger).
 MAX_JAVASCRIPT_CHARS = 5000
 #: Things in a checked output that would differ on another machine or checkout.
-MACHINE_SPECIFIC = re.compile(r"/tmp/|/work/|/home/|/root/|ipykernel_\d+")
+MACHINE_FOLDERS = ("tmp", "work", "home", "root")
+MACHINE_SPECIFIC = re.compile("|".join(f"/{name}/" for name in MACHINE_FOLDERS)
+                              + r"|ipykernel_\d+")
 
 PATHS = sorted(NOTEBOOKS.glob("*.ipynb"))
 
