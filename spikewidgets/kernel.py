@@ -253,8 +253,8 @@ def _readout(weights, rates, k):  # pragma: no cover - compiled
 def _advance(
     first_step, n_block, dt, noise, noise_divisor, ext_by_column, weights_by_presynaptic,
     readout, decay_td, decay_tr, tr_td, inv_tr_td, stim_units, stim_amplitude, stim_on,
-    v, ipsc, h, r, hr, jd, tlast, above, above_words, spike_counts, out, out_start,
-    record_spikes, spike_units, spike_steps, spike_factor, n_spikes,
+    v, ipsc, h, r, hr, jd, tlast, above, above_words, scaled, spiking, spike_counts, out,
+    out_start, record_spikes, spike_units, spike_steps, spike_factor, n_spikes,
     record_traces, voltages, rates,
 ):  # pragma: no cover - compiled
     """Advance the state of K networks (one per scaling factor) by ``n_block`` steps.
@@ -265,13 +265,13 @@ def _advance(
     ``above`` (N padded to 8) is the step's spike mask and ``above_words`` the
     same memory viewed as uint64, so that the search for spiking units skips
     8 silent units at a time. ``jd`` holds the summed synaptic input of the
-    step's spiking units.
+    step's spiking units. ``scaled`` (at least n_block x N) and ``spiking``
+    (N) are work space, allocated once per trial by the caller: allocating
+    them here, per block, made threads fight over page faults.
     """
     n_factors, n_units = v.shape
     words = above_words.shape[0]
     inverse_noise_divisor = 1.0 / noise_divisor
-    spiking = np.empty(n_units, dtype=np.int64)
-    scaled = np.empty((n_block, n_units))
     for s in range(n_block):
         for n in range(n_units):
             scaled[s, n] = _divide(noise[s, n], noise_divisor, inverse_noise_divisor)
@@ -482,6 +482,8 @@ def run_lif(
     collected: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     block = max(1, int(block_steps))
     buffer = np.empty((block, n_units))
+    scaled = np.empty((block, n_units))
+    spiking = np.empty(n_units, dtype=np.int64)
     for first in range(1, n_steps + 1, block):
         n_block = min(block, n_steps - first + 1)
         if noise is None:
@@ -499,8 +501,8 @@ def run_lif(
             first, n_block, dt, chunk, divisor, ext_by_column, network.weights_by_presynaptic,
             network.readout, decay_td, decay_tr, tr_td, inv_tr_td, stim_units,
             stim_amplitude, stim_on[first - 1 : first - 1 + n_block],
-            v, ipsc, h, r, hr, jd, tlast, above, above_words, spike_counts, out,
-            out_start, record_spikes, spike_units, spike_steps, spike_factor, 0,
+            v, ipsc, h, r, hr, jd, tlast, above, above_words, scaled, spiking, spike_counts,
+            out, out_start, record_spikes, spike_units, spike_steps, spike_factor, 0,
             record_traces, voltages, rates,
         )
         if record_spikes:
