@@ -163,7 +163,7 @@ def search_models(
     trials_per_chunk = _positive_int("trials_per_chunk", trials_per_chunk)
     attrs = {
         "task": task.name,
-        "task_settings": json.dumps(dict(settings), sort_keys=True),
+        "task_settings": task.settings_json(settings),
         "seed": entropy if entropy < 2**63 else str(entropy),
         "n_trials": n_trials,
         "paired": int(bool(paired)),

@@ -8,7 +8,6 @@ W_rate``, so its lambda is ``1 / scaling_factor``.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import threading
@@ -292,7 +291,7 @@ def lambda_grid_search(
                       bool(use_initial_weights))
     attrs = {
         "task": task.name,
-        "task_settings": json.dumps(dict(settings), sort_keys=True),
+        "task_settings": task.settings_json(settings),
         "model_path": str(path.resolve()),
         "model_sha256": checksum,
         "seed": entropy if entropy < 2**63 else str(entropy),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping
 
@@ -87,7 +86,7 @@ def simulate(
         merged = task_object.settings(settings)
         made = task_object.make_trial(rng, merged)
         u = made.u
-        attrs.update(task=task_object.name, task_settings=json.dumps(merged, sort_keys=True),
+        attrs.update(task=task_object.name, task_settings=task_object.settings_json(merged),
                      label=int(made.label), condition=made.condition)
     network = LIFNetwork.from_model(model, [factor], downsample=downsample,
                                     use_initial_weights=use_initial_weights)
