@@ -1,41 +1,54 @@
 """Throughput of many-model searches on different executors.
 
-Searches 24 Go-NoGo models (copies of the bundled example) with 12 scaling
-factors and ``--trials`` trials each, and prints the throughput in
-(trial x factor) simulations per second for: 1 thread, 2 threads (the
-default pool on this machine), a 2-process pool, and a Dask LocalCluster of
-2 single-threaded worker processes; plus the per-chunk overhead of the Dask
-executor measured on near-empty chunks.
+Searches ``--models`` Go-NoGo models (copies of the bundled example) with 12
+scaling factors and ``--trials`` trials each, and prints the throughput in
+(trial x factor) simulations per second on: a process pool of 1 and 2 workers
+(the default executor of ``search_models``), a thread pool of 2, and a Dask
+LocalCluster of 2 single-threaded worker processes, with Dask's default
+settings and with ``DASK_LOW_OVERHEAD``. It also prints the CPU an idle
+LocalCluster takes with each setting, and the per-chunk overhead of the
+process pool and of Dask, measured on near-empty chunks.
 
-Usage: python benchmarks/bench_many.py [--models 24] [--trials 20]
+Each executor is started, warmed (workers started, compiled code loaded) and
+timed alone, so that an idle cluster does not slow the others down. The speed
+of this shared machine drifts by 10 % or more over minutes, so the executors
+are timed in ``--rounds`` rounds in rotating order; ratios are computed within
+each round and the median over rounds is printed with the range.
+
+Usage: python benchmarks/bench_many.py [--models 24] [--trials 5] [--rounds 10]
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import tempfile
 import time
 import warnings
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 
 FACTORS = np.arange(20.0, 80.0, 5.0)
+DASK = "Dask LocalCluster 2 x 1"
+DASK_LOW = "Dask 2 x 1, DASK_LOW_OVERHEAD"
 
 
-def run(folder: Path, n_trials: int, **options) -> float:
+def run(folder: Path, n_trials: int, executor: Executor) -> float:
     from spikewidgets.many import search_models
 
     began = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         search_models(str(folder / "*.mat"), "go_nogo", n_trials, FACTORS, seed=0,
-                      progress=False, save=False, **options)
+                      progress=False, save=False, executor=executor)
     return time.perf_counter() - began
 
 
-def chunk_overhead(executor, n_chunks: int = 200) -> float:
+def chunk_overhead(executor: Executor, n_chunks: int = 200) -> float:
     from spikewidgets.scheduling import Chunk, run_chunks
 
     chunks = [Chunk(i, abs, (i,)) for i in range(n_chunks)]
@@ -44,41 +57,97 @@ def chunk_overhead(executor, n_chunks: int = 200) -> float:
     return (time.perf_counter() - began) / n_chunks
 
 
+def idle_cpu(seconds: float = 10.0) -> float:
+    """CPU time used by this process and its children per second of wall time."""
+    import psutil
+
+    def total() -> float:
+        me = psutil.Process()
+        used = 0.0
+        for process in [me, *me.children(recursive=True)]:
+            try:
+                times = process.cpu_times()
+            except psutil.Error:
+                continue
+            used += times.user + times.system
+        return used
+
+    before, began = total(), time.perf_counter()
+    time.sleep(seconds)
+    return (total() - before) / (time.perf_counter() - began)
+
+
+@contextmanager
+def dask_executor(n_workers: int, low_overhead: bool) -> Iterator[Executor]:
+    import dask
+    from distributed import Client, LocalCluster
+
+    from spikewidgets.many import DASK_LOW_OVERHEAD
+
+    with dask.config.set(DASK_LOW_OVERHEAD if low_overhead else {}), \
+            LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
+                         dashboard_address=None) as cluster, Client(cluster) as client:
+        yield client.get_executor()
+
+
+EXECUTORS: dict[str, Callable[[], object]] = {
+    "1 process": lambda: ProcessPoolExecutor(1),
+    "2 processes": lambda: ProcessPoolExecutor(2),
+    "2 threads": lambda: ThreadPoolExecutor(2),
+    DASK: lambda: dask_executor(2, low_overhead=False),
+    DASK_LOW: lambda: dask_executor(2, low_overhead=True),
+}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", type=int, default=24)
-    parser.add_argument("--trials", type=int, default=20)
+    parser.add_argument("--trials", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=10)
     args = parser.parse_args()
-    from distributed import Client, LocalCluster
-
     from spikewidgets.examples import example_model
 
     simulations = args.models * args.trials * len(FACTORS)
+    seconds: dict[str, list[float]] = {name: [] for name in EXECUTORS}
+    overheads: dict[str, float] = {}
+    idle: dict[str, float] = {}
+    names = list(EXECUTORS)
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
         source = example_model("go_nogo", folder / "source")
         for index in range(args.models):
             (folder / f"model_{index:02d}.mat").write_bytes(source.read_bytes())
-        run(folder, 2, n_workers=1)  # load compiled code
-        results = {}
-        results["1 thread"] = run(folder, args.trials, n_workers=1)
-        results["2 threads"] = run(folder, args.trials, n_workers=2)
-        with ProcessPoolExecutor(2) as pool:
-            run(folder, 1, executor=pool)  # start and warm the workers
-            results["2 processes"] = run(folder, args.trials, executor=pool)
-        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                          dashboard_address=None) as cluster, Client(cluster) as client:
-            executor = client.get_executor()
-            run(folder, 1, executor=executor)  # warm the workers
-            results["Dask LocalCluster (2 x 1)"] = run(folder, args.trials, executor=executor)
-            overhead = chunk_overhead(executor)
-    print(f"{args.models} go_nogo models x 12 factors x {args.trials} trials "
-          f"= {simulations} simulations")
-    for name, seconds in results.items():
-        print(f"{name:>28}: {seconds:6.2f} s, {simulations / seconds:6.1f} simulations/s")
-    print(f"2 threads vs 1 thread: {results['1 thread'] / results['2 threads']:.2f}x")
-    print(f"Dask vs 2 threads: {results['2 threads'] / results['Dask LocalCluster (2 x 1)']:.2f}x"
-          f"; Dask overhead per chunk {1000 * overhead:.1f} ms")
+        for round_index in range(args.rounds):
+            shift = round_index % len(names)
+            for name in names[shift:] + names[:shift]:
+                with EXECUTORS[name]() as executor:
+                    run(folder, 1, executor)  # start the workers, load compiled code
+                    if round_index == 0 and name in (DASK, DASK_LOW):
+                        idle[name] = idle_cpu()
+                    seconds[name].append(run(folder, args.trials, executor))
+                    if round_index == 0 and name in ("2 processes", DASK):
+                        overheads[name] = chunk_overhead(executor)
+                print(f"round {round_index + 1}: {name}: {seconds[name][-1]:.2f} s", flush=True)
+
+    def ratios(numerator: str, denominator: str) -> str:
+        values = [b / a for a, b in zip(seconds[numerator], seconds[denominator], strict=True)]
+        return (f"{statistics.median(values):.2f}x "
+                f"[{min(values):.2f}, {max(values):.2f}]")
+
+    print(f"\n{args.models} go_nogo models x {len(FACTORS)} factors x {args.trials} trials "
+          f"= {simulations} simulations; median of {args.rounds} rounds [range]")
+    for name, values in seconds.items():
+        print(f"{name:>30}: {simulations / statistics.median(values):6.1f} simulations/s "
+              f"[{simulations / max(values):.1f}, {simulations / min(values):.1f}]")
+    print("throughput ratios within a round, median [range]:")
+    print(f"  2 processes vs 1 process:          {ratios('2 processes', '1 process')}")
+    print(f"  2 threads vs 1 process:            {ratios('2 threads', '1 process')}")
+    print(f"  Dask (defaults) vs 2 processes:    {ratios(DASK, '2 processes')}")
+    print(f"  Dask (low overhead) vs 2 processes: {ratios(DASK_LOW, '2 processes')}")
+    for name, value in idle.items():
+        print(f"idle CPU of {name}: {100 * value:.1f} % of a core")
+    for name, value in overheads.items():
+        print(f"overhead per chunk, {name}: {1000 * value:.1f} ms")
 
 
 if __name__ == "__main__":
