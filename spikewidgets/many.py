@@ -22,7 +22,7 @@ import xarray as xr
 
 from .modelfile import ModelWriteError, file_sha256, load_model, write_search_results
 from .results import TrialScores, build_dataset, write_netcdf
-from .scheduling import Chunk, run_chunks
+from .scheduling import DASK_LOW_OVERHEAD, Chunk, run_chunks
 from .search import (
     SearchInterrupted,
     SearchPlan,
@@ -34,7 +34,7 @@ from .search import (
 )
 from .tasks import get_task
 
-__all__ = ["resolve_model_paths", "search_models"]
+__all__ = ["DASK_LOW_OVERHEAD", "resolve_model_paths", "search_models"]
 
 _IDENTITY_ATTRS = ("task", "task_settings", "seed", "n_trials", "paired")
 

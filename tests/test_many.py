@@ -14,7 +14,7 @@ import xarray as xr
 
 from spikewidgets import SearchInterrupted
 from spikewidgets.cli import EXIT_SOME_MODELS_FAILED, main
-from spikewidgets.many import search_models
+from spikewidgets.many import DASK_LOW_OVERHEAD, search_models
 from spikewidgets.modelfile import read_raw
 from spikewidgets.synthetic import random_model_arrays
 
@@ -68,13 +68,28 @@ def test_same_dataset_on_every_executor(folder):
         threads = _run(pattern, executor=pool, trials_per_chunk=4)
     with ProcessPoolExecutor(2) as pool:
         processes = _run(pattern, executor=pool, trials_per_chunk=2)
+    import dask
     from distributed import Client, LocalCluster
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster, Client(cluster) as client:
-        dask = _run(pattern, executor=client.get_executor(), trials_per_chunk=3)
-    for other in (one, threads, processes, dask):
+    # The README's pattern: a LocalCluster started under DASK_LOW_OVERHEAD.
+    with dask.config.set(DASK_LOW_OVERHEAD), \
+            LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                         dashboard_address=None) as cluster, Client(cluster) as client:
+        on_dask = _run(pattern, executor=client.get_executor(), trials_per_chunk=3)
+        worker_settings = client.run(lambda: {key: dask.config.get(key)
+                                              for key in DASK_LOW_OVERHEAD})
+    assert list(worker_settings.values()) == [DASK_LOW_OVERHEAD] * 2
+    for other in (one, threads, processes, on_dask):
         assert other.identical(default)
+
+
+def test_dask_low_overhead_names_existing_settings():
+    import dask
+    import distributed  # noqa: F401 - loads the distributed.* defaults
+
+    for key, value in DASK_LOW_OVERHEAD.items():
+        default = dask.config.get(key)  # KeyError if Dask renamed the setting
+        assert type(default) is type(value) and default != value, key
 
 
 def test_a_corrupt_file_among_good_ones(folder):
