@@ -16,6 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
+from .rate import ACTIVATIONS
+from .tasks import TaskSettingsError
 
 EXIT_BAD_INPUT = 2
 EXIT_NOT_SAVED = 3
@@ -206,6 +208,72 @@ def _run_example(args: argparse.Namespace) -> int:
     return 0
 
 
+def _train_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Add the options of ``spikewidgets train`` to ``parser``."""
+    parser.add_argument("--task", required=True, help="go_nogo, xor or mante")
+    parser.add_argument("--N", type=int, default=200, help="number of units (default 200)")
+    parser.add_argument(
+        "--taus", type=float, nargs="+", default=[4.0, 20.0], metavar="TAU",
+        help="min and max decay in 5 ms steps, or one fixed value (default 4 20)",
+    )
+    parser.add_argument(
+        "--activation", "--act", choices=ACTIVATIONS, default="sigmoid",
+        help="activation function (default sigmoid)",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--out", default=".", help="output folder (default: current folder)")
+    for flag, kind, default, text in (
+        ("--P-inh", float, 0.2, "fraction of inhibitory units"),
+        ("--P-rec", float, 0.2, "recurrent connection probability"),
+        ("--som-N", int, 0, "number of SOM units"),
+    ):
+        dest = flag[2:].replace("-", "_")
+        parser.add_argument(flag, dest=dest, type=kind, default=default,
+                            help=f"{text} (default {default})")
+    parser.add_argument("--gain", type=float, default=1.5, help="weight gain (default 1.5)")
+    parser.add_argument("--max-trials", dest="max_trials", type=int, default=None,
+                        help="trial budget (default 10000 for go_nogo, 40000 otherwise)")
+    parser.add_argument("--no-progress", dest="progress", action="store_false",
+                        help="hide the progress bar")
+    return parser
+
+
+def _run_train(args: argparse.Namespace) -> int:
+    """Run ``spikewidgets train`` from parsed arguments.
+
+    Returns
+    -------
+    int
+        0 when the model met the stopping rule, 1 when the trial budget ran out
+        first (the file is written all the same), 2 when jax is missing or an
+        argument is invalid.
+    """
+    from .train import INSTALL_HINT, MissingTrainDependencyError, _import_jax, train
+
+    try:
+        _import_jax()
+    except MissingTrainDependencyError:
+        print(f'training needs jax and optax: {INSTALL_HINT}', file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            result = train(
+                args.task, args.N, args.taus, args.activation, args.seed, args.out,
+                args.P_inh, args.P_rec, args.som_N, args.gain, args.max_trials,
+                args.progress,
+            )
+    except (ValueError, TaskSettingsError) as error:
+        print(f"spikewidgets train: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    status = "converged" if result.converged else "stopped at the trial budget"
+    print(
+        f"{result.path}  ({status}: {result.trials} trials, accuracy {result.accuracy:.2f}, "
+        f"loss {result.loss:.2f}, {result.seconds:.0f} s)"
+    )
+    return 0 if result.converged else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``spikewidgets`` command."""
     parser = argparse.ArgumentParser(
@@ -223,14 +291,9 @@ def build_parser() -> argparse.ArgumentParser:
     example.add_argument("directory", nargs="?", default=".",
                          help="folder to copy it into (default: current folder)")
     example.set_defaults(handler=_run_example)
-    try:
-        from .train import add_train_arguments, run_train
-    except ImportError:  # pragma: no cover - train module always ships
-        pass
-    else:
-        train = commands.add_parser("train", help="train a rate model (needs spikewidgets[train])")
-        add_train_arguments(train)
-        train.set_defaults(handler=run_train)
+    train = commands.add_parser("train", help="train a rate model (needs spikewidgets[train])")
+    _train_arguments(train)
+    train.set_defaults(handler=_run_train)
     return parser
 
 

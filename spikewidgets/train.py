@@ -27,12 +27,10 @@ when training starts; ``import spikewidgets`` does not need them.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import datetime
 import functools
 import os
-import sys
 import tempfile
 import time
 import warnings
@@ -45,16 +43,13 @@ import scipy.io
 
 from . import _train_tasks as targets
 from .rate import ACTIVATION_CLIP, ACTIVATIONS, INITIAL_CURRENT_SCALE, NOISE_SCALE
-from .tasks import TaskSettingsError
 
 __all__ = [
     "INSTALL_HINT",
     "InitialNetwork",
     "MissingTrainDependencyError",
     "TrainingResult",
-    "add_train_arguments",
     "initialize_network",
-    "run_train",
     "train",
     "train_model",
 ]
@@ -551,67 +546,3 @@ def train_model(
         task, N, taus, activation, seed, out_dir, P_inh, P_rec, som_N, gain, max_trials,
         progress, stop_accuracy=stop_accuracy, stop_loss=stop_loss,
     ).path
-
-
-def add_train_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """Add the options of ``spikewidgets train`` to ``parser``."""
-    parser.add_argument("--task", required=True, help="go_nogo, xor or mante")
-    parser.add_argument("--N", type=int, default=200, help="number of units (default 200)")
-    parser.add_argument(
-        "--taus", type=float, nargs="+", default=[4.0, 20.0], metavar="TAU",
-        help="min and max decay in 5 ms steps, or one fixed value (default 4 20)",
-    )
-    parser.add_argument(
-        "--activation", "--act", choices=ACTIVATIONS, default="sigmoid",
-        help="activation function (default sigmoid)",
-    )
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    parser.add_argument("--out", default=".", help="output folder (default: current folder)")
-    for flag, kind, default, text in (
-        ("--P-inh", float, 0.2, "fraction of inhibitory units"),
-        ("--P-rec", float, 0.2, "recurrent connection probability"),
-        ("--som-N", int, 0, "number of SOM units"),
-    ):
-        dest = flag[2:].replace("-", "_")
-        parser.add_argument(flag, dest=dest, type=kind, default=default,
-                            help=f"{text} (default {default})")
-    parser.add_argument("--gain", type=float, default=1.5, help="weight gain (default 1.5)")
-    parser.add_argument("--max-trials", dest="max_trials", type=int, default=None,
-                        help="trial budget (default 10000 for go_nogo, 40000 otherwise)")
-    parser.add_argument("--no-progress", dest="progress", action="store_false",
-                        help="hide the progress bar")
-    return parser
-
-
-def run_train(args: argparse.Namespace) -> int:
-    """Run ``spikewidgets train`` from parsed arguments.
-
-    Returns
-    -------
-    int
-        0 when the model met the stopping rule, 1 when the trial budget ran out
-        first (the file is written all the same), 2 when jax is missing or an
-        argument is invalid.
-    """
-    try:
-        _import_jax()
-    except MissingTrainDependencyError:
-        print(f'training needs jax and optax: {INSTALL_HINT}', file=sys.stderr)
-        return 2
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            result = train(
-                args.task, args.N, args.taus, args.activation, args.seed, args.out,
-                args.P_inh, args.P_rec, args.som_N, args.gain, args.max_trials,
-                args.progress,
-            )
-    except (ValueError, TaskSettingsError) as error:
-        print(f"spikewidgets train: {error}", file=sys.stderr)
-        return 2
-    status = "converged" if result.converged else "stopped at the trial budget"
-    print(
-        f"{result.path}  ({status}: {result.trials} trials, accuracy {result.accuracy:.2f}, "
-        f"loss {result.loss:.2f}, {result.seconds:.0f} s)"
-    )
-    return 0 if result.converged else 1

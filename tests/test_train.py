@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import re
 import subprocess
 import sys
@@ -12,16 +11,15 @@ import pytest
 import scipy.io
 
 from spikewidgets import _train_tasks as targets
+from spikewidgets.cli import main
 from spikewidgets.modelfile import load_model
 from spikewidgets.rate import run_rate, simulate_rate
 from spikewidgets.tasks import TaskSettingsError, get_task
 from spikewidgets.train import (
     MissingTrainDependencyError,
     _compiled,
-    add_train_arguments,
     file_name,
     initialize_network,
-    run_train,
     train,
     train_model,
 )
@@ -268,24 +266,20 @@ def test_arguments_are_checked(kwargs, message, tmp_path):
     assert not list(tmp_path.iterdir())
 
 
-def test_command_line_hooks(tmp_path, capsys):
-    parser = add_train_arguments(argparse.ArgumentParser())
-    args = parser.parse_args(["--task", "go-nogo", "--N", "100", "--taus", "4", "20", "--seed",
-                              "4", "--out", str(tmp_path), "--max-trials", "100",
-                              "--no-progress"])
-    assert run_train(args) == 1  # the trial budget ran out before the stopping rule
+def test_command_line(tmp_path, capsys):
+    arguments = ["train", "--task", "go-nogo", "--taus", "4", "20", "--seed", "4",
+                 "--out", str(tmp_path), "--max-trials", "100", "--no-progress"]
+    assert main([*arguments, "--N", "100"]) == 1  # the budget ran out before the stopping rule
     written = list(tmp_path.glob("Task_go-nogo_N_100_*.mat"))
     assert len(written) == 1 and str(written[0]) in capsys.readouterr().out
-    args.N = 0
-    assert run_train(args) == 2
+    assert main([*arguments, "--N", "0"]) == 2
     assert "N is 0" in capsys.readouterr().err
 
 
 def test_missing_jax_names_the_extra(monkeypatch, tmp_path, capsys):
     monkeypatch.setitem(sys.modules, "jax", None)
     monkeypatch.setitem(sys.modules, "optax", None)
-    args = add_train_arguments(argparse.ArgumentParser()).parse_args(["--task", "xor"])
-    assert run_train(args) == 2
+    assert main(["train", "--task", "xor"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and 'pip install "spikewidgets[train]"' in err
     with pytest.raises(MissingTrainDependencyError, match=re.escape("spikewidgets[train]")):
