@@ -10,9 +10,12 @@ panel's Run button and prints:
 
 The first repetition runs right after the panel is created in a fresh
 process, so it includes loading the compiled kernel (the panel starts that in
-the background when it loads a model); later repetitions do not.
+the background when it loads a model); later repetitions do not. With
+``--dask`` the panel runs its searches on a Dask LocalCluster of 2
+single-threaded worker processes (started, under ``DASK_LOW_OVERHEAD``, before
+the clock starts; its workers load the compiled kernel during the first run).
 
-Usage: python benchmarks/bench_panel.py [--repeats 3] [--trials 20] [--model PATH] [--json]
+Usage: python benchmarks/bench_panel.py [--repeats 3] [--trials 20] [--model PATH] [--dask] [--json]
 """
 
 from __future__ import annotations
@@ -93,9 +96,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--trials", type=int, default=20)
     parser.add_argument("--model", help="model file (default: the bundled Go-NoGo example)")
+    parser.add_argument("--dask", action="store_true",
+                        help="run the searches on a Dask LocalCluster (2 x 1)")
     parser.add_argument("--json", action="store_true", help="print JSON only")
     args = parser.parse_args(argv)
+    if args.dask:
+        import dask
+        from distributed import Client, LocalCluster
 
+        from spikewidgets.many import DASK_LOW_OVERHEAD
+
+        with dask.config.set(DASK_LOW_OVERHEAD), \
+                LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                             dashboard_address=None) as cluster, Client(cluster) as client:
+            return _measure(args, client.get_executor())
+    return _measure(args, None)
+
+
+def _measure(args: argparse.Namespace, executor) -> int:
     warnings.simplefilter("ignore")
     started = time.perf_counter()
     from spikewidgets.panel import SearchPanel
@@ -103,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     imported = time.perf_counter() - started
     path, kind = _model_path(args.model)
     panel = SearchPanel(path, task="go_nogo", n_trials=args.trials,
-                        scaling_factors=(10.0, 65.0, 5.0), seed=0)
+                        scaling_factors=(10.0, 65.0, 5.0), seed=0, executor=executor)
     runs = []
     for _ in range(args.repeats):
         panel.controls.n_trials.value = args.trials
@@ -114,6 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     report = {
         "model": f"{path.name} ({kind})",
         "grid": f"12 factors x {args.trials} trials",
+        "executor": "Dask LocalCluster 2 x 1" if executor is not None else "threads",
         "import_panel_s": imported,
         "cold": runs[0],
         "warm_median": {key: statistics.median(r[key] for r in runs[1:] or runs)
@@ -125,7 +144,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(report, indent=1))
         return 0
-    print(f"model: {report['model']}; {report['grid']}; {args.repeats} repeats")
+    print(f"model: {report['model']}; {report['grid']}; {report['executor']}; "
+          f"{args.repeats} repeats")
     print(f"import spikewidgets.panel: {imported:.2f} s")
     print(f"{'':28s}{'first point (s)':>16s}{'whole run (s)':>15s}")
     for index, run in enumerate(runs):

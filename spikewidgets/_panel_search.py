@@ -6,6 +6,7 @@ import threading
 import time
 import warnings
 from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,6 +84,7 @@ class SearchRun:
         on_tick: Callable[[SearchRun], None],
         n_workers: int | None = None,
         trials_per_chunk: int = 1,
+        executor: Executor | None = None,
     ) -> None:
         self.request = request
         self.timings: dict[str, float] = {}
@@ -91,6 +93,7 @@ class SearchRun:
         self.error: Exception | None = None
         self._on_partial, self._on_finish, self._on_tick = on_partial, on_finish, on_tick
         self._n_workers, self._trials_per_chunk = n_workers, trials_per_chunk
+        self._executor = executor
         self._stop = threading.Event()
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._target, daemon=True,
@@ -186,7 +189,7 @@ class SearchRun:
                 request.path, request.task, request.n_trials, request.factors,
                 request.settings, seed=request.seed, save=False, progress=False,
                 callback=self._callback, stop=self._stop, n_workers=self._n_workers,
-                trials_per_chunk=self._trials_per_chunk)
+                trials_per_chunk=self._trials_per_chunk, executor=self._executor)
         except Exception as error:
             self.error = error
         finally:

@@ -22,6 +22,7 @@ import os
 import threading
 import time
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Executor
 from pathlib import Path
 
 import ipywidgets as widgets
@@ -79,10 +80,12 @@ class SearchPanel:
     task_settings : mapping, optional
         Initial overrides of the task's default settings.
     n_workers : int, optional
-        Threads of the search (default: every core).
+        Threads of the search when no ``executor`` is given (default: every core).
     trials_per_chunk : int, default 1
         Trials per block of work. One trial per block gives the first point
         soonest and lets Stop end the run quickly.
+    executor : concurrent.futures.Executor, optional
+        Where to run the blocks instead, such as a Dask ``Client.get_executor()``.
 
     Attributes
     ----------
@@ -114,12 +117,13 @@ class SearchPanel:
         task_settings: Mapping[str, float] | None = None,
         n_workers: int | None = None,
         trials_per_chunk: int = 1,
+        executor: Executor | None = None,
     ) -> None:
         self._lock = threading.RLock()
         self._quiet = Quiet()
         self._run: SearchRun | None = None
-        self._n_workers = n_workers
-        self._trials_per_chunk = int(trials_per_chunk)
+        self._run_options = {"n_workers": n_workers, "executor": executor,
+                             "trials_per_chunk": int(trials_per_chunk)}
         self._model: RateModel | None = None
         self._shown: tuple | None = None
         self._last_redraw = 0.0
@@ -384,8 +388,7 @@ class SearchPanel:
         self._status(f"Running {request.factors.size} scaling factors × {request.n_trials} "
                      f"trials of {request.task} on {request.path.name}…", "busy")
         self._run = SearchRun(request, on_partial=self._on_partial, on_finish=self._on_finish,
-                              on_tick=self._on_tick, n_workers=self._n_workers,
-                              trials_per_chunk=self._trials_per_chunk)
+                              on_tick=self._on_tick, **self._run_options)
         self._run.timings.update(self.timings)
         self.timings = self._run.timings
         self._run.start()

@@ -106,6 +106,29 @@ def test_live_updates_reach_the_accuracy_source(model_path):
     panel.close()
 
 
+def test_live_updates_through_a_dask_executor(model_path):
+    from distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster, Client(cluster) as client:
+        executor = client.get_executor()
+        panel = SearchPanel(model_path, n_trials=6, scaling_factors=GRID, seed=1,
+                            executor=executor)
+        drawn = []
+        panel.plots["accuracy"].source.on_change(
+            "data", lambda _attr, _old, new: drawn.append(list(new["n_trials"])))
+        panel.controls.run.click()
+        ds = panel.wait(timeout=60)
+        panel.close()
+        assert executor.submit(abs, -1).result() == 1  # the user's executor still works
+    assert [trials[0] for trials in drawn if trials and trials[0] < 6]  # drawn while running
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = lambda_grid_search(model_path, "go_nogo", 6, [20, 30, 40], seed=1,
+                                      save=False, progress=False)
+    xr.testing.assert_equal(ds.correct, expected.correct)
+
+
 def test_missing_file_is_reported_in_words(panel, tmp_path):
     missing = tmp_path / "nowhere.mat"
     panel.controls.path.value = str(missing)
