@@ -1,7 +1,10 @@
 """Running blocks of trials on any ``concurrent.futures.Executor``.
 
 Thread pools (the default: the kernel releases the GIL), process pools and
-Dask's ``Client.get_executor()`` all work. Blocks whose worker was lost (a
+Dask's ``Client.get_executor()`` all work. Only about two blocks per worker
+thread are submitted at a time, and more as they finish: every submitted
+block carries a copy of the model, and cancelling thousands of submitted
+Dask futures would take seconds. Blocks whose worker was lost (a
 broken process pool, a killed Dask worker, a lost connection) are submitted
 again, up to ``retries`` times; every other error is the caller's to handle.
 
@@ -10,7 +13,11 @@ again, up to ``retries`` times; every other error is the caller's to handle.
 
 from __future__ import annotations
 
+import math
+import os
 import threading
+import time
+from collections import deque
 from collections.abc import Callable, Hashable, Sequence
 from concurrent.futures import (
     FIRST_COMPLETED,
@@ -24,7 +31,7 @@ from concurrent.futures import (
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["DASK_LOW_OVERHEAD", "Chunk", "is_lost_worker", "run_chunks"]
+__all__ = ["DASK_LOW_OVERHEAD", "Chunk", "is_lost_worker", "run_chunks", "worker_threads"]
 
 #: Dask settings that cut the CPU time Dask spends watching itself: the
 #: event-loop tick every 20 ms in every process, the worker profiler sampling
@@ -41,6 +48,9 @@ DASK_LOW_OVERHEAD: dict[str, object] = {
     "distributed.worker.memory.monitor-interval": "1s",
     "distributed.worker.profile.enabled": False,
 }
+
+#: How often the default window asks the executor how many workers it has.
+_ASK_WORKERS_SECONDS = 2.0
 
 # Errors of Dask's distributed scheduler meaning the work, not the code, failed.
 _LOST_WORKER_NAMES = {"KilledWorker", "CommClosedError", "FutureCancelledError",
@@ -63,6 +73,32 @@ def is_lost_worker(error: BaseException) -> bool:
     return type(error).__name__ in _LOST_WORKER_NAMES
 
 
+def worker_threads(executor: Executor) -> int:
+    """How many blocks ``executor`` runs at once, as far as it can tell (at least 1).
+
+    The pools of ``concurrent.futures`` know their size; a Dask executor asks
+    its client, whose view of the cluster follows workers joining and leaving.
+    Any other executor counts as this machine's cores.
+    """
+    client = getattr(executor, "_client", None)
+    if client is not None and hasattr(client, "scheduler_info"):
+        try:
+            info = client.scheduler_info()
+            threads = info.get("total_threads")
+            if threads is None:
+                threads = sum(int(w.get("nthreads", 1)) for w in info["workers"].values())
+            return max(1, int(threads))
+        except Exception:  # a closed client: the cores are a fair guess
+            pass
+    size = getattr(executor, "_max_workers", None)
+    if isinstance(size, int) and size > 0:
+        return size
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
 def run_chunks(
     chunks: Sequence[Chunk],
     on_result: Callable[[Chunk, Any], None],
@@ -73,6 +109,7 @@ def run_chunks(
     on_error: Callable[[Chunk, BaseException], None] | None = None,
     stop: threading.Event | None = None,
     retries: int = 2,
+    in_flight: int | None = None,
     poll_seconds: float = 0.1,
 ) -> bool:
     """Run ``chunks``, calling ``on_result`` (in this thread) as each one finishes.
@@ -97,6 +134,10 @@ def run_chunks(
     retries : int, default 2
         Extra attempts for a chunk whose worker was lost. A broken pool that
         this function created is replaced by a new one.
+    in_flight : int, optional
+        Most chunks submitted and not yet finished; by default twice the
+        executor's :func:`worker_threads`, asked again as chunks finish (a
+        Dask cluster may grow).
 
     Returns
     -------
@@ -109,33 +150,43 @@ def run_chunks(
         def make_executor() -> Executor:
             return ThreadPoolExecutor(max_workers=n_workers)
     pool = make_executor() if own else executor
-    attempts: dict[Future, tuple[Chunk, int]] = {}
+    attempts: dict[Future, tuple[Chunk, int, Executor]] = {}
     order = {id(chunk): index for index, chunk in enumerate(chunks)}
+    waiting: deque[tuple[Chunk, int]] = deque((chunk, 0) for chunk in chunks)
 
-    def submit(chunk: Chunk, attempt: int) -> None:
-        attempts[pool.submit(chunk.function, *chunk.arguments)] = (chunk, attempt)
+    limit = [in_flight or 0, -math.inf]  # the window, and when it was last asked for
+
+    def submit_more() -> None:
+        if in_flight is None and time.monotonic() - limit[1] > _ASK_WORKERS_SECONDS:
+            limit[:] = [2 * worker_threads(pool), time.monotonic()]
+        while waiting and len(attempts) < max(1, limit[0]):
+            chunk, attempt = waiting.popleft()
+            future = pool.submit(chunk.function, *chunk.arguments)
+            attempts[future] = (chunk, attempt, pool)
 
     finished = False
     try:
-        for chunk in chunks:
-            submit(chunk, 0)
-        while attempts:
+        submit_more()
+        while attempts or waiting:
             done, _ = wait(list(attempts), timeout=poll_seconds, return_when=FIRST_COMPLETED)
+            # A pool shut down with cancel_futures cancels its queue without waking wait().
+            done |= {future for future in attempts if future.cancelled()}
             if stop is not None and stop.is_set():
                 return False
             # Handle chunks that finished together in submission order.
             for future in sorted(done, key=lambda f: order[id(attempts[f][0])]):
-                chunk, attempt = attempts.pop(future)
+                chunk, attempt, submitted_to = attempts.pop(future)
                 try:
                     value = future.result()
                 except BaseException as error:
                     if isinstance(error, KeyboardInterrupt):
                         raise
                     if is_lost_worker(error) and attempt < retries:
-                        if own and isinstance(error, BrokenExecutor):
+                        # Replace a broken own pool once, not once per chunk it held.
+                        if own and isinstance(error, BrokenExecutor) and submitted_to is pool:
                             pool.shutdown(wait=False, cancel_futures=True)
                             pool = make_executor()
-                        submit(chunk, attempt + 1)
+                        waiting.appendleft((chunk, attempt + 1))
                         continue
                     if on_error is None:
                         raise
@@ -144,6 +195,7 @@ def run_chunks(
                 on_result(chunk, value)
                 if stop is not None and stop.is_set():
                     return False
+            submit_more()
         finished = True
     except KeyboardInterrupt:
         return False
