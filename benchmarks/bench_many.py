@@ -16,6 +16,7 @@ are timed in ``--rounds`` rounds in rotating order; ratios are computed within
 each round and the median over rounds is printed with the range.
 
 Usage: python benchmarks/bench_many.py [--models 24] [--trials 5] [--rounds 10]
+       [--only EXECUTOR ...]
 """
 
 from __future__ import annotations
@@ -104,14 +105,16 @@ def main() -> None:
     parser.add_argument("--models", type=int, default=24)
     parser.add_argument("--trials", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--only", nargs="+", choices=list(EXECUTORS), metavar="EXECUTOR",
+                        help="time only these executors (default: all)")
     args = parser.parse_args()
     from spikewidgets.examples import example_model
 
     simulations = args.models * args.trials * len(FACTORS)
-    seconds: dict[str, list[float]] = {name: [] for name in EXECUTORS}
+    names = args.only or list(EXECUTORS)
+    seconds: dict[str, list[float]] = {name: [] for name in names}
     overheads: dict[str, float] = {}
     idle: dict[str, float] = {}
-    names = list(EXECUTORS)
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
         source = example_model("go_nogo", folder / "source")
@@ -130,6 +133,8 @@ def main() -> None:
                 print(f"round {round_index + 1}: {name}: {seconds[name][-1]:.2f} s", flush=True)
 
     def ratios(numerator: str, denominator: str) -> str:
+        if numerator not in seconds or denominator not in seconds:
+            return "not timed"
         values = [b / a for a, b in zip(seconds[numerator], seconds[denominator], strict=True)]
         return (f"{statistics.median(values):.2f}x "
                 f"[{min(values):.2f}, {max(values):.2f}]")
