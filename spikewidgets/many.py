@@ -22,13 +22,12 @@ import xarray as xr
 
 from .modelfile import ModelWriteError, file_sha256, load_model, write_search_results
 from .results import TrialScores, build_dataset, write_netcdf
-from .scheduling import DASK_LOW_OVERHEAD, Chunk, run_chunks
+from .scheduling import DASK_LOW_OVERHEAD, Chunk, available_workers, run_chunks
 from .search import (
     SearchInterrupted,
     SearchPlan,
     _entropy,
     _positive_int,
-    available_workers,
     parse_scaling_factors,
     score_trials,
 )

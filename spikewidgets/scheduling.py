@@ -31,7 +31,14 @@ from concurrent.futures import (
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["DASK_LOW_OVERHEAD", "Chunk", "is_lost_worker", "run_chunks", "worker_threads"]
+__all__ = [
+    "DASK_LOW_OVERHEAD",
+    "Chunk",
+    "available_workers",
+    "is_lost_worker",
+    "run_chunks",
+    "worker_threads",
+]
 
 #: Dask settings that cut the CPU time Dask spends watching itself: the
 #: event-loop tick every 20 ms in every process, the worker profiler sampling
@@ -73,6 +80,14 @@ def is_lost_worker(error: BaseException) -> bool:
     return type(error).__name__ in _LOST_WORKER_NAMES
 
 
+def available_workers() -> int:
+    """CPU cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
 def worker_threads(executor: Executor) -> int:
     """How many blocks ``executor`` runs at once, as far as it can tell (at least 1).
 
@@ -93,10 +108,7 @@ def worker_threads(executor: Executor) -> int:
     size = getattr(executor, "_max_workers", None)
     if isinstance(size, int) and size > 0:
         return size
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
+    return available_workers()
 
 
 def run_chunks(
@@ -136,8 +148,8 @@ def run_chunks(
         this function created is replaced by a new one.
     in_flight : int, optional
         Most chunks submitted and not yet finished; by default twice the
-        executor's :func:`worker_threads`, asked again as chunks finish (a
-        Dask cluster may grow).
+        executor's :func:`worker_threads`, asked again every 2 s (a Dask
+        cluster may grow).
 
     Returns
     -------
@@ -154,12 +166,13 @@ def run_chunks(
     order = {id(chunk): index for index, chunk in enumerate(chunks)}
     waiting: deque[tuple[Chunk, int]] = deque((chunk, 0) for chunk in chunks)
 
-    limit = [in_flight or 0, -math.inf]  # the window, and when it was last asked for
+    window, window_asked = in_flight or 0, -math.inf
 
     def submit_more() -> None:
-        if in_flight is None and time.monotonic() - limit[1] > _ASK_WORKERS_SECONDS:
-            limit[:] = [2 * worker_threads(pool), time.monotonic()]
-        while waiting and len(attempts) < max(1, limit[0]):
+        nonlocal window, window_asked
+        if in_flight is None and time.monotonic() - window_asked > _ASK_WORKERS_SECONDS:
+            window, window_asked = 2 * worker_threads(pool), time.monotonic()
+        while waiting and len(attempts) < max(1, window):
             chunk, attempt = waiting.popleft()
             future = pool.submit(chunk.function, *chunk.arguments)
             attempts[future] = (chunk, attempt, pool)

@@ -32,7 +32,7 @@ from .modelfile import (
     write_search_results,
 )
 from .results import TrialScores, build_dataset
-from .scheduling import Chunk, run_chunks
+from .scheduling import Chunk, available_workers, run_chunks
 from .tasks import Task, get_task
 
 __all__ = [
@@ -46,14 +46,6 @@ __all__ = [
 
 class SearchInterrupted(UserWarning):
     """A search stopped before every trial finished; its results are partial."""
-
-
-def available_workers() -> int:
-    """CPU cores this process may use."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
 
 
 def trial_generator(entropy: int, trial: int, factor: int | None = None) -> np.random.Generator:
