@@ -28,6 +28,7 @@ import tempfile
 import threading
 import time
 import warnings
+from concurrent.futures import Executor
 from pathlib import Path
 
 TARGETS = {"first_point_s": 2.0, "run_s": 5.0, "stop_s": 1.0}
@@ -113,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     return _measure(args, None)
 
 
-def _measure(args: argparse.Namespace, executor) -> int:
+def _measure(args: argparse.Namespace, executor: Executor | None) -> int:
     warnings.simplefilter("ignore")
     started = time.perf_counter()
     from spikewidgets.panel import SearchPanel

@@ -136,7 +136,8 @@ def search_models(
     paired, save, executor, n_workers, trials_per_chunk, progress, stop
         As for :func:`~spikewidgets.lambda_grid_search`. Blocks of all models
         share one executor; by default a pool of ``n_workers`` processes (all
-        cores), which scales better than threads over many models.
+        cores); threads measure the same throughput within the noise
+        (``python benchmarks/bench_many.py``).
     callback : callable, optional
         ``callback(model_name, model_dataset)`` when a model completes.
 
