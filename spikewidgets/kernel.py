@@ -354,6 +354,29 @@ def _advance(
 
 
 @numba.njit(cache=True, nogil=True)
+def _input_by_column(w_in, u, downsample):  # pragma: no cover - compiled
+    """``(w_in @ u[:, ::downsample]).T``, without BLAS.
+
+    Each value is summed over the inputs in order with fused multiply-adds,
+    as x86-64 BLAS kernels do (the same bits as NumPy's OpenBLAS for every
+    task's input). A BLAS call here would start BLAS's own threads, which
+    keep spinning after the call and take a core from the other workers of
+    a search, and its bits would depend on the BLAS build.
+    """
+    n_units, n_inputs = w_in.shape
+    n_columns = (u.shape[1] + downsample - 1) // downsample
+    out = np.empty((n_columns, n_units))
+    for c in range(n_columns):
+        column = c * downsample
+        for n in range(n_units):
+            total = w_in[n, 0] * u[0, column] if n_inputs > 0 else 0.0
+            for k in range(1, n_inputs):
+                total = _fma(w_in[n, k], u[k, column], total)
+            out[c, n] = total
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
 def _standard_normal(rng, out):  # pragma: no cover - compiled
     """Fill ``out`` with ``rng.standard_normal()`` draws, in C order.
 
@@ -434,7 +457,7 @@ def run_lif(
         raise ValueError(f"out_start is {out_start}, expected 1 <= out_start <= nt = {n_steps}")
     if (v_init_rand is None or noise is None) and rng is None:
         raise ValueError("rng is required unless both v_init_rand and noise are given")
-    ext_by_column = np.ascontiguousarray((network.w_in @ u[:, :: network.downsample]).T)
+    ext_by_column = _input_by_column(network.w_in, u, network.downsample)
 
     if v_init_rand is None:
         v_init_rand = rng.random(n_units)

@@ -119,8 +119,17 @@ class RateModel:
         return int(self.w_in.shape[1])
 
     def recurrent_weights(self, use_initial_weights: bool = False) -> np.ndarray:
-        """Effective signed recurrent matrix ``(w @ m) * som_m`` (before scaling)."""
+        """Effective signed recurrent matrix ``(w @ m) * som_m`` (before scaling).
+
+        ``m`` is diagonal in every published layout, and then ``w @ m`` is
+        computed as ``w * diag(m)``: the same values (every other term of the
+        matrix product is zero), without a BLAS call, whose threads would
+        keep spinning after it and slow the other workers of a search.
+        """
         w = self._initial("w0") if use_initial_weights else self.w
+        signs = np.diagonal(self.m)
+        if np.count_nonzero(self.m) == np.count_nonzero(signs):
+            return (w * signs) * self.som_m
         return (w @ self.m) * self.som_m
 
     def synaptic_decay(self, use_initial_weights: bool = False) -> np.ndarray:

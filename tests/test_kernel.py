@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import scipy.io
 
-from spikewidgets.kernel import LIFNetwork, Stimulation, _divide, run_lif
+from spikewidgets.kernel import LIFNetwork, Stimulation, _divide, _input_by_column, run_lif
 from spikewidgets.modelfile import RateModel, load_model
 from spikewidgets.reference import reference_lif
 from spikewidgets.synthetic import random_model_arrays
@@ -56,6 +56,17 @@ def _random_case(seed, n_units=30, n_inputs=2, n_columns=16):
     rng = np.random.default_rng(seed + 100)
     u = rng.standard_normal((n_inputs, n_columns))
     return model, u
+
+
+@pytest.mark.parametrize("n_inputs", [0, 1, 2, 4])
+@pytest.mark.parametrize("downsample", [1, 3])
+def test_input_drive_is_the_matrix_product(n_inputs, downsample):
+    rng = np.random.default_rng(n_inputs)
+    w_in = rng.standard_normal((50, n_inputs))
+    u = rng.standard_normal((n_inputs, 31))
+    drive = _input_by_column(w_in, u, downsample)
+    assert drive.shape == (11 if downsample == 3 else 31, 50)
+    assert np.array_equal(drive, (w_in @ u[:, ::downsample]).T)
 
 
 @pytest.mark.parametrize("downsample", [1, 2])

@@ -115,6 +115,16 @@ def test_both_trainers_layouts_load(tmp_path, dtype):
         model.w[0, 0] = 1.0
 
 
+def test_recurrent_weights_are_the_product_with_the_sign_mask(tmp_path):
+    arrays = random_model_arrays(60, 1, seed=4)
+    model = load_model(_save(tmp_path / "diagonal.mat", arrays))
+    assert np.array_equal(model.recurrent_weights(), (model.w @ model.m) * model.som_m)
+    arrays["m"] = np.array(arrays["m"])
+    arrays["m"][0, 1] = 0.5  # not diagonal: the general product
+    model = load_model(_save(tmp_path / "full.mat", arrays))
+    assert np.array_equal(model.recurrent_weights(), (model.w @ model.m) * model.som_m)
+
+
 def test_single_taus_value_gives_fixed_decay(tmp_path):
     arrays = random_model_arrays(6, 1, seed=2)
     arrays["taus"] = np.array([[10.0]])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 import threading
 import warnings
 from concurrent.futures import ThreadPoolExecutor
@@ -177,6 +178,38 @@ def test_read_only_model_still_returns_results(write_model):
         subprocess.run(["chattr", "-i", str(path)], check=True)
     assert ds.attrs["saved_to_model"] == 0 and ds.sizes["trial"] == 12
     assert path.read_bytes() == original
+
+
+BLAS_THREADS_CHECK = """
+import os, sys
+import numpy as np
+from spikewidgets import examples, modelfile, search, tasks
+
+def other_threads_cpu():
+    seconds = 0.0
+    for thread in os.listdir("/proc/self/task"):
+        if int(thread) != os.getpid():
+            fields = open(f"/proc/self/task/{thread}/stat").read().rsplit(")", 1)[1].split()
+            seconds += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return seconds
+
+task = tasks.get_task("go_nogo")
+model = modelfile.load_model(examples.example_model("go_nogo", sys.argv[1]))
+before = None
+for seed in range(5):  # each new plan builds its networks again
+    plan = search.SearchPlan(model, task, task.settings(None), np.array([20.0, 40.0]), seed)
+    search.score_trials(plan, [0, 1])
+    before = other_threads_cpu() if before is None else before  # after start-up
+print(other_threads_cpu() - before)
+"""
+
+
+def test_search_blocks_leave_blas_threads_idle(tmp_path):
+    # BLAS threads spin for a while after each call; in a search they would take
+    # CPU from the other workers. Simulating and scoring must not call BLAS.
+    run = subprocess.run([sys.executable, "-c", BLAS_THREADS_CHECK, str(tmp_path)],
+                         capture_output=True, text=True, check=True)
+    assert float(run.stdout) < 0.05
 
 
 def test_evaluate_single_trial(write_model):
