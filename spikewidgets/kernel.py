@@ -358,10 +358,10 @@ def _input_by_column(w_in, u, downsample):  # pragma: no cover - compiled
     """``(w_in @ u[:, ::downsample]).T``, without BLAS.
 
     Each value is summed over the inputs in order with fused multiply-adds,
-    as x86-64 BLAS kernels do (the same bits as NumPy's OpenBLAS for every
-    task's input). A BLAS call here would start BLAS's own threads, which
-    keep spinning after the call and take a core from the other workers of
-    a search, and its bits would depend on the BLAS build.
+    as OpenBLAS does on x86-64 (the same bits as NumPy's product in the
+    tests). A BLAS call here would start BLAS's own threads, which keep
+    spinning after the call and take CPU time from the other workers of a
+    search, and its last bits would depend on the BLAS build.
     """
     n_units, n_inputs = w_in.shape
     n_columns = (u.shape[1] + downsample - 1) // downsample

@@ -204,6 +204,8 @@ print(other_threads_cpu() - before)
 """
 
 
+@pytest.mark.skipif(not os.path.isdir("/proc/self/task"),
+                    reason="reads the CPU time of each thread from /proc (Linux)")
 def test_search_blocks_leave_blas_threads_idle(tmp_path):
     # BLAS threads spin for a while after each call; in a search they would take
     # CPU from the other workers. Simulating and scoring must not call BLAS.
