@@ -102,15 +102,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print JSON only")
     args = parser.parse_args(argv)
     if args.dask:
-        import dask
-        from distributed import Client, LocalCluster
+        from bench_many import dask_executor  # this folder is on sys.path
 
-        from spikewidgets.many import DASK_LOW_OVERHEAD
-
-        with dask.config.set(DASK_LOW_OVERHEAD), \
-                LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                             dashboard_address=None) as cluster, Client(cluster) as client:
-            return _measure(args, client.get_executor())
+        with dask_executor(2, low_overhead=True) as executor:
+            return _measure(args, executor)
     return _measure(args, None)
 
 

@@ -43,7 +43,7 @@ __all__ = [
 #: Dask settings that cut the CPU time Dask spends watching itself: the
 #: event-loop tick every 20 ms in every process, the worker profiler sampling
 #: every 10 ms, and the system and memory monitors. With the defaults an idle
-#: LocalCluster of 2 workers takes 11 to 16 % of a core, which a 2-core
+#: LocalCluster of 2 workers takes 9 to 16 % of a core, which a 2-core
 #: laptop's search then lacks; with these, under 2 %
 #: (``python benchmarks/bench_many.py``). The price: no profile and coarser
 #: system plots in the dashboard, and a memory limit enforced once a second.
