@@ -1,0 +1,72 @@
+"""Write the search Datasets that later versions must reproduce exactly.
+
+Run from the repository root: ``python tests/data/make_stored_results.py``.
+It searches copies of the bundled example models (single model per task, and
+the Go-NoGo example with two random one-input models together) with fixed seeds, and stores the
+results in ``tests/data/stored/``. ``tests/test_stored_results.py`` searches
+again with the current code and compares every variable bit for bit.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import warnings
+from pathlib import Path
+
+import scipy.io
+
+import spikewidgets as sw
+from spikewidgets.many import search_models
+from spikewidgets.synthetic import random_model_arrays
+
+HERE = Path(__file__).resolve().parent / "stored"
+
+#: task -> (scaling factors, trials, short task settings keeping trials cheap)
+CASES = {
+    "go_nogo": ([20.0, 30.0, 45.0, 70.0], 6, {}),
+    "xor": ([10.0, 22.5, 40.0], 5, {}),
+    "mante": ([20.0, 45.0, 80.0], 4, {"T": 301, "stim_dur": 100, "resp_start": 160}),
+}
+SEED = 11
+
+
+def single(task: str, folder: Path):
+    factors, trials, settings = CASES[task]
+    path = sw.example_model(task, folder)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return sw.lambda_grid_search(path, task, trials, factors, settings, seed=SEED,
+                                     save=False, progress=False)
+
+
+def many(folder: Path):
+    factors, trials, settings = CASES["go_nogo"]
+    sw.example_model("go_nogo", folder / "lab0")
+    for index in (1, 2):
+        (folder / f"lab{index}").mkdir()
+        scipy.io.savemat(folder / f"lab{index}" / "random.mat",
+                         random_model_arrays(60, 1, seed=index))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return search_models(folder / "lab*" / "*.mat", "go_nogo", trials, factors, settings,
+                             seed=SEED, save=False, progress=False, n_workers=2)
+
+
+def main() -> None:
+    HERE.mkdir(exist_ok=True)
+    folder = Path(tempfile.mkdtemp())
+    try:
+        for task in CASES:
+            ds = single(task, folder)
+            ds.to_netcdf(HERE / f"single_{task}.nc")
+            print(task, ds.accuracy.values)
+        ds = many(folder)
+        ds.to_netcdf(HERE / "many_go_nogo.nc")
+        print("many", ds.accuracy.values)
+    finally:
+        shutil.rmtree(folder)
+
+
+if __name__ == "__main__":
+    main()
