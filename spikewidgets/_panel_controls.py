@@ -13,8 +13,8 @@ from pathlib import Path
 import ipywidgets as widgets
 import numpy as np
 
-from .search import parse_scaling_factors
 from .tasks import TaskSettingsError, get_task, infer_task_name, task_names
+from .validation import parse_scaling_factors
 
 __all__ = [
     "NO_FACTOR",

@@ -6,17 +6,14 @@ import json
 import os
 from pathlib import Path
 
-import numpy as np
 import xarray as xr
 
+from .atomic import write_netcdf
 from .modelfile import RateModel, file_sha256, write_search_results
-from .results import write_netcdf
+from .seeding import rate_noise_seed
 from .simulate import simulate
 
-__all__ = ["RATE_NOISE_STREAM", "export_result", "replay_trial", "save_result", "trial_text"]
-
-#: Spawn key of the rate network's noise (apart from the spiking trials' keys).
-RATE_NOISE_STREAM = 2**31 - 1
+__all__ = ["export_result", "replay_trial", "save_result", "trial_text"]
 
 
 def replay_trial(model: RateModel, dataset: xr.Dataset, index: int,
@@ -36,7 +33,7 @@ def replay_trial(model: RateModel, dataset: xr.Dataset, index: int,
     try:
         from .rate import simulate_rate
 
-        stream = np.random.SeedSequence(seed, spawn_key=(int(trial), RATE_NOISE_STREAM))
+        stream = rate_noise_seed(seed, int(trial))
         rate = simulate_rate(model, sim.stimulus.values, seed=stream, rates=False,
                              use_initial_weights=initial)
     except Exception as error:  # the spiking trial is still worth showing

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__
 from .rate import ACTIVATIONS
 from .tasks import TaskSettingsError
+from .version import __version__
 
 EXIT_BAD_INPUT = 2
 EXIT_NOT_SAVED = 3
@@ -53,7 +53,7 @@ def _search_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _parse_factors(text: str):
-    from .search import parse_scaling_factors
+    from .validation import parse_scaling_factors
 
     if "," in text:
         try:
@@ -107,8 +107,8 @@ def _read_settings(text: str | None):
 
 
 def _run_search(args: argparse.Namespace) -> int:
+    from .atomic import write_netcdf
     from .many import resolve_model_paths
-    from .results import write_netcdf
 
     factors = _parse_factors(args.scaling_factors)
     settings = _read_settings(args.settings)

@@ -20,18 +20,14 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
+from .atomic import write_netcdf
 from .modelfile import ModelWriteError, file_sha256, load_model, write_search_results
-from .results import TrialScores, build_dataset, write_netcdf
+from .results import TrialScores, build_dataset
 from .scheduling import DASK_LOW_OVERHEAD, Chunk, available_workers, run_chunks
-from .search import (
-    SearchInterrupted,
-    SearchPlan,
-    _entropy,
-    _positive_int,
-    parse_scaling_factors,
-    score_trials,
-)
+from .search import SearchInterrupted, SearchPlan, score_trials
+from .seeding import entropy_from_seed, seed_attr
 from .tasks import get_task
+from .validation import parse_scaling_factors, positive_int
 
 __all__ = ["DASK_LOW_OVERHEAD", "resolve_model_paths", "search_models"]
 
@@ -152,19 +148,19 @@ def search_models(
     """
     paths = resolve_model_paths(models)
     names = _names(paths)
-    n_trials = _positive_int("n_trials", n_trials)
+    n_trials = positive_int("n_trials", n_trials)
     factors = parse_scaling_factors(scaling_factors)
-    entropy = _entropy(seed)
+    entropy = entropy_from_seed(seed)
     task = get_task(task_name)
     settings = task.settings(task_settings)
-    workers = available_workers() if n_workers is None else _positive_int("n_workers", n_workers)
+    workers = available_workers() if n_workers is None else positive_int("n_workers", n_workers)
     if trials_per_chunk is None:
         trials_per_chunk = max(1, min(10, -(-n_trials * len(paths) // (4 * workers))))
-    trials_per_chunk = _positive_int("trials_per_chunk", trials_per_chunk)
+    trials_per_chunk = positive_int("trials_per_chunk", trials_per_chunk)
     attrs = {
         "task": task.name,
         "task_settings": task.settings_json(settings),
-        "seed": entropy if entropy < 2**63 else str(entropy),
+        "seed": seed_attr(entropy),
         "n_trials": n_trials,
         "paired": int(bool(paired)),
         "scaling_factors": json.dumps(factors.tolist()),

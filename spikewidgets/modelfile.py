@@ -14,7 +14,6 @@ import hashlib
 import math
 import os
 import struct
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +21,8 @@ from pathlib import Path
 import numpy as np
 import scipy.io
 from scipy.io.matlab import MatReadError, matfile_version
+
+from .atomic import atomic_write
 
 __all__ = [
     "REQUIRED_KEYS",
@@ -402,26 +403,14 @@ def write_search_results(
     contents["opt_scaling_factor"] = np.array([[float(opt_scaling_factor)]])
     contents["all_perfs"] = all_perfs
     contents["scaling_factors"] = scaling_factors
-    temporary = None
+
+    def write(temporary: str) -> None:
+        scipy.io.savemat(temporary, contents, do_compression=compressed)
+
     try:
-        descriptor, temporary = tempfile.mkstemp(
-            prefix=f".{path.name}.", suffix=".tmp", dir=path.parent
-        )
-        with os.fdopen(descriptor, "wb") as handle:
-            scipy.io.savemat(handle, contents, do_compression=compressed)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temporary, path.stat().st_mode & 0o7777)
-        os.replace(temporary, path)
-        temporary = None
+        atomic_write(path, write)
     except OSError as error:
         raise ModelWriteError(
             f"could not write search results into {path}: {error.strerror or error}; "
             "the file is unchanged"
         ) from error
-    finally:
-        if temporary is not None:
-            try:
-                os.unlink(temporary)
-            except OSError:
-                pass

@@ -28,7 +28,7 @@ from bokeh.models import CDSView, ColumnDataSource, GroupFilter, HoverTool, Rang
 from bokeh.palettes import Category10_10
 from bokeh.plotting import figure
 
-from .tasks import NOGO_CEILING, get_task
+from .tasks import get_task
 
 __all__ = [
     "EXC_COLOR",
@@ -319,19 +319,21 @@ def _decimate(time: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndar
     return time[::stride], values[::stride]
 
 
+#: Colours of a task's decision lines, in the order the task gives them.
+_DECISION_COLORS = ("#2ca02c", "#9467bd", "#8c564b", "#17becf")
+
+
 def _thresholds(task_name: str | None, settings: Mapping[str, float]) -> dict[str, list]:
-    if not task_name or "eval_amp_thresh" not in settings:
-        return {"y": [], "label": [], "color": []}
-    level = float(settings["eval_amp_thresh"])
+    """The task's decision lines (:meth:`~spikewidgets.tasks.Task.decision_lines`)."""
+    empty = {"y": [], "label": [], "color": []}
+    if not task_name or not settings:
+        return empty
     try:
-        name = get_task(task_name).name
-    except ValueError:
-        name = task_name
-    if name == "go_nogo":
-        return {"y": [level, NOGO_CEILING], "label": ["Go threshold", "NoGo ceiling"],
-                "color": ["#2ca02c", "#9467bd"]}
-    return {"y": [level, -level], "label": ["+ threshold", "− threshold"],
-            "color": ["#2ca02c", "#9467bd"]}
+        lines = get_task(task_name).decision_lines(settings)
+    except (ValueError, KeyError):  # a task not registered in this session, or partial settings
+        return empty
+    return {"y": [float(line.level) for line in lines], "label": [line.label for line in lines],
+            "color": [_DECISION_COLORS[k % len(_DECISION_COLORS)] for k in range(len(lines))]}
 
 
 @dataclass

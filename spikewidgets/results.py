@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -11,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import xarray as xr
 
-__all__ = ["TrialScores", "build_dataset", "wilson_interval", "write_netcdf"]
+__all__ = ["EdgeOfGridWarning", "TrialScores", "build_dataset", "wilson_interval"]
 
 CONFIDENCE_LEVEL = 0.95
 #: Two-sided 97.5 % quantile of the standard normal distribution.
@@ -161,20 +159,3 @@ def build_dataset(
 
 class EdgeOfGridWarning(UserWarning):
     """The best scaling factor lies at the edge of the searched grid."""
-
-
-def write_netcdf(dataset: xr.Dataset, path: str | os.PathLike) -> None:
-    """Write ``dataset`` to a netCDF file atomically (temporary file, then rename).
-
-    An existing file is replaced only once the new one is complete.
-    """
-    target = os.path.abspath(path)
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.",
-                                             suffix=".tmp", dir=os.path.dirname(target))
-    os.close(descriptor)
-    try:
-        dataset.to_netcdf(temporary)
-        os.replace(temporary, target)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)

@@ -22,7 +22,6 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from . import __version__
 from .kernel import LIFNetwork, run_lif
 from .modelfile import (
     ModelWriteError,
@@ -33,7 +32,10 @@ from .modelfile import (
 )
 from .results import TrialScores, build_dataset
 from .scheduling import Chunk, available_workers, run_chunks
+from .seeding import entropy_from_seed, seed_attr, trial_generator
 from .tasks import Task, get_task
+from .validation import parse_scaling_factors, positive_int
+from .version import __version__
 
 __all__ = [
     "SearchInterrupted",
@@ -46,60 +48,6 @@ __all__ = [
 
 class SearchInterrupted(UserWarning):
     """A search stopped before every trial finished; its results are partial."""
-
-
-def trial_generator(entropy: int, trial: int, factor: int | None = None) -> np.random.Generator:
-    """The Generator of one trial (and, for unpaired searches, one factor).
-
-    It depends only on the seed and the indices, never on how trials are split
-    among workers, so the same seed gives the same results on any executor.
-    """
-    key = (trial,) if factor is None else (trial, factor)
-    return np.random.default_rng(np.random.SeedSequence(entropy, spawn_key=key))
-
-
-def parse_scaling_factors(value: str | float | Iterable[float]) -> np.ndarray:
-    """Validate scaling factors (or parse ``"start:stop:step"``, stop inclusive).
-
-    Returns them sorted ascending.
-
-    Raises
-    ------
-    ValueError
-        For an empty grid, non-positive or non-finite values, or duplicates.
-    """
-    if isinstance(value, str):
-        parts = value.split(":")
-        try:
-            numbers = [float(p) for p in parts]
-        except ValueError:
-            raise ValueError(
-                f"scaling_factors is {value!r}, expected numbers or 'start:stop:step'"
-            ) from None
-        if len(parts) == 1:
-            factors = np.array(numbers)
-        elif len(parts) == 3 and numbers[2] > 0 and numbers[1] >= numbers[0]:
-            start, stop, step = numbers
-            count = math.floor((stop - start) / step + 1e-9) + 1
-            factors = start + step * np.arange(count)
-        else:
-            raise ValueError(
-                f"scaling_factors is {value!r}, expected 'start:stop:step' with "
-                "start <= stop and step > 0"
-            )
-    else:
-        factors = np.atleast_1d(np.asarray(value, dtype=np.float64)).ravel()
-    if factors.size == 0:
-        raise ValueError("scaling_factors is empty, expected at least one positive value")
-    bad = factors[~np.isfinite(factors) | (factors <= 0)]
-    if bad.size:
-        raise ValueError(
-            f"scaling_factors contains {bad.tolist()}, expected finite positive values"
-        )
-    factors = np.sort(factors)
-    if np.any(np.diff(factors) == 0):
-        raise ValueError(f"scaling_factors has duplicates: {factors.tolist()}")
-    return factors
 
 
 @dataclass(frozen=True, eq=False)
@@ -166,23 +114,6 @@ def score_trials(plan: SearchPlan, trials: Sequence[int]) -> list[TrialScores]:
             mean_rate=np.concatenate([np.atleast_1d(p[4]) for p in parts]),
         ))
     return scores
-
-
-def _entropy(seed: int | np.random.SeedSequence | None) -> int:
-    if seed is None:
-        return int(np.random.SeedSequence().entropy)
-    if isinstance(seed, np.random.SeedSequence):
-        return int(seed.entropy)
-    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed is {seed!r}, expected a non-negative integer or None")
-    return int(seed)
-
-
-def _positive_int(name: str, value: object) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) \
-            or value < 1:
-        raise ValueError(f"{name} is {value!r}, expected a positive integer")
-    return int(value)
 
 
 def lambda_grid_search(
@@ -266,19 +197,19 @@ def lambda_grid_search(
         the finished trials (``attrs["complete"] == 0``) and leaves the model
         file untouched.
     """
-    n_trials = _positive_int("n_trials", n_trials)
+    n_trials = positive_int("n_trials", n_trials)
     factors = parse_scaling_factors(scaling_factors)
-    entropy = _entropy(seed)
+    entropy = entropy_from_seed(seed)
     task = get_task(task_name)
     path = Path(model_path)
     model = load_model(path)
     task.check_model_inputs(model.n_inputs, f"model file {path}")
     settings = task.settings(task_settings)
     checksum = file_sha256(path)
-    workers = available_workers() if n_workers is None else _positive_int("n_workers", n_workers)
+    workers = available_workers() if n_workers is None else positive_int("n_workers", n_workers)
     if trials_per_chunk is None:
         trials_per_chunk = max(1, min(10, math.ceil(n_trials / (4 * workers))))
-    trials_per_chunk = _positive_int("trials_per_chunk", trials_per_chunk)
+    trials_per_chunk = positive_int("trials_per_chunk", trials_per_chunk)
     plan = SearchPlan(model, task, settings, factors, entropy, bool(paired), int(downsample),
                       bool(use_initial_weights))
     attrs = {
@@ -286,7 +217,7 @@ def lambda_grid_search(
         "task_settings": task.settings_json(settings),
         "model_path": str(path.resolve()),
         "model_sha256": checksum,
-        "seed": entropy if entropy < 2**63 else str(entropy),
+        "seed": seed_attr(entropy),
         "n_trials": n_trials,
         "paired": int(bool(paired)),
         "downsample": int(downsample),
@@ -380,6 +311,6 @@ def evaluate_single_trial(
     path = Path(model_path)
     model = load_model(path)
     task.check_model_inputs(model.n_inputs, f"model file {path}")
-    plan = SearchPlan(model, task, task.settings(settings), factors, _entropy(seed))
+    plan = SearchPlan(model, task, task.settings(settings), factors, entropy_from_seed(seed))
     (score,) = score_trials(plan, [0])
     return int(score.correct[0])

@@ -11,8 +11,9 @@ import xarray as xr
 from .kernel import LIFNetwork, Stimulation, run_lif
 from .modelfile import RateModel, load_model
 from .rate import RATE_STEP
-from .search import _entropy, parse_scaling_factors, trial_generator
+from .seeding import entropy_from_seed, trial_generator
 from .tasks import Task, get_task
+from .validation import parse_scaling_factors
 
 __all__ = ["simulate"]
 
@@ -76,7 +77,7 @@ def simulate(
     (factor,) = parse_scaling_factors([scaling_factor])
     if (task is None) == (u is None):
         raise ValueError("pass either task (to draw a trial) or u (an explicit input), not both")
-    entropy = _entropy(seed)
+    entropy = entropy_from_seed(seed)
     rng = trial_generator(entropy, int(trial))
     attrs: dict[str, object] = {"scaling_factor": float(factor)}
     task_object = None

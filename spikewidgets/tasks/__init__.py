@@ -1,0 +1,51 @@
+"""Cognitive tasks: stimuli, labels, conditions, scoring, decision lines and training rules.
+
+The published tasks (``go_nogo``, ``xor``, ``mante``) are registered on
+import; :func:`register_task` adds your own, which then works everywhere a
+published task does. See :mod:`spikewidgets.tasks.base` for the settings.
+"""
+
+from .base import (
+    STEPS_PER_COLUMN,
+    DecisionLine,
+    Score,
+    Task,
+    TaskSettingsError,
+    Trial,
+    first_crossing,
+    score_signed,
+)
+from .published import NOGO_CEILING, GoNoGo, Mante, Xor
+from .registry import (
+    get_task,
+    infer_task_name,
+    normalize_task_name,
+    register_task,
+    task_names,
+    unregister_task,
+)
+
+__all__ = [
+    "NOGO_CEILING",
+    "STEPS_PER_COLUMN",
+    "DecisionLine",
+    "GoNoGo",
+    "Mante",
+    "Score",
+    "Task",
+    "TaskSettingsError",
+    "Trial",
+    "Xor",
+    "first_crossing",
+    "get_task",
+    "infer_task_name",
+    "normalize_task_name",
+    "register_task",
+    "score_signed",
+    "task_names",
+    "unregister_task",
+]
+
+for _task in (GoNoGo(), Xor(), Mante()):
+    register_task(_task)
+del _task

@@ -1,0 +1,93 @@
+"""Tasks by name: registering your own, looking one up, guessing a model's task."""
+
+from __future__ import annotations
+
+from .base import Task, TaskSettingsError
+
+__all__ = [
+    "get_task",
+    "infer_task_name",
+    "normalize_task_name",
+    "register_task",
+    "task_names",
+    "unregister_task",
+]
+
+# Insertion order is the order of preference when a model's task is guessed.
+_REGISTRY: dict[str, Task] = {}
+
+
+def normalize_task_name(name: str) -> str:
+    """Lower-case a task name and turn hyphens and spaces into underscores."""
+    if not isinstance(name, str):
+        raise TypeError(f"task_name is {name!r}, expected a string such as 'go_nogo'")
+    return name.strip().lower().replace("-", "_").replace(" ", "_")
+
+
+def register_task(task: Task, *, replace: bool = False) -> Task:
+    """Make ``task`` available by name to the search, the panel, the plots, the CLI and training.
+
+    Raises
+    ------
+    ValueError
+        If a task of the same name exists and ``replace`` is False.
+    """
+    if not isinstance(task, Task):
+        raise TypeError(f"task is {task!r}, expected an instance of spikewidgets.Task")
+    key = normalize_task_name(task.name)
+    if not key:
+        raise ValueError("task.name is empty, expected a name such as 'my_task'")
+    if key in _REGISTRY and not replace:
+        raise ValueError(f"a task named {key!r} is already registered; pass replace=True")
+    _REGISTRY[key] = task
+    return task
+
+
+def unregister_task(name: str) -> None:
+    """Remove a registered task (for tests and notebooks that register temporary tasks)."""
+    _REGISTRY.pop(normalize_task_name(name), None)
+
+
+def get_task(name: str | Task) -> Task:
+    """Look a task up by name (``go_nogo``, ``go-nogo``, ``xor``, ``mante``, ...)."""
+    if isinstance(name, Task):
+        return name
+    key = normalize_task_name(name)
+    if key not in _REGISTRY:
+        raise TaskSettingsError(
+            f"task_name is {name!r}, expected one of {', '.join(sorted(_REGISTRY))}"
+        )
+    return _REGISTRY[key]
+
+
+def task_names() -> list[str]:
+    """Names of the registered tasks, sorted."""
+    return sorted(_REGISTRY)
+
+
+def infer_task_name(n_inputs: int, file_name: str = "") -> str:
+    """Guess a model's task from its file name, else from its input count.
+
+    A registered task name (or the name a trainer writes, ``go-nogo``) inside
+    the file name wins (``Task_xor_N_200...``); otherwise the first
+    registered task with ``n_inputs`` inputs (the published tasks come first:
+    1, 2 and 4 inputs mean ``go_nogo``, ``xor`` and ``mante``).
+
+    Raises
+    ------
+    TaskSettingsError
+        If neither the name nor the input count identifies a task.
+    """
+    stem = normalize_task_name(str(file_name))
+    matching = [task for task in _REGISTRY.values() if task.n_inputs == n_inputs]
+    spelled = {name: normalize_task_name(task.file_label or name)
+               for name, task in _REGISTRY.items()}
+    for task in sorted(matching, key=lambda t: len(t.name), reverse=True):
+        if normalize_task_name(task.name) in stem or spelled[task.name] in stem:
+            return task.name
+    if matching:
+        return matching[0].name
+    raise TaskSettingsError(
+        f"cannot tell the task of a model with {n_inputs} input(s) from its file name "
+        f"{file_name!r}; pass the task explicitly (one of {', '.join(sorted(_REGISTRY))})"
+    )
