@@ -21,6 +21,9 @@ from spikewidgets.many import search_models
 from spikewidgets.synthetic import random_model_arrays
 
 HERE = Path(__file__).resolve().parent / "stored"
+#: Two untrained one-input models (N = 60), kept as files so that the stored
+#: results do not depend on how random models are drawn.
+MODELS = HERE / "models"
 
 #: task -> (scaling factors, trials, short task settings keeping trials cheap)
 CASES = {
@@ -45,8 +48,7 @@ def many(folder: Path):
     sw.example_model("go_nogo", folder / "lab0")
     for index in (1, 2):
         (folder / f"lab{index}").mkdir()
-        scipy.io.savemat(folder / f"lab{index}" / "random.mat",
-                         random_model_arrays(60, 1, seed=index))
+        shutil.copyfile(MODELS / f"random{index}.mat", folder / f"lab{index}" / "random.mat")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return search_models(folder / "lab*" / "*.mat", "go_nogo", trials, factors, settings,
@@ -54,7 +56,11 @@ def many(folder: Path):
 
 
 def main() -> None:
-    HERE.mkdir(exist_ok=True)
+    MODELS.mkdir(parents=True, exist_ok=True)
+    for index in (1, 2):
+        if not (MODELS / f"random{index}.mat").exists():
+            scipy.io.savemat(MODELS / f"random{index}.mat", random_model_arrays(60, 1, seed=index),
+                             do_compression=True)
     folder = Path(tempfile.mkdtemp())
     try:
         for task in CASES:
