@@ -1,0 +1,59 @@
+"""Searches give, bit for bit, the Datasets stored by an earlier version.
+
+``tests/data/make_stored_results.py`` made the files; this test runs the same
+searches with the current code. Every variable and coordinate must be equal
+(values, dtype, dims and attributes), and so must the attributes that do not
+depend on where the files lie or which version ran.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+import xarray as xr
+
+DATA = Path(__file__).resolve().parent / "data"
+_spec = importlib.util.spec_from_file_location("make_stored_results",
+                                               DATA / "make_stored_results.py")
+stored = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(stored)
+
+#: Attributes that name paths, checksums of copies or the running version.
+_PLACE_ATTRS = {"model_path", "model_sha256", "spikewidgets_version"}
+
+
+def _assert_same(new: xr.Dataset, old: xr.Dataset) -> None:
+    assert set(new.variables) == set(old.variables)
+    for name, variable in old.variables.items():
+        fresh = new[name].variable
+        assert fresh.dims == variable.dims, name
+        assert fresh.dtype == variable.dtype or (fresh.dtype.kind in "UO"
+                                                 and variable.dtype.kind in "UO"), name
+        if variable.dtype.kind == "f":
+            assert np.array_equal(fresh.values, variable.values, equal_nan=True), name
+        else:
+            assert np.array_equal(fresh.values, variable.values), name
+        assert fresh.attrs == variable.attrs, name
+    for key, value in old.attrs.items():
+        if key not in _PLACE_ATTRS:
+            assert str(new.attrs[key]) == str(value), key
+
+
+@pytest.mark.parametrize("task", sorted(stored.CASES))
+def test_single_model_search_equals_the_stored_dataset(task, tmp_path):
+    new = stored.single(task, tmp_path)
+    with xr.open_dataset(DATA / "stored" / f"single_{task}.nc") as old:
+        _assert_same(new, old.load())
+
+
+def test_many_model_search_equals_the_stored_dataset(tmp_path):
+    new = stored.many(tmp_path)
+    with xr.open_dataset(DATA / "stored" / "many_go_nogo.nc") as old:
+        old = old.load()
+    # Paths of the copies differ from those of the run that stored the file.
+    new, old = new.drop_vars(["model_path", "model_sha256"]), old.drop_vars(["model_path",
+                                                                             "model_sha256"])
+    _assert_same(new, old)
