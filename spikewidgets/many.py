@@ -14,24 +14,20 @@ import os
 import threading
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from pathlib import Path
 
-import numpy as np
 import xarray as xr
 
-from .atomic import write_netcdf
-from .modelfile import ModelWriteError, file_sha256, load_model, write_search_results
-from .results import TrialScores, build_dataset
-from .scheduling import DASK_LOW_OVERHEAD, Chunk, available_workers, run_chunks
-from .search import SearchInterrupted, SearchPlan, score_trials
-from .seeding import entropy_from_seed, seed_attr
+from .plan import SearchInterrupted, SearchPlan, run_plans, save_optimum
+from .results import TrialScores
+from .scheduling import DASK_LOW_OVERHEAD
+from .seeding import entropy_from_seed
+from .store import ModelRecord, ResultStore, combine_models
 from .tasks import get_task
 from .validation import parse_scaling_factors, positive_int
 
 __all__ = ["DASK_LOW_OVERHEAD", "resolve_model_paths", "search_models"]
-
-_IDENTITY_ATTRS = ("task", "task_settings", "seed", "n_trials", "paired")
 
 
 def resolve_model_paths(models: str | os.PathLike | Iterable[str | os.PathLike]) -> list[Path]:
@@ -59,41 +55,6 @@ def _names(paths: Sequence[Path]) -> list[str]:
         return [paths[0].name]
     root = Path(os.path.commonpath([p.parent for p in paths]))
     return [str(p.relative_to(root)) for p in paths]
-
-
-def _combine(per_model: Mapping[str, xr.Dataset], names: Sequence[str],
-             info: Mapping[str, Mapping[str, str]], attrs: Mapping[str, object]) -> xr.Dataset:
-    done = [name for name in names if name in per_model]
-    variables = {"model_path": "", "model_sha256": "", "error": ""}
-    if done:
-        stacked = xr.concat([per_model[name].drop_attrs(deep=False) for name in done], dim="model",
-                            coords="minimal", compat="override", join="outer")
-        stacked = stacked.assign_coords(model=("model", done))
-        combined = stacked.reindex(model=list(names),
-                                   fill_value={"correct": False, "tied_with_optimum": False})
-        for key, variable in stacked.variables.items():
-            combined[key].attrs = dict(variable.attrs)
-    else:
-        combined = xr.Dataset(coords={"model": ("model", list(names))})
-    for key in variables:
-        combined[key] = ("model", [info.get(name, {}).get(key, "") for name in names])
-    saved = [int(per_model[name].attrs.get("saved_to_model", 0)) if name in per_model else 0
-             for name in names]
-    combined["saved_to_model"] = ("model", np.asarray(saved, dtype=np.int64))
-    combined["completed"] = ("model", np.asarray([int(name in per_model) for name in names],
-                                                 dtype=np.int64))
-    combined["completed"].attrs.update(units="1", long_name="1 if the model's search finished")
-    combined["model"].attrs.update(units="1", long_name="model file (relative path)")
-    combined["model_path"].attrs.update(units="1", long_name="absolute path of the model file")
-    combined["model_sha256"].attrs.update(units="1",
-                                          long_name="SHA-256 of the model file as searched")
-    combined["error"].attrs.update(units="1", long_name="why the model could not be "
-                                   "searched (empty if it was)")
-    combined["saved_to_model"].attrs.update(units="1",
-                                            long_name="1 if the optimum was written into "
-                                            "the model file")
-    combined.attrs = {**attrs, "n_models": len(names), "n_models_completed": len(done)}
-    return combined
 
 
 def search_models(
@@ -152,109 +113,62 @@ def search_models(
     factors = parse_scaling_factors(scaling_factors)
     entropy = entropy_from_seed(seed)
     task = get_task(task_name)
-    settings = task.settings(task_settings)
-    workers = available_workers() if n_workers is None else positive_int("n_workers", n_workers)
-    if trials_per_chunk is None:
-        trials_per_chunk = max(1, min(10, -(-n_trials * len(paths) // (4 * workers))))
-    trials_per_chunk = positive_int("trials_per_chunk", trials_per_chunk)
-    attrs = {
-        "task": task.name,
-        "task_settings": task.settings_json(settings),
-        "seed": seed_attr(entropy),
-        "n_trials": n_trials,
-        "paired": int(bool(paired)),
-        "scaling_factors": json.dumps(factors.tolist()),
-    }
-    per_model: dict[str, xr.Dataset] = {}
-    info: dict[str, dict[str, str]] = {}
-    store_path = None if store is None else Path(store).resolve()
-    if store_path is not None and store_path.exists():
-        with xr.open_dataset(store_path) as previous:
-            previous = previous.load()
-        for key in (*_IDENTITY_ATTRS, "scaling_factors"):
-            if str(previous.attrs.get(key)) != str(attrs[key]):
-                raise ValueError(
-                    f"store {store_path} was made with {key} = {previous.attrs.get(key)!r}, "
-                    f"not {attrs[key]!r}; use another store or the same settings"
-                )
-        for index, name in enumerate(previous.model.values.tolist()):
-            if name in names and previous.completed.values[index]:
-                single = previous.isel(model=index).drop_vars(
-                    ["model", "model_path", "model_sha256", "error", "saved_to_model",
-                     "completed"])
-                per_model[name] = single.assign_attrs(
-                    saved_to_model=int(previous.saved_to_model.values[index]))
-                info[name] = {"model_path": str(previous.model_path.values[index]),
-                              "model_sha256": str(previous.model_sha256.values[index])}
-    chunks: list[Chunk] = []
-    expected: dict[str, int] = {}
-    scores: dict[str, list[TrialScores]] = {}
+    settings = task.settings(task_settings)  # bad settings are the call's error, not a model's
+    attrs = SearchPlan.shared_attrs(task, settings, entropy, n_trials, paired=paired)
+    attrs["scaling_factors"] = json.dumps(factors.tolist())
+    store_ = None if store is None else ResultStore(store, attrs)
+    records = {} if store_ is None else store_.finished(names)
+    plans: list[SearchPlan] = []
+    plan_names: list[str] = []
     for path, name in zip(paths, names, strict=True):
-        if name in per_model:
+        if name in records:
             continue
-        info[name] = {"model_path": str(path)}
+        records[name] = ModelRecord(model_path=str(path))
         try:
-            model = load_model(path)
-            task.check_model_inputs(model.n_inputs, f"model file {path}")
-            info[name]["model_sha256"] = file_sha256(path)
+            plan = SearchPlan.prepare(path, task, factors, settings, seed=entropy,
+                                      paired=paired)
         except (OSError, ValueError) as error:
-            info[name]["error"] = " ".join(str(error).split())
+            records[name].error = " ".join(str(error).split())
             continue
-        plan = SearchPlan(model, task, settings, factors, entropy, bool(paired))
-        expected[name] = n_trials
-        scores[name] = []
-        for first in range(0, n_trials, trials_per_chunk):
-            block = list(range(first, min(first + trials_per_chunk, n_trials)))
-            chunks.append(Chunk(name, score_trials, (plan, block)))
+        records[name].model_sha256 = plan.model_sha256
+        plans.append(plan)
+        plan_names.append(name)
+    scores: dict[str, list[TrialScores]] = {name: [] for name in plan_names}
 
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=sum(expected.values()) * factors.size,
-                   desc=f"{len(expected)} models", unit="trial x factor")
-
-    def finish(name: str) -> None:
-        single = build_dataset(factors, scores[name], task.conditions,
-                               {"saved_to_model": 0}, warn_edge=False)
+    def finish(index: int) -> None:
+        plan, name = plans[index], plan_names[index]
+        single = plan.dataset(scores[name], {"saved_to_model": 0})
         if save:
-            try:
-                write_search_results(info[name]["model_path"], float(single.opt_scaling_factor),
-                                     single.accuracy.values, factors)
-                single.attrs["saved_to_model"] = 1
-            except ModelWriteError as error:
-                warnings.warn(str(error), stacklevel=3)
-        per_model[name] = single
-        if store_path is not None:
-            write_netcdf(_combine(per_model, names, info, attrs), store_path)
+            single.attrs["saved_to_model"] = int(save_optimum(plan.model_path, single,
+                                                              stacklevel=4))
+        records[name].dataset = single
+        records[name].saved_to_model = bool(single.attrs["saved_to_model"])
+        if store_ is not None:
+            store_.write(records, names)
         if callback is not None:
             callback(name, single)
 
-    def collect(chunk: Chunk, finished: list[TrialScores]) -> None:
-        name = chunk.key
-        if name in per_model or "error" in info[name]:
+    def collect(index: int, finished: list[TrialScores]) -> None:
+        name = plan_names[index]
+        if records[name].completed or records[name].error:
             return
         scores[name].extend(finished)
-        if bar is not None:
-            bar.update(len(finished) * factors.size)
-        if len(scores[name]) == expected[name]:
-            finish(name)
+        if len(scores[name]) == n_trials:
+            finish(index)
 
-    def failed(chunk: Chunk, error: BaseException) -> None:
-        info[chunk.key]["error"] = f"{type(error).__name__}: {' '.join(str(error).split())}"
+    def failed(index: int, error: BaseException) -> None:
+        records[plan_names[index]].error = \
+            f"{type(error).__name__}: {' '.join(str(error).split())}"
 
-    try:
-        complete = run_chunks(chunks, collect, executor=executor,
-                              make_executor=lambda: ProcessPoolExecutor(workers),
-                              on_error=failed, stop=stop)
-    finally:
-        if bar is not None:
-            bar.close()
-    result = _combine(per_model, names, info, attrs)
+    complete = run_plans(plans, n_trials, collect, on_error=failed, executor=executor,
+                         n_workers=n_workers, trials_per_chunk=trials_per_chunk, processes=True,
+                         progress=progress, description=f"{len(plans)} models", stop=stop)
+    result = combine_models(records, names, attrs)
     result.attrs["complete"] = int(complete)
     if not complete:
+        done = sum(record.completed for record in records.values())
         warnings.warn(
-            f"the search stopped after {len(per_model)} of {len(names)} models; finished "
-            "models are in the result" + (f" and in {store_path}" if store_path else ""),
+            f"the search stopped after {done} of {len(names)} models; finished "
+            "models are in the result" + (f" and in {store_.path}" if store_ else ""),
             SearchInterrupted, stacklevel=2)
     return result

@@ -11,7 +11,8 @@ import math
 
 import numpy as np
 
-from .kernel import (
+from .kernel import LIFNetwork, libm_exp
+from .kernel.constants import (
     BIAS,
     FIRST_COUNTED_STEP,
     T_REF,
@@ -19,8 +20,6 @@ from .kernel import (
     V_PEAK,
     V_RESET,
     V_SPIKE,
-    LIFNetwork,
-    _libm_exp,
 )
 from .modelfile import SYNAPTIC_RISE_TIME
 
@@ -64,7 +63,7 @@ def reference_lif(
     readout = network.readout[factor_index]
     td = network.td
     tr = SYNAPTIC_RISE_TIME
-    ext = network.w_in @ u[:, :: network.downsample]
+    ext = network.input_sets[network.input_set[factor_index]] @ u[:, :: network.downsample]
     n_units = td.size
     v = V_RESET + np.asarray(v_init_rand, dtype=np.float64).ravel() * (V_SPIKE - V_RESET)
     ipsc = np.zeros(n_units)
@@ -73,7 +72,7 @@ def reference_lif(
     hr = np.zeros(n_units)
     jd = np.zeros(n_units)
     tlast = np.zeros(n_units)
-    decay_td = _libm_exp(-dt / td)
+    decay_td = libm_exp(-dt / td)
     decay_tr = math.exp(-dt / tr)
     voltages = np.zeros((n_units, nt))
     rates = np.zeros((n_units, nt))

@@ -61,7 +61,7 @@ def test_bad_input_gives_one_line_and_exit_2(write_model, capsys, arguments, fra
 
 
 def test_unwritable_model_exits_3_with_results(write_model, capsys, monkeypatch):
-    import spikewidgets.search as search
+    import spikewidgets.plan as search
 
     def refuse(*args, **kwargs):
         from spikewidgets.modelfile import ModelWriteError

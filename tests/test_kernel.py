@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 import scipy.io
 
-from spikewidgets.kernel import LIFNetwork, Stimulation, _divide, _input_by_column, run_lif
+from spikewidgets.kernel import LIFNetwork, Stimulation, run_lif
+from spikewidgets.kernel._compiled import divide, input_by_column
 from spikewidgets.modelfile import RateModel, load_model
 from spikewidgets.reference import reference_lif
 from spikewidgets.synthetic import random_model_arrays
@@ -64,7 +65,7 @@ def test_input_drive_is_the_matrix_product(n_inputs, downsample):
     rng = np.random.default_rng(n_inputs)
     w_in = rng.standard_normal((50, n_inputs))
     u = rng.standard_normal((n_inputs, 31))
-    drive = _input_by_column(w_in, u, downsample)
+    drive = input_by_column(w_in, u, downsample)
     assert drive.shape == (11 if downsample == 3 else 31, 50)
     assert np.array_equal(drive, (w_in @ u[:, ::downsample]).T)
 
@@ -170,12 +171,12 @@ def test_fma_division_is_correctly_rounded():
     numerators = rng.standard_normal(200_000) * np.exp(rng.uniform(-20, 20, 200_000))
     denominators = np.exp(rng.uniform(-12, 5, 200_000))
     exact = numerators / denominators
-    emulated = np.array([_divide(a, b, 1.0 / b) for a, b in
+    emulated = np.array([divide(a, b, 1.0 / b) for a, b in
                          zip(numerators[:2000], denominators[:2000], strict=True)])
     assert np.array_equal(emulated, exact[:2000])
     # Constant denominators used by the kernel.
     for denominator in (0.01, 10.0, 0.002 * 0.0739588):
-        got = np.array([_divide(a, denominator, 1.0 / denominator) for a in numerators[:3000]])
+        got = np.array([divide(a, denominator, 1.0 / denominator) for a in numerators[:3000]])
         assert np.array_equal(got, numerators[:3000] / denominator)
 
 

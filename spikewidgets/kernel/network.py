@@ -1,0 +1,256 @@
+"""The spiking networks a trial simulates: network variants and the batch they form.
+
+A :class:`NetworkVariant` is one LIF network made from a rate model: its
+recurrent weights and readout (divided by its scaling factor), its input
+weights and an optional :class:`Stimulation`. A :class:`LIFNetwork` is a
+batch of variants of one model that share each trial's stimulus and noise:
+the scaling factors of a grid search are one kind of variant, perturbed
+copies of the network another.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..modelfile import RateModel
+from .constants import BASE_DT, STEPS_PER_COLUMN
+
+__all__ = ["LIFNetwork", "NetworkVariant", "Stimulation", "libm_exp", "scaling_variants"]
+
+
+def libm_exp(values: np.ndarray) -> np.ndarray:
+    """Element-wise ``exp`` through libm, as the original computes it (NumPy's may differ)."""
+    return np.array([math.exp(x) for x in np.ravel(values)]).reshape(np.shape(values))
+
+
+@dataclass(frozen=True)
+class Stimulation:
+    """Artificial stimulation of some units (modelling optogenetics), as in the original.
+
+    During 1-based steps ``start <= i < stop``, with probability 0.5 per step,
+    ``+0.5`` mV (``mode="exc"``) or ``-0.5`` mV (``mode="inh"``) is added to
+    the membrane voltage of ``units`` right after the noise.
+    """
+
+    mode: str
+    units: tuple[int, ...]
+    start: int
+    stop: int
+
+    def __post_init__(self) -> None:
+        if self.mode not in ("exc", "inh"):
+            raise ValueError(f"Stimulation mode is {self.mode!r}, expected 'exc' or 'inh'")
+        if not 1 <= self.start <= self.stop:
+            raise ValueError(
+                f"Stimulation steps are start={self.start}, stop={self.stop}; "
+                "expected 1 <= start <= stop (1-based LIF steps)"
+            )
+
+    @property
+    def amplitude(self) -> float:
+        """Voltage added per stimulated step (mV)."""
+        return 0.5 if self.mode == "exc" else -0.5
+
+
+@dataclass(frozen=True, eq=False)
+class NetworkVariant:
+    """One spiking network of a batch, before division by its scaling factor.
+
+    Attributes
+    ----------
+    weights : ndarray, shape (N, N)
+        Effective signed recurrent weights ``(w @ m) * som_m`` of the rate
+        model, perturbed or not (row: postsynaptic unit).
+    readout : ndarray, shape (N,)
+        Readout weights ``w_out``.
+    scaling_factor : float
+        Positive factor dividing ``weights`` and ``readout`` (as the original:
+        ``W / sf``; the paper's lambda is ``1 / sf``).
+    w_in : ndarray, shape (N, n_inputs), optional
+        Input weights; None for the batch's shared ones.
+    stimulation : Stimulation, optional
+        Stimulation applied to this variant only.
+    """
+
+    weights: np.ndarray
+    readout: np.ndarray
+    scaling_factor: float
+    w_in: np.ndarray | None = None
+    stimulation: Stimulation | None = None
+
+    def __post_init__(self) -> None:
+        factor = float(self.scaling_factor)
+        if not math.isfinite(factor) or factor <= 0:
+            raise ValueError(
+                f"scaling_factor is {self.scaling_factor!r}, expected a finite positive value"
+            )
+
+
+def scaling_variants(model: RateModel, scaling_factors: Sequence[float] | np.ndarray, *,
+                     use_initial_weights: bool = False) -> list[NetworkVariant]:
+    """One variant of the intact network per scaling factor (the variants of a grid search)."""
+    weights = model.recurrent_weights(use_initial_weights)
+    return [NetworkVariant(weights, model.w_out, float(sf)) for sf in scaling_factors]
+
+
+@dataclass(frozen=True, eq=False)
+class LIFNetwork:
+    """A batch of K network variants of one rate model, ready to simulate.
+
+    Build with :meth:`from_model` (one variant per scaling factor) or
+    :meth:`from_variants`. ``W`` and the readout of each variant are divided
+    by its scaling factor exactly as the original does (``((w @ m) * som_m) / sf``).
+    """
+
+    weights_by_presynaptic: np.ndarray  # (K, N, N): [k, j, :] = W_k[:, j]
+    readout: np.ndarray  # (K, N): w_out / sf_k
+    w_in: np.ndarray  # (N, n_inputs): input weights of variants that keep the model's
+    td: np.ndarray  # (N,) synaptic decay (s)
+    scaling_factors: np.ndarray  # (K,)
+    downsample: int
+    exc: np.ndarray  # (N,) bool
+    input_sets: np.ndarray  # (S, N, n_inputs): distinct input weights, w_in first
+    input_set: np.ndarray  # (K,) int: which input weights each variant uses
+    stimulations: tuple[Stimulation | None, ...] = ()  # (K,) per-variant stimulation
+
+    @classmethod
+    def from_model(
+        cls,
+        model: RateModel,
+        scaling_factors: float | Sequence[float] | np.ndarray,
+        *,
+        downsample: int = 1,
+        use_initial_weights: bool = False,
+    ) -> LIFNetwork:
+        """Prepare the spiking network of ``model`` for one or more scaling factors.
+
+        Parameters
+        ----------
+        model : RateModel
+            The trained rate model.
+        scaling_factors : float or sequence of float
+            Positive factors dividing the recurrent and readout weights.
+        downsample : int, default 1
+            Take every ``downsample``-th input column and a time step
+            ``downsample`` times longer (0.05 ms x downsample).
+        use_initial_weights : bool, default False
+            Use the untrained weights ``w0`` and decay parameters ``taus_gaus0``.
+        """
+        factors = np.atleast_1d(np.asarray(scaling_factors, dtype=np.float64))
+        if factors.ndim != 1 or factors.size == 0:
+            raise ValueError(
+                f"scaling_factors has shape {factors.shape}, expected one or more values"
+            )
+        if not np.all(np.isfinite(factors)) or np.any(factors <= 0):
+            raise ValueError(
+                f"scaling_factors is {factors.tolist()}, expected finite positive values"
+            )
+        variants = scaling_variants(model, factors, use_initial_weights=use_initial_weights)
+        return cls.from_variants(model, variants, downsample=downsample,
+                                 use_initial_weights=use_initial_weights)
+
+    @classmethod
+    def from_variants(
+        cls,
+        model: RateModel,
+        variants: Sequence[NetworkVariant],
+        *,
+        downsample: int = 1,
+        use_initial_weights: bool = False,
+    ) -> LIFNetwork:
+        """Prepare a batch of network variants of ``model`` that share each trial's noise.
+
+        Parameters
+        ----------
+        model : RateModel
+            Gives the shared input weights, synaptic decay and unit types.
+        variants : sequence of NetworkVariant
+            The networks of the batch, in order.
+        downsample : int, default 1
+            LIF time-step multiplier.
+        use_initial_weights : bool, default False
+            Use the untrained decay parameters ``taus_gaus0``.
+        """
+        if not variants:
+            raise ValueError("variants is empty, expected at least one network variant")
+        if int(downsample) != downsample or downsample < 1:
+            raise ValueError(f"downsample is {downsample!r}, expected a positive integer")
+        n_units = model.n_units
+        for index, variant in enumerate(variants):
+            if np.shape(variant.weights) != (n_units, n_units) or \
+                    np.size(variant.readout) != n_units:
+                raise ValueError(
+                    f"variant {index} has weights of shape {np.shape(variant.weights)} and "
+                    f"{np.size(variant.readout)} readout weights, expected ({n_units}, "
+                    f"{n_units}) and {n_units}"
+                )
+        input_sets, input_set = _distinct_inputs(model.w_in, variants)
+        factors = np.array([float(v.scaling_factor) for v in variants])
+        # (K, N, N) as W_k, transposed so that a spiking unit's outputs are contiguous.
+        scaled = np.stack([np.asarray(v.weights, dtype=np.float64) / v.scaling_factor
+                           for v in variants])
+        readout = np.stack([np.asarray(v.readout, dtype=np.float64).ravel() / v.scaling_factor
+                            for v in variants])
+        return cls(
+            weights_by_presynaptic=np.ascontiguousarray(scaled.transpose(0, 2, 1)),
+            readout=np.ascontiguousarray(readout),
+            w_in=np.ascontiguousarray(model.w_in),
+            td=np.ascontiguousarray(model.synaptic_decay(use_initial_weights)),
+            scaling_factors=factors,
+            downsample=int(downsample),
+            exc=np.asarray(model.exc, dtype=bool),
+            input_sets=input_sets,
+            input_set=input_set,
+            stimulations=tuple(v.stimulation for v in variants),
+        )
+
+    @property
+    def n_variants(self) -> int:
+        """Number of variants K."""
+        return int(self.scaling_factors.size)
+
+    @property
+    def n_units(self) -> int:
+        """Number of units N."""
+        return int(self.td.shape[0])
+
+    @property
+    def dt(self) -> float:
+        """LIF time step in seconds."""
+        return BASE_DT * self.downsample
+
+    def timing(self, n_columns: int) -> tuple[float, int]:
+        """Trial length ``T`` (s) and number of steps ``nt`` for an input of ``n_columns``.
+
+        ``n_columns`` counts the input columns before downsampling.
+        """
+        used = len(range(0, n_columns, self.downsample))
+        trial_length = (used - 1) * self.dt * STEPS_PER_COLUMN
+        return trial_length, round(trial_length / self.dt)
+
+
+def _distinct_inputs(shared: np.ndarray, variants: Sequence[NetworkVariant]
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct input weights (the model's first) and each variant's index among them."""
+    sets = [np.ascontiguousarray(shared, dtype=np.float64)]
+    index = np.zeros(len(variants), dtype=np.int64)
+    for k, variant in enumerate(variants):
+        if variant.w_in is None:
+            continue
+        w_in = np.asarray(variant.w_in, dtype=np.float64)
+        if w_in.shape != shared.shape:
+            raise ValueError(
+                f"variant {k} has input weights of shape {w_in.shape}, expected {shared.shape}"
+            )
+        for s, known in enumerate(sets):
+            if known is w_in or np.array_equal(known, w_in):
+                index[k] = s
+                break
+        else:
+            index[k] = len(sets)
+            sets.append(np.ascontiguousarray(w_in))
+    return np.stack(sets), index

@@ -1,0 +1,243 @@
+"""Simulating one trial of a batch of network variants: :func:`run_lif`."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..modelfile import SYNAPTIC_RISE_TIME
+from ._compiled import advance, input_by_column, standard_normal
+from .constants import V_RESET, V_SPIKE
+from .network import LIFNetwork, Stimulation, libm_exp
+
+__all__ = ["LIFResult", "run_lif"]
+
+
+@dataclass(frozen=True, eq=False)
+class LIFResult:
+    """What :func:`run_lif` recorded for one trial and K scaling factors.
+
+    Attributes
+    ----------
+    out : ndarray, shape (K, nt - out_start + 1)
+        Spiking readout from 1-based step ``out_start`` to ``nt``.
+    spike_counts : ndarray of int64, shape (K, N)
+        Spikes per unit from step 10 on.
+    spike_units, spike_steps : list of ndarray or None
+        Per factor, the unit (0-based) and 1-based step of every spike, ordered
+        by step then unit; ``None`` unless spikes were recorded.
+    voltages, rates : ndarray, shape (K, nt, N), or None
+        Membrane voltage (mV, after the spike/record step) and filtered spike
+        train ``r`` for every step, when recorded.
+    """
+
+    out: np.ndarray
+    out_start: int
+    spike_counts: np.ndarray
+    dt: float
+    trial_length: float
+    n_steps: int
+    spike_units: list[np.ndarray] | None = None
+    spike_steps: list[np.ndarray] | None = None
+    voltages: np.ndarray | None = None
+    rates: np.ndarray | None = None
+
+    @property
+    def mean_rates(self) -> np.ndarray:
+        """Mean firing rate per unit (Hz), spikes from step 10 on over the trial length."""
+        return self.spike_counts / self.trial_length
+
+
+def run_lif(
+    network: LIFNetwork,
+    u: np.ndarray,
+    *,
+    rng: np.random.Generator | None = None,
+    v_init_rand: np.ndarray | None = None,
+    noise: np.ndarray | None = None,
+    stimulation: Stimulation | None = None,
+    stimulation_rng: np.random.Generator | None = None,
+    out_start: int = 1,
+    record_spikes: bool = False,
+    record_traces: bool = False,
+    block_steps: int = 500,
+) -> LIFResult:
+    """Simulate one trial of every network variant of ``network``, sharing its noise.
+
+    Parameters
+    ----------
+    network : LIFNetwork
+        Prepared batch of network variants (one per scaling factor, or
+        perturbed copies of the network).
+    u : ndarray, shape (n_inputs, n_columns)
+        Input, one column per rate step (100 LIF steps each).
+    rng : numpy.random.Generator, optional
+        Source of every random draw, in this order: the initial voltages
+        (N uniforms), the stimulation coin flips (one per stimulated step;
+        the variants' own stimulations draw theirs from ``stimulation_rng``
+        when it is given), then the noise, step by step (N normals each,
+        divided by 10), as in the original. Needed unless both
+        ``v_init_rand`` and ``noise`` are given.
+    v_init_rand : ndarray, shape (N,), optional
+        Explicit U(0, 1) draw of the initial voltage ``-65 + x * 95``.
+    noise : ndarray, shape (N, nt), optional
+        Explicit voltage noise, already scaled; column ``i - 1`` is added at step ``i``.
+    stimulation : Stimulation, optional
+        Artificial stimulation of every variant (one set of coin flips).
+        Exclusive with variants that have a stimulation of their own.
+    stimulation_rng : numpy.random.Generator, optional
+        Source of the coin flips of the variants' own stimulations, one
+        draw per variant in order, so that they leave the noise of ``rng``
+        unchanged. Without it they come from ``rng``.
+    out_start : int, default 1
+        First 1-based step whose readout is recorded (later steps only are
+        kept, which is all that scoring needs).
+    record_spikes : bool, default False
+        Record every spike as a (unit, step) pair.
+    record_traces : bool, default False
+        Record voltages and filtered spike trains for every step (N x nt per
+        factor: hundreds of MB for long trials of large networks).
+    block_steps : int, default 500
+        Steps of noise drawn at a time (500 x N doubles stay in the L2 cache
+        while every factor reads them).
+
+    Returns
+    -------
+    LIFResult
+    """
+    u = np.asarray(u, dtype=np.float64)
+    n_units = network.n_units
+    if u.ndim != 2 or u.shape[0] != network.w_in.shape[1]:
+        raise ValueError(
+            f"u has shape {u.shape}, expected ({network.w_in.shape[1]}, n_columns): one row "
+            "per model input"
+        )
+    if u.shape[1] < 2:
+        raise ValueError(f"u has {u.shape[1]} column(s), expected at least 2")
+    dt = network.dt
+    trial_length, n_steps = network.timing(u.shape[1])
+    if not 1 <= out_start <= n_steps:
+        raise ValueError(f"out_start is {out_start}, expected 1 <= out_start <= nt = {n_steps}")
+    if (v_init_rand is None or noise is None) and rng is None:
+        raise ValueError("rng is required unless both v_init_rand and noise are given")
+    ext_by_column = np.stack([input_by_column(w_in, u, network.downsample)
+                              for w_in in network.input_sets])
+
+    if v_init_rand is None:
+        v_init_rand = rng.random(n_units)
+    v_init_rand = np.asarray(v_init_rand, dtype=np.float64).ravel()
+    if v_init_rand.shape != (n_units,):
+        raise ValueError(f"v_init_rand has {v_init_rand.size} values, expected {n_units}")
+    stim_units, stim_on = _stimulation_arrays(network, n_steps, stimulation,
+                                              rng, stimulation_rng)
+    if noise is not None:
+        noise = np.asarray(noise, dtype=np.float64)
+        if noise.shape != (n_units, n_steps):
+            raise ValueError(f"noise has shape {noise.shape}, expected ({n_units}, {n_steps})")
+        noise_by_step = np.ascontiguousarray(noise.T)
+
+    n_factors = network.n_variants
+    v = np.tile(V_RESET + v_init_rand * (V_SPIKE - V_RESET), (n_factors, 1))
+    ipsc, h, r, hr, tlast = (np.zeros((n_factors, n_units)) for _ in range(5))
+    jd = np.zeros(n_units)
+    above = np.zeros(-(-n_units // 8) * 8, dtype=np.uint8)
+    above_words = above.view(np.uint64)
+    spike_counts = np.zeros((n_factors, n_units), dtype=np.int64)
+    out = np.empty((n_factors, n_steps - out_start + 1))
+    decay_td = libm_exp(-dt / network.td)
+    decay_tr = math.exp(-dt / SYNAPTIC_RISE_TIME)
+    tr_td = SYNAPTIC_RISE_TIME * network.td
+    inv_tr_td = 1 / tr_td
+    empty_index = np.zeros(0, dtype=np.int64)
+    empty_traces = np.zeros((0, 0, 0))
+    voltages = np.empty((n_factors, n_steps, n_units)) if record_traces else empty_traces
+    rates = np.empty((n_factors, n_steps, n_units)) if record_traces else empty_traces
+    collected: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    block = max(1, int(block_steps))
+    buffer = np.empty((block, n_units))
+    scaled = np.empty((block, n_units))
+    spiking = np.empty(n_units, dtype=np.int64)
+    for first in range(1, n_steps + 1, block):
+        n_block = min(block, n_steps - first + 1)
+        if noise is None:
+            chunk = buffer[:n_block]
+            standard_normal(rng, chunk)  # divided by 10 in the kernel, as randn/10
+            divisor = 10.0
+        else:
+            chunk = noise_by_step[first - 1 : first - 1 + n_block]
+            divisor = 1.0
+        capacity = n_block * n_units * n_factors if record_spikes else 0
+        spike_units = np.empty(capacity, dtype=np.int64) if record_spikes else empty_index
+        spike_steps = np.empty(capacity, dtype=np.int64) if record_spikes else empty_index
+        spike_factor = np.empty(capacity, dtype=np.int64) if record_spikes else empty_index
+        found = advance(
+            first, n_block, dt, chunk, divisor, ext_by_column, network.input_set,
+            network.weights_by_presynaptic, network.readout, decay_td, decay_tr, tr_td,
+            inv_tr_td, stim_units, stim_on,
+            v, ipsc, h, r, hr, jd, tlast, above, above_words, scaled, spiking, spike_counts,
+            out, out_start, record_spikes, spike_units, spike_steps, spike_factor, 0,
+            record_traces, voltages, rates,
+        )
+        if record_spikes:
+            collected.append((spike_units[:found], spike_steps[:found], spike_factor[:found]))
+    spike_units_by_factor = spike_steps_by_factor = None
+    if record_spikes:
+        units = np.concatenate([c[0] for c in collected])
+        steps = np.concatenate([c[1] for c in collected])
+        factor = np.concatenate([c[2] for c in collected])
+        spike_units_by_factor = [units[factor == k] for k in range(n_factors)]
+        spike_steps_by_factor = [steps[factor == k] for k in range(n_factors)]
+    return LIFResult(
+        out=out,
+        out_start=out_start,
+        spike_counts=spike_counts,
+        dt=dt,
+        trial_length=trial_length,
+        n_steps=n_steps,
+        spike_units=spike_units_by_factor,
+        spike_steps=spike_steps_by_factor,
+        voltages=voltages if record_traces else None,
+        rates=rates if record_traces else None,
+    )
+
+
+def _stimulation_arrays(
+    network: LIFNetwork,
+    n_steps: int,
+    stimulation: Stimulation | None,
+    rng: np.random.Generator | None,
+    stimulation_rng: np.random.Generator | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per variant, the voltage added to each unit (K, N) and the stimulated steps (K, nt)."""
+    n_variants, n_units = network.n_variants, network.n_units
+    stim_units = np.zeros((n_variants, n_units))
+    stim_on = np.zeros((n_variants, n_steps), dtype=np.bool_)
+    own = [s is not None for s in network.stimulations]
+    if stimulation is not None and any(own):
+        raise ValueError("stimulation is given, but variants of network have their own; "
+                         "expected one or the other")
+    plans = [stimulation] * n_variants if stimulation is not None else list(network.stimulations)
+    if not any(s is not None for s in plans):
+        return stim_units, stim_on
+    source = rng if stimulation is not None or stimulation_rng is None else stimulation_rng
+    if source is None:
+        raise ValueError("stimulation draws its coin flips from rng: pass rng as well")
+    flips = None
+    for k, plan in enumerate(plans):
+        if plan is None:
+            continue
+        units = np.asarray(plan.units, dtype=np.int64)
+        if units.size and (units.min() < 0 or units.max() >= n_units):
+            raise ValueError(
+                f"Stimulation units {units.tolist()} include indices outside 0..{n_units - 1}"
+            )
+        stim_units[k, units] = plan.amplitude
+        start, stop = plan.start, min(plan.stop, n_steps + 1)
+        if stop <= start:
+            continue
+        if flips is None or stimulation is None:  # one draw shared, or one per variant
+            flips = source.random(stop - start) < 0.5
+        stim_on[k, start - 1 : stop - 1] = flips
+    return stim_units, stim_on

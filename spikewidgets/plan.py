@@ -1,0 +1,354 @@
+"""Search plans: what to simulate (one model, one task, network variants, one seed) and how.
+
+A :class:`SearchPlan` holds everything a worker needs to simulate and score a
+block of trials; it is picklable, so blocks run on threads, processes or a
+Dask cluster alike. Its network variants (today one per scaling factor) share
+each trial's stimulus and noise. :func:`run_plans` runs the blocks of one or
+many plans on an executor: validation of the run's arguments, the
+trials-per-block rule, the progress bar and the handling of stops live here,
+once, for the single-model search and the many-model search.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import threading
+import uuid
+import warnings
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+from .kernel import LIFNetwork, NetworkVariant, run_lif, scaling_variants
+from .modelfile import ModelWriteError, RateModel, file_sha256, load_model, write_search_results
+from .results import TrialScores, build_dataset
+from .scheduling import Chunk, available_workers, run_chunks
+from .seeding import entropy_from_seed, seed_attr, trial_generator
+from .tasks import Task, get_task
+from .validation import parse_scaling_factors, positive_int
+from .version import __version__
+
+__all__ = [
+    "SearchInterrupted",
+    "SearchPlan",
+    "run_plans",
+    "save_optimum",
+    "score_block",
+    "trials_per_block",
+]
+
+LAMBDA_CONVENTION = ("weights are divided by scaling_factor; the paper's lambda is "
+                     "1 / scaling_factor")
+
+
+class SearchInterrupted(UserWarning):
+    """A search stopped before every trial finished; its results are partial."""
+
+
+@dataclass(frozen=True, eq=False)
+class SearchPlan:
+    """One model, one task, its network variants and a seed: a worker's whole brief.
+
+    Build it with :meth:`prepare`, which checks every argument. Trial ``t``
+    of every plan with the same seed has the same stimulus and noise.
+
+    Attributes
+    ----------
+    model : RateModel
+        The rate model.
+    task : Task
+        The task, with validated ``settings``.
+    scaling_factors : ndarray
+        The grid, ascending; one network variant per factor.
+    entropy : int
+        The seed's entropy (:mod:`spikewidgets.seeding`).
+    paired : bool
+        Whether every variant sees the same trials (else one stream per variant).
+    downsample : int
+        LIF time-step multiplier.
+    use_initial_weights : bool
+        Simulate the untrained weights.
+    model_path : Path or None
+        File the model came from (searches write their optimum into it).
+    model_sha256 : str
+        Checksum of that file when the plan was made ("" without a file).
+    """
+
+    model: RateModel
+    task: Task
+    settings: Mapping[str, float]
+    scaling_factors: np.ndarray
+    entropy: int
+    paired: bool = True
+    downsample: int = 1
+    use_initial_weights: bool = False
+    model_path: Path | None = None
+    model_sha256: str = ""
+    key: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    @classmethod
+    def prepare(
+        cls,
+        model: str | os.PathLike | RateModel,
+        task: str | Task,
+        scaling_factors: str | Iterable[float],
+        task_settings: Mapping[str, object] | None = None,
+        *,
+        seed: int | np.random.SeedSequence | None = None,
+        paired: bool = True,
+        downsample: int = 1,
+        use_initial_weights: bool = False,
+    ) -> SearchPlan:
+        """Check the arguments of a search and make its plan.
+
+        Parameters
+        ----------
+        model : path-like or RateModel
+            Trained rate model, or its ``.mat`` file.
+        task : str or Task
+            Task name or object.
+        scaling_factors : sequence of float or str
+            The grid (``"start:stop:step"`` with stop inclusive, or values).
+        task_settings : mapping, optional
+            Overrides of the task's defaults.
+        seed : int, optional
+            Seed of every random draw (None: a fresh one).
+        paired, downsample, use_initial_weights
+            See :func:`~spikewidgets.lambda_grid_search`.
+
+        Raises
+        ------
+        ValueError, FileNotFoundError
+            Naming the argument, its value and what was expected.
+        """
+        factors = parse_scaling_factors(scaling_factors)
+        entropy = entropy_from_seed(seed)
+        task_object = get_task(task)
+        path, checksum = None, ""
+        if not isinstance(model, RateModel):
+            path = Path(model)
+            model = load_model(path)
+            checksum = file_sha256(path)
+        elif model.path is not None:
+            path = model.path
+        task_object.check_model_inputs(model.n_inputs, f"model file {path}" if path
+                                       else "the model")
+        settings = task_object.settings(task_settings)
+        downsample = positive_int("downsample", downsample)
+        return cls(model, task_object, settings, factors, entropy, bool(paired), downsample,
+                   bool(use_initial_weights), path, checksum)
+
+    # ------------------------------------------------------------------ networks
+
+    @property
+    def n_variants(self) -> int:
+        """Number of network variants (scaling factors) of the plan."""
+        return int(self.scaling_factors.size)
+
+    def variants(self) -> list[NetworkVariant]:
+        """The plan's network variants, in the order of its scaling factors."""
+        return scaling_variants(self.model, self.scaling_factors,
+                                use_initial_weights=self.use_initial_weights)
+
+    def networks(self) -> list[LIFNetwork]:
+        """Batches of variants to simulate: one batch (paired), or one per variant.
+
+        Built once per worker process and shared by its threads.
+        """
+        with _NETWORKS_LOCK:
+            if self.key in _NETWORKS:
+                _NETWORKS.move_to_end(self.key)
+                return _NETWORKS[self.key]
+        variants = self.variants()
+        groups = [variants] if self.paired else [[variant] for variant in variants]
+        networks = [LIFNetwork.from_variants(self.model, group, downsample=self.downsample,
+                                             use_initial_weights=self.use_initial_weights)
+                    for group in groups]
+        with _NETWORKS_LOCK:
+            _NETWORKS[self.key] = networks
+            while len(_NETWORKS) > _NETWORKS_KEPT:
+                _NETWORKS.popitem(last=False)
+        return networks
+
+    # ------------------------------------------------------------------ trials
+
+    def score_trials(self, trials: Sequence[int]) -> list[TrialScores]:
+        """Simulate and score ``trials`` for every network variant."""
+        networks = self.networks()
+        start = self.task.window_start(self.settings, self.downsample)
+        scores = []
+        for trial in trials:
+            parts = []
+            for index, network in enumerate(networks):
+                rng = trial_generator(self.entropy, trial, None if self.paired else index)
+                task_trial = self.task.make_trial(rng, self.settings)
+                result = run_lif(network, task_trial.u, rng=rng, out_start=start)
+                score = self.task.score(result.out, task_trial.label, self.settings)
+                crossing = score.response_index
+                time = np.where(crossing >= 0, (start + crossing) * result.dt, np.nan)
+                rate = result.spike_counts.sum(axis=1) / network.n_units / result.trial_length
+                parts.append((task_trial, score.correct, score.response, time, rate))
+            first = parts[0][0]
+
+            def joined(column: int, parts: list = parts) -> np.ndarray:
+                return np.concatenate([np.atleast_1d(p[column]) for p in parts])
+
+            scores.append(TrialScores(
+                trial=int(trial), label=int(first.label), condition=str(first.condition),
+                correct=joined(1), response=joined(2), response_time=joined(3),
+                mean_rate=joined(4),
+            ))
+        return scores
+
+    # ------------------------------------------------------------------ results
+
+    def attrs(self, n_trials: int) -> dict[str, object]:
+        """Dataset attributes that describe the plan (plain strings and numbers)."""
+        attrs = self.shared_attrs(self.task, self.settings, self.entropy, n_trials,
+                                  paired=self.paired, downsample=self.downsample,
+                                  use_initial_weights=self.use_initial_weights)
+        if self.model_path is not None:
+            attrs["model_path"] = str(Path(self.model_path).resolve())
+            attrs["model_sha256"] = self.model_sha256
+        return attrs
+
+    @staticmethod
+    def shared_attrs(task: Task, settings: Mapping[str, float], entropy: int, n_trials: int, *,
+                     paired: bool = True, downsample: int = 1,
+                     use_initial_weights: bool = False) -> dict[str, object]:
+        """The attributes of plans that differ only in their model (a many-model search's)."""
+        return {
+            "task": task.name,
+            "task_settings": task.settings_json(settings),
+            "seed": seed_attr(entropy),
+            "n_trials": int(n_trials),
+            "paired": int(bool(paired)),
+            "downsample": int(downsample),
+            "use_initial_weights": int(bool(use_initial_weights)),
+            "spikewidgets_version": __version__,
+            "lambda_convention": LAMBDA_CONVENTION,
+        }
+
+    def dataset(self, scores: Sequence[TrialScores], attrs: Mapping[str, object], *,
+                warn_edge: bool = False) -> xr.Dataset:
+        """The search Dataset of the finished ``scores`` (any order, any subset)."""
+        return build_dataset(self.scaling_factors, scores, self.task.conditions, attrs,
+                             warn_edge=warn_edge)
+
+
+_NETWORKS: OrderedDict[str, list[LIFNetwork]] = OrderedDict()
+_NETWORKS_LOCK = threading.Lock()
+_NETWORKS_KEPT = 4
+
+
+def score_block(plan: SearchPlan, trials: Sequence[int]) -> list[TrialScores]:
+    """Simulate and score a block of trials of ``plan`` (what a worker runs)."""
+    return plan.score_trials(trials)
+
+
+def trials_per_block(total_trials: int, workers: int) -> int:
+    """Default block size: about four blocks per worker, at most 10 trials a block."""
+    return max(1, min(10, math.ceil(total_trials / (4 * workers))))
+
+
+def run_plans(
+    plans: Sequence[SearchPlan],
+    n_trials: int,
+    on_scores: Callable[[int, list[TrialScores]], None],
+    *,
+    on_error: Callable[[int, BaseException], None] | None = None,
+    executor: Executor | None = None,
+    n_workers: int | None = None,
+    trials_per_chunk: int | None = None,
+    processes: bool = False,
+    progress: bool = True,
+    description: str = "search",
+    stop: threading.Event | None = None,
+) -> bool:
+    """Run trials ``0 .. n_trials - 1`` of every plan, in blocks, on an executor.
+
+    Parameters
+    ----------
+    plans : sequence of SearchPlan
+        The plans; blocks of all of them share the executor.
+    n_trials : int
+        Trials per plan.
+    on_scores : callable
+        ``on_scores(plan_index, scores)`` in this thread as each block finishes.
+    on_error : callable, optional
+        ``on_error(plan_index, error)`` for a block that raised; without it the
+        error propagates.
+    executor : Executor, optional
+        Where to run; by default a pool of ``n_workers`` threads (or processes
+        with ``processes=True``), shut down at the end.
+    n_workers : int, optional
+        Size of the default pool (default: the cores this process may use).
+    trials_per_chunk : int, optional
+        Trials per block (default: :func:`trials_per_block`).
+    progress : bool
+        Show a tqdm progress bar of trials x variants.
+    description : str
+        Label of the progress bar.
+    stop : threading.Event, optional
+        Set it to stop early.
+
+    Returns
+    -------
+    bool
+        True if every block finished.
+    """
+    workers = available_workers() if n_workers is None else positive_int("n_workers", n_workers)
+    if trials_per_chunk is None:
+        trials_per_chunk = trials_per_block(n_trials * max(1, len(plans)), workers)
+    trials_per_chunk = positive_int("trials_per_chunk", trials_per_chunk)
+    chunks = [Chunk(index, score_block, (plan, list(range(first, min(first + trials_per_chunk,
+                                                                      n_trials)))))
+              for index, plan in enumerate(plans)
+              for first in range(0, n_trials, trials_per_chunk)]
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=n_trials * sum(plan.n_variants for plan in plans), desc=description,
+                   unit="trial x factor")
+
+    def collect(chunk: Chunk, finished: list[TrialScores]) -> None:
+        if bar is not None:
+            bar.update(len(finished) * plans[chunk.key].n_variants)
+        on_scores(chunk.key, finished)
+
+    def failed(chunk: Chunk, error: BaseException) -> None:
+        on_error(chunk.key, error)
+
+    def make_executor() -> Executor:
+        return ProcessPoolExecutor(workers) if processes else ThreadPoolExecutor(workers)
+
+    try:
+        return run_chunks(chunks, collect, executor=executor, make_executor=make_executor,
+                          on_error=None if on_error is None else failed, stop=stop)
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def save_optimum(path: str | os.PathLike, dataset: xr.Dataset, *, stacklevel: int = 2) -> bool:
+    """Write a complete search's optimum into its model file; warn (not raise) if it cannot.
+
+    Returns
+    -------
+    bool
+        Whether the file was written (it is unchanged otherwise).
+    """
+    try:
+        write_search_results(path, float(dataset.opt_scaling_factor), dataset.accuracy.values,
+                             dataset.scaling_factor.values)
+    except ModelWriteError as error:
+        warnings.warn(str(error), stacklevel=stacklevel + 1)
+        return False
+    return True

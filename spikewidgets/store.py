@@ -1,0 +1,129 @@
+"""The resumable netCDF store of a many-model search, and how model results are combined.
+
+A store is one netCDF file holding the combined Dataset of the models
+finished so far (dims ``model``, ``scaling_factor``, ``trial``). It is
+rewritten atomically after each model; a search given the same store skips
+the models it holds, and refuses a store made with other settings.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+from .atomic import write_netcdf
+
+__all__ = ["IDENTITY_ATTRS", "ModelRecord", "ResultStore", "combine_models"]
+
+#: Attributes that must match between a store and the search that resumes it.
+IDENTITY_ATTRS = ("task", "task_settings", "seed", "n_trials", "paired", "scaling_factors")
+
+#: Per-model variables that the combined Dataset adds to a single search's.
+_MODEL_VARIABLES = {
+    "model_path": "absolute path of the model file",
+    "model_sha256": "SHA-256 of the model file as searched",
+    "error": "why the model could not be searched (empty if it was)",
+}
+
+
+@dataclass
+class ModelRecord:
+    """What a many-model search knows of one model file."""
+
+    model_path: str
+    model_sha256: str = ""
+    error: str = ""
+    dataset: xr.Dataset | None = None
+    saved_to_model: bool = False
+
+    @property
+    def completed(self) -> bool:
+        """Whether the model's search finished."""
+        return self.dataset is not None
+
+
+def combine_models(records: Mapping[str, ModelRecord], names: Sequence[str],
+                   attrs: Mapping[str, object]) -> xr.Dataset:
+    """Stack the models' Datasets along a leading ``model`` dimension, in ``names`` order.
+
+    Models without a Dataset get NaN results (``False`` for booleans).
+    """
+    done = [name for name in names if records[name].completed]
+    if done:
+        stacked = xr.concat([records[name].dataset.drop_attrs(deep=False) for name in done],
+                            dim="model", coords="minimal", compat="override", join="outer")
+        stacked = stacked.assign_coords(model=("model", done))
+        combined = stacked.reindex(model=list(names),
+                                   fill_value={"correct": False, "tied_with_optimum": False})
+        for key, variable in stacked.variables.items():
+            combined[key].attrs = dict(variable.attrs)
+    else:
+        combined = xr.Dataset(coords={"model": ("model", list(names))})
+    for key, long_name in _MODEL_VARIABLES.items():
+        combined[key] = ("model", [getattr(records[name], key) for name in names],
+                         {"units": "1", "long_name": long_name})
+    combined["saved_to_model"] = ("model", np.asarray(
+        [int(records[name].saved_to_model) for name in names], dtype=np.int64),
+        {"units": "1", "long_name": "1 if the optimum was written into the model file"})
+    combined["completed"] = ("model", np.asarray(
+        [int(records[name].completed) for name in names], dtype=np.int64),
+        {"units": "1", "long_name": "1 if the model's search finished"})
+    combined["model"].attrs.update(units="1", long_name="model file (relative path)")
+    combined.attrs = {**attrs, "n_models": len(names), "n_models_completed": len(done)}
+    return combined
+
+
+class ResultStore:
+    """A netCDF file of finished models that makes a many-model search resumable.
+
+    Parameters
+    ----------
+    path : path-like
+        The store file (it need not exist yet).
+    attrs : mapping
+        The search's attributes; an existing store must agree on
+        :data:`IDENTITY_ATTRS`.
+    """
+
+    def __init__(self, path: str | os.PathLike, attrs: Mapping[str, object]) -> None:
+        self.path = Path(path).resolve()
+        self.attrs = dict(attrs)
+
+    def finished(self, names: Sequence[str]) -> dict[str, ModelRecord]:
+        """Records of the models among ``names`` that the store holds as completed.
+
+        Raises
+        ------
+        ValueError
+            If the store was made with other settings.
+        """
+        if not self.path.exists():
+            return {}
+        with xr.open_dataset(self.path) as previous:
+            previous = previous.load()
+        for key in IDENTITY_ATTRS:
+            if str(previous.attrs.get(key)) != str(self.attrs[key]):
+                raise ValueError(
+                    f"store {self.path} was made with {key} = {previous.attrs.get(key)!r}, "
+                    f"not {self.attrs[key]!r}; use another store or the same settings"
+                )
+        records = {}
+        per_model = [*_MODEL_VARIABLES, "saved_to_model", "completed"]
+        for index, name in enumerate(previous.model.values.tolist()):
+            if name in names and previous.completed.values[index]:
+                single = previous.isel(model=index).drop_vars(["model", *per_model])
+                records[name] = ModelRecord(
+                    model_path=str(previous.model_path.values[index]),
+                    model_sha256=str(previous.model_sha256.values[index]),
+                    dataset=single,
+                    saved_to_model=bool(previous.saved_to_model.values[index]))
+        return records
+
+    def write(self, records: Mapping[str, ModelRecord], names: Sequence[str]) -> None:
+        """Replace the store, atomically, with the combined Dataset of ``records``."""
+        write_netcdf(combine_models(records, names, self.attrs), self.path)
