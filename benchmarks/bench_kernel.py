@@ -49,7 +49,7 @@ def _model(task: str):
 def _grid(task: str, n_trials: int, workers: int) -> dict:
     """Simulate the grid with the search's seeding and chunking, kernel only."""
     from spikewidgets.kernel import LIFNetwork, run_lif
-    from spikewidgets.search import trial_generator
+    from spikewidgets.seeding import trial_generator
     from spikewidgets.tasks import get_task
 
     model, kind = _model(task)
@@ -77,7 +77,7 @@ def _grid(task: str, n_trials: int, workers: int) -> dict:
 def _single_thread(numpy_trials: int) -> dict:
     from spikewidgets.kernel import LIFNetwork, run_lif
     from spikewidgets.reference import reference_lif
-    from spikewidgets.search import trial_generator
+    from spikewidgets.seeding import trial_generator
     from spikewidgets.tasks import get_task
 
     model, kind = _model("go_nogo")

@@ -34,7 +34,7 @@ FACTORS = np.arange(20.0, 80.0, 5.0)
 def kernel_only(path: Path, task_name: str, n_trials: int, workers: int) -> float:
     from spikewidgets import get_task, load_model
     from spikewidgets.kernel import LIFNetwork, run_lif
-    from spikewidgets.search import trial_generator
+    from spikewidgets.seeding import trial_generator
 
     model = load_model(path)
     task = get_task(task_name)

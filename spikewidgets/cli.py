@@ -15,8 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
+from .examples import EXAMPLE_TASKS
 from .rate import ACTIVATIONS
-from .tasks import TaskSettingsError
+from .tasks import TaskSettingsError, task_names_in_order
 from .version import __version__
 
 EXIT_BAD_INPUT = 2
@@ -29,7 +30,8 @@ def _search_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("model", nargs="+",
                         help="trained rate model (.mat); several files or a quoted glob "
                              "pattern such as 'models/**/*.mat' search many models")
-    parser.add_argument("--task", help="go_nogo, xor, mante (default: inferred from the model)")
+    parser.add_argument("--task", help=f"one of {', '.join(task_names_in_order())} "
+                                       "(default: inferred from the model)")
     parser.add_argument("--trials", type=int, default=100, help="trials per scaling factor")
     parser.add_argument("--scaling-factors", default="20:75:5",
                         help="grid as start:stop:step (stop inclusive) or a comma-separated "
@@ -287,7 +289,7 @@ def build_parser() -> argparse.ArgumentParser:
     _search_arguments(search)
     search.set_defaults(handler=_run_search)
     example = commands.add_parser("example", help="copy a bundled example model")
-    example.add_argument("task", choices=("go_nogo", "xor", "mante"))
+    example.add_argument("task", choices=EXAMPLE_TASKS)
     example.add_argument("directory", nargs="?", default=".",
                          help="folder to copy it into (default: current folder)")
     example.set_defaults(handler=_run_example)

@@ -13,12 +13,21 @@ import tempfile
 from importlib import resources
 from pathlib import Path
 
-from .tasks import normalize_task_name
+from .tasks import normalize_task_name, task_names_in_order
 
 __all__ = ["EXAMPLE_TASKS", "example_model"]
 
-#: Tasks that have a bundled example model.
-EXAMPLE_TASKS = ("go_nogo", "xor", "mante")
+def _bundled_tasks() -> tuple[str, ...]:
+    """Tasks with a model file in the package's ``data`` folder, in registration order."""
+    folder = resources.files("spikewidgets") / "data"
+    stems = {entry.name[: -len(".mat")] for entry in folder.iterdir()
+             if entry.name.endswith(".mat")}
+    known = [name for name in task_names_in_order() if name in stems]
+    return tuple(known + sorted(stems - set(known)))
+
+
+#: Tasks that have a bundled example model (one ``data/<task>.mat`` file each).
+EXAMPLE_TASKS = _bundled_tasks()
 
 
 def _bundled(task: str) -> resources.abc.Traversable:

@@ -22,6 +22,7 @@ from .registry import (
     normalize_task_name,
     register_task,
     task_names,
+    task_names_in_order,
     unregister_task,
 )
 
@@ -43,6 +44,7 @@ __all__ = [
     "register_task",
     "score_signed",
     "task_names",
+    "task_names_in_order",
     "unregister_task",
 ]
 

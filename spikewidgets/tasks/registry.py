@@ -10,6 +10,7 @@ __all__ = [
     "normalize_task_name",
     "register_task",
     "task_names",
+    "task_names_in_order",
     "unregister_task",
 ]
 
@@ -63,6 +64,11 @@ def get_task(name: str | Task) -> Task:
 def task_names() -> list[str]:
     """Names of the registered tasks, sorted."""
     return sorted(_REGISTRY)
+
+
+def task_names_in_order() -> list[str]:
+    """Names of the registered tasks, in registration order (published tasks first)."""
+    return list(_REGISTRY)
 
 
 def infer_task_name(n_inputs: int, file_name: str = "") -> str:
