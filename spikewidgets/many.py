@@ -118,21 +118,8 @@ def search_models(
     attrs["scaling_factors"] = json.dumps(factors.tolist())
     store_ = None if store is None else ResultStore(store, attrs)
     records = {} if store_ is None else store_.finished(names)
-    plans: list[SearchPlan] = []
-    plan_names: list[str] = []
-    for path, name in zip(paths, names, strict=True):
-        if name in records:
-            continue
-        records[name] = ModelRecord(model_path=str(path))
-        try:
-            plan = SearchPlan.prepare(path, task, factors, settings, seed=entropy,
-                                      paired=paired)
-        except (OSError, ValueError) as error:
-            records[name].error = " ".join(str(error).split())
-            continue
-        records[name].model_sha256 = plan.model_sha256
-        plans.append(plan)
-        plan_names.append(name)
+    todo = [(path, name) for path, name in zip(paths, names, strict=True) if name not in records]
+    plans, plan_names = _prepare_plans(todo, records, task, factors, settings, entropy, paired)
     scores: dict[str, list[TrialScores]] = {name: [] for name in plan_names}
 
     def finish(index: int) -> None:
@@ -172,3 +159,21 @@ def search_models(
             "models are in the result" + (f" and in {store_.path}" if store_ else ""),
             SearchInterrupted, stacklevel=2)
     return result
+
+
+def _prepare_plans(todo, records: dict[str, ModelRecord], task, factors, settings, entropy: int,
+                   paired: bool) -> tuple[list[SearchPlan], list[str]]:
+    """One plan per readable model of ``todo`` (path, name); the others get an ``error``."""
+    plans, plan_names = [], []
+    for path, name in todo:
+        records[name] = ModelRecord(model_path=str(path))
+        try:
+            plan = SearchPlan.prepare(path, task, factors, settings, seed=entropy,
+                                      paired=paired)
+        except (OSError, ValueError) as error:
+            records[name].error = " ".join(str(error).split())
+            continue
+        records[name].model_sha256 = plan.model_sha256
+        plans.append(plan)
+        plan_names.append(name)
+    return plans, plan_names

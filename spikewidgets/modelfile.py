@@ -182,110 +182,112 @@ class RateModel:
                 f"{where}: missing required key(s) {', '.join(repr(k) for k in missing)}; "
                 f"a rate-model file needs {', '.join(REQUIRED_KEYS)}"
             )
-
-        def numeric(key: str) -> np.ndarray:
-            value = np.asarray(arrays[key])
-            if value.dtype.kind not in "biuf":
-                raise ModelFileError(
-                    f"{where}: key {key!r} has dtype {value.dtype}, expected a numeric array"
-                )
-            value = value.astype(np.float64)
-            if not np.all(np.isfinite(value)):
-                bad = int(np.size(value) - np.count_nonzero(np.isfinite(value)))
-                raise ModelFileError(
-                    f"{where}: key {key!r} holds {bad} NaN or infinite value(s), "
-                    "expected finite numbers"
-                )
-            return value
-
-        def shaped(key: str, value: np.ndarray, expected: tuple[int, ...], text: str):
-            if value.shape != expected:
-                raise ModelFileError(
-                    f"{where}: key {key!r} has shape {value.shape}, expected {expected} ({text})"
-                )
-            return value
-
-        n_value = numeric("N")
-        if n_value.size != 1 or n_value.ravel()[0] < 1 or n_value.ravel()[0] % 1:
-            raise ModelFileError(
-                f"{where}: key 'N' is {n_value.ravel().tolist()}, expected one positive integer"
-            )
-        n = int(n_value.ravel()[0])
-        w = shaped("w", numeric("w"), (n, n), "N x N with N from key 'N'")
-        m = shaped("m", numeric("m"), (n, n), "N x N diagonal sign mask")
-        som_m = shaped("som_m", numeric("som_m"), (n, n), "N x N mask")
-        w_in = numeric("w_in")
+        read = _ArrayReader(arrays, where)
+        n = read.unit_count()
+        w_in = read.numeric("w_in")
         if w_in.ndim != 2 or w_in.shape[0] != n or w_in.shape[1] < 1:
             raise ModelFileError(
                 f"{where}: key 'w_in' has shape {w_in.shape}, expected ({n}, n_inputs) "
                 f"(one row per unit)"
             )
-        w_out = numeric("w_out")
+        w_out = read.numeric("w_out")
         if w_out.shape not in ((1, n), (n,)):
             raise ModelFileError(
                 f"{where}: key 'w_out' has shape {w_out.shape}, expected (1, {n}) (one readout)"
             )
-        taus = numeric("taus").ravel()
+        w0 = read.shaped("w0", (n, n), "N x N initial weights") if "w0" in arrays else None
+        taus_gaus0 = read.per_unit("taus_gaus0", n) if "taus_gaus0" in arrays else None
+        return cls(
+            w=_frozen(read.shaped("w", (n, n), "N x N with N from key 'N'")),
+            m=_frozen(read.shaped("m", (n, n), "N x N diagonal sign mask")),
+            som_m=_frozen(read.shaped("som_m", (n, n), "N x N mask")),
+            w_in=_frozen(w_in),
+            w_out=_frozen(w_out.ravel()),
+            taus=read.taus(),
+            taus_gaus=_frozen(read.per_unit("taus_gaus", n)),
+            exc=_frozen(read.per_unit("exc", n) != 0),
+            inh=_frozen(read.per_unit("inh", n) != 0),
+            w0=None if w0 is None else _frozen(w0),
+            taus_gaus0=None if taus_gaus0 is None else _frozen(taus_gaus0),
+            b_out=read.scalar("b_out"),
+            activation=read.text("activation", "sigmoid"),
+            opt_scaling_factor=read.scalar("opt_scaling_factor"),
+            path=None if path is None else Path(path),
+        )
+
+
+class _ArrayReader:
+    """Reads and checks the keys of a model mapping; errors name the file and the key."""
+
+    def __init__(self, arrays: Mapping[str, object], where: str) -> None:
+        self.arrays, self.where = arrays, where
+
+    def numeric(self, key: str) -> np.ndarray:
+        value = np.asarray(self.arrays[key])
+        if value.dtype.kind not in "biuf":
+            raise ModelFileError(
+                f"{self.where}: key {key!r} has dtype {value.dtype}, expected a numeric array"
+            )
+        value = value.astype(np.float64)
+        if not np.all(np.isfinite(value)):
+            bad = int(np.size(value) - np.count_nonzero(np.isfinite(value)))
+            raise ModelFileError(
+                f"{self.where}: key {key!r} holds {bad} NaN or infinite value(s), "
+                "expected finite numbers"
+            )
+        return value
+
+    def shaped(self, key: str, expected: tuple[int, ...], text: str) -> np.ndarray:
+        value = self.numeric(key)
+        if value.shape != expected:
+            raise ModelFileError(
+                f"{self.where}: key {key!r} has shape {value.shape}, expected {expected} ({text})"
+            )
+        return value
+
+    def per_unit(self, key: str, n: int) -> np.ndarray:
+        value = self.numeric(key).ravel()
+        if value.size != n:
+            raise ModelFileError(
+                f"{self.where}: key {key!r} has {value.size} values, expected {n} (one per unit)"
+            )
+        return value
+
+    def unit_count(self) -> int:
+        value = self.numeric("N")
+        if value.size != 1 or value.ravel()[0] < 1 or value.ravel()[0] % 1:
+            raise ModelFileError(
+                f"{self.where}: key 'N' is {value.ravel().tolist()}, expected one positive "
+                "integer"
+            )
+        return int(value.ravel()[0])
+
+    def taus(self) -> tuple[float, ...]:
+        taus = self.numeric("taus").ravel()
         if taus.size not in (1, 2):
             raise ModelFileError(
-                f"{where}: key 'taus' has {taus.size} values, expected 1 (fixed decay) "
+                f"{self.where}: key 'taus' has {taus.size} values, expected 1 (fixed decay) "
                 "or 2 (minimum and maximum decay, in rate steps)"
             )
         if np.any(taus <= 0) or (taus.size == 2 and taus[1] < taus[0]):
             raise ModelFileError(
-                f"{where}: key 'taus' is {taus.tolist()}, expected positive values with "
+                f"{self.where}: key 'taus' is {taus.tolist()}, expected positive values with "
                 "minimum <= maximum"
             )
-        taus_gaus = numeric("taus_gaus").ravel()
-        if taus_gaus.size != n:
-            raise ModelFileError(
-                f"{where}: key 'taus_gaus' has {taus_gaus.size} values, expected {n} (one per unit)"
-            )
-        flags = {}
-        for key in ("exc", "inh"):
-            value = numeric(key).ravel()
-            if value.size != n:
-                raise ModelFileError(
-                    f"{where}: key {key!r} has {value.size} values, expected {n} (one per unit)"
-                )
-            flags[key] = value != 0
-        w0 = taus_gaus0 = None
-        if "w0" in arrays:
-            w0 = shaped("w0", numeric("w0"), (n, n), "N x N initial weights")
-        if "taus_gaus0" in arrays:
-            taus_gaus0 = numeric("taus_gaus0").ravel()
-            if taus_gaus0.size != n:
-                raise ModelFileError(
-                    f"{where}: key 'taus_gaus0' has {taus_gaus0.size} values, expected {n}"
-                )
-        b_out = None
-        if "b_out" in arrays and np.size(arrays["b_out"]) == 1:
-            b_out = float(numeric("b_out").ravel()[0])
-        activation = "sigmoid"
-        if "activation" in arrays:
-            value = np.asarray(arrays["activation"]).ravel()
+        return tuple(float(t) for t in taus)
+
+    def scalar(self, key: str) -> float | None:
+        """The key's single number, or None when absent (or not a single value)."""
+        if key in self.arrays and np.size(self.arrays[key]) == 1:
+            return float(self.numeric(key).ravel()[0])
+        return None
+
+    def text(self, key: str, default: str) -> str:
+        if key in self.arrays:
+            value = np.asarray(self.arrays[key]).ravel()
             if value.size and value.dtype.kind in "US":
-                activation = str(value[0]).strip()
-        opt = None
-        if "opt_scaling_factor" in arrays and np.size(arrays["opt_scaling_factor"]) == 1:
-            opt = float(numeric("opt_scaling_factor").ravel()[0])
-        return cls(
-            w=_frozen(w),
-            m=_frozen(m),
-            som_m=_frozen(som_m),
-            w_in=_frozen(w_in),
-            w_out=_frozen(w_out.ravel()),
-            taus=tuple(float(t) for t in taus),
-            taus_gaus=_frozen(taus_gaus),
-            exc=_frozen(flags["exc"]),
-            inh=_frozen(flags["inh"]),
-            w0=None if w0 is None else _frozen(w0),
-            taus_gaus0=None if taus_gaus0 is None else _frozen(taus_gaus0),
-            b_out=b_out,
-            activation=activation,
-            opt_scaling_factor=opt,
-            path=None if path is None else Path(path),
-        )
+                return str(value[0]).strip()
+        return default
 
 
 def read_raw(path: str | os.PathLike) -> dict[str, np.ndarray]:

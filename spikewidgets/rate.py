@@ -177,6 +177,25 @@ def run_rate(
         For inconsistent shapes, a non-positive decay, or an unknown activation.
     """
     act = activation_function(activation)
+    w, w_in, w_out, tau, u = _checked_arrays(w, w_in, w_out, tau, u)
+    n, n_steps = w.shape[0], u.shape[1]
+    x_now, kicks = _initial_state_and_noise(n, n_steps, x0, noise, rng)
+    drive = (w_in @ u[:, :-1]).T  # (T - 1, N)
+    alpha = 1.0 / tau
+    keep = 1.0 - alpha
+    x = np.empty((n_steps, n))
+    r = np.empty((n_steps, n))
+    x[0] = x_now
+    r[0] = act(x_now)
+    for t in range(1, n_steps):
+        x[t] = keep * x[t - 1] + alpha * (w @ r[t - 1] + drive[t - 1]) + kicks[t - 1]
+        r[t] = act(x[t])
+    o = r[1:] @ w_out + float(b_out)
+    return RateArrays(x, r, o)
+
+
+def _checked_arrays(w, w_in, w_out, tau, u) -> tuple[np.ndarray, ...]:
+    """The arrays of :func:`run_rate` as float64, after checking their shapes."""
     w = np.asarray(w, dtype=np.float64)
     if w.ndim != 2 or w.shape[0] != w.shape[1]:
         raise ValueError(f"w has shape {w.shape}, expected a square (N, N) matrix")
@@ -187,7 +206,6 @@ def run_rate(
     w_out = np.asarray(w_out, dtype=np.float64)
     if w_out.size != n:
         raise ValueError(f"w_out has shape {w_out.shape}, expected ({n},) or (1, {n})")
-    w_out = w_out.ravel()
     tau = np.broadcast_to(np.asarray(tau, dtype=np.float64).ravel(), (n,))
     if not np.all(tau > 0):
         raise ValueError(f"tau has minimum {tau.min()}, expected positive decay constants")
@@ -199,7 +217,11 @@ def run_rate(
         )
     if u.shape[1] < 2:
         raise ValueError(f"u has {u.shape[1]} column(s), expected at least 2 (T >= 2)")
-    n_steps = u.shape[1]
+    return w, w_in, w_out.ravel(), tau, u
+
+
+def _initial_state_and_noise(n: int, n_steps: int, x0, noise, rng) -> tuple[np.ndarray, ...]:
+    """``x[0]`` and the noise added at steps 1 .. T-1 (drawn in that order from ``rng``)."""
     draw_noise = isinstance(noise, (bool, np.bool_)) and bool(noise)
     if rng is None and (x0 is None or draw_noise):
         raise ValueError("rng is None, expected a numpy Generator to draw x0 and the noise")
@@ -220,18 +242,7 @@ def run_rate(
                 f"noise has shape {kicks.shape}, expected a bool or an array of shape "
                 f"({n_steps - 1}, {n}) (one row per step after the first)"
             )
-    drive = (w_in @ u[:, :-1]).T  # (T - 1, N)
-    alpha = 1.0 / tau
-    keep = 1.0 - alpha
-    x = np.empty((n_steps, n))
-    r = np.empty((n_steps, n))
-    x[0] = x_now
-    r[0] = act(x_now)
-    for t in range(1, n_steps):
-        x[t] = keep * x[t - 1] + alpha * (w @ r[t - 1] + drive[t - 1]) + kicks[t - 1]
-        r[t] = act(x[t])
-    o = r[1:] @ w_out + float(b_out)
-    return RateArrays(x, r, o)
+    return x_now, kicks
 
 
 def simulate_rate(

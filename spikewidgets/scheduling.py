@@ -157,65 +157,84 @@ def run_chunks(
         True if every chunk finished, False if stopped or interrupted
         (KeyboardInterrupt) first.
     """
-    own = executor is None
     if make_executor is None:
         def make_executor() -> Executor:
             return ThreadPoolExecutor(max_workers=n_workers)
-    pool = make_executor() if own else executor
-    attempts: dict[Future, tuple[Chunk, int, Executor]] = {}
-    order = {id(chunk): index for index, chunk in enumerate(chunks)}
-    waiting: deque[tuple[Chunk, int]] = deque((chunk, 0) for chunk in chunks)
-
-    window, window_asked = in_flight or 0, -math.inf
-
-    def submit_more() -> None:
-        nonlocal window, window_asked
-        if in_flight is None and time.monotonic() - window_asked > _ASK_WORKERS_SECONDS:
-            window, window_asked = 2 * worker_threads(pool), time.monotonic()
-        while waiting and len(attempts) < max(1, window):
-            chunk, attempt = waiting.popleft()
-            future = pool.submit(chunk.function, *chunk.arguments)
-            attempts[future] = (chunk, attempt, pool)
-
+    run = _ChunkRun(chunks, on_result, on_error, executor, make_executor, retries, in_flight)
     finished = False
     try:
-        submit_more()
-        while attempts or waiting:
-            done, _ = wait(list(attempts), timeout=poll_seconds, return_when=FIRST_COMPLETED)
+        run.submit_more()
+        while run.attempts or run.waiting:
+            done, _ = wait(list(run.attempts), timeout=poll_seconds, return_when=FIRST_COMPLETED)
             # A pool shut down with cancel_futures cancels its queue without waking wait().
-            done |= {future for future in attempts if future.cancelled()}
+            done |= {future for future in run.attempts if future.cancelled()}
             if stop is not None and stop.is_set():
                 return False
             # Handle chunks that finished together in submission order.
-            for future in sorted(done, key=lambda f: order[id(attempts[f][0])]):
-                chunk, attempt, submitted_to = attempts.pop(future)
-                try:
-                    value = future.result()
-                except BaseException as error:
-                    if isinstance(error, KeyboardInterrupt):
-                        raise
-                    if is_lost_worker(error) and attempt < retries:
-                        # Replace a broken own pool once, not once per chunk it held.
-                        if own and isinstance(error, BrokenExecutor) and submitted_to is pool:
-                            pool.shutdown(wait=False, cancel_futures=True)
-                            pool = make_executor()
-                        waiting.appendleft((chunk, attempt + 1))
-                        continue
-                    if on_error is None:
-                        raise
-                    on_error(chunk, error)
-                    continue
-                on_result(chunk, value)
+            for future in sorted(done, key=run.position):
+                run.handle(future)
                 if stop is not None and stop.is_set():
                     return False
-            submit_more()
+            run.submit_more()
         finished = True
     except KeyboardInterrupt:
         return False
     finally:
-        for future in attempts:
-            future.cancel()
-        if own:
-            # Do not wait for running chunks: a stopped search returns at once.
-            pool.shutdown(wait=finished, cancel_futures=True)
+        run.close(finished)
     return finished
+
+
+class _ChunkRun:
+    """The state of one :func:`run_chunks` call: what waits, what runs, where."""
+
+    def __init__(self, chunks, on_result, on_error, executor, make_executor, retries,
+                 in_flight) -> None:
+        self.on_result, self.on_error = on_result, on_error
+        self.own = executor is None
+        self.make_executor = make_executor
+        self.pool = make_executor() if self.own else executor
+        self.retries, self.in_flight = retries, in_flight
+        self.attempts: dict[Future, tuple[Chunk, int, Executor]] = {}
+        self.order = {id(chunk): index for index, chunk in enumerate(chunks)}
+        self.waiting: deque[tuple[Chunk, int]] = deque((chunk, 0) for chunk in chunks)
+        self.window, self.window_asked = in_flight or 0, -math.inf
+
+    def position(self, future: Future) -> int:
+        return self.order[id(self.attempts[future][0])]
+
+    def submit_more(self) -> None:
+        """Submit waiting chunks until the window of chunks in flight is full."""
+        if self.in_flight is None and time.monotonic() - self.window_asked > _ASK_WORKERS_SECONDS:
+            self.window, self.window_asked = 2 * worker_threads(self.pool), time.monotonic()
+        while self.waiting and len(self.attempts) < max(1, self.window):
+            chunk, attempt = self.waiting.popleft()
+            future = self.pool.submit(chunk.function, *chunk.arguments)
+            self.attempts[future] = (chunk, attempt, self.pool)
+
+    def handle(self, future: Future) -> None:
+        """Pass a finished chunk's value on, retry it if its worker was lost, or report it."""
+        chunk, attempt, submitted_to = self.attempts.pop(future)
+        try:
+            value = future.result()
+        except KeyboardInterrupt:
+            raise
+        except BaseException as error:
+            if is_lost_worker(error) and attempt < self.retries:
+                # Replace a broken own pool once, not once per chunk it held.
+                if self.own and isinstance(error, BrokenExecutor) and submitted_to is self.pool:
+                    self.pool.shutdown(wait=False, cancel_futures=True)
+                    self.pool = self.make_executor()
+                self.waiting.appendleft((chunk, attempt + 1))
+                return
+            if self.on_error is None:
+                raise
+            self.on_error(chunk, error)
+            return
+        self.on_result(chunk, value)
+
+    def close(self, finished: bool) -> None:
+        for future in self.attempts:
+            future.cancel()
+        if self.own:
+            # Do not wait for running chunks: a stopped search returns at once.
+            self.pool.shutdown(wait=finished, cancel_futures=True)

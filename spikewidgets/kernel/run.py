@@ -107,24 +107,10 @@ def run_lif(
     -------
     LIFResult
     """
-    u = np.asarray(u, dtype=np.float64)
-    n_units = network.n_units
-    if u.ndim != 2 or u.shape[0] != network.w_in.shape[1]:
-        raise ValueError(
-            f"u has shape {u.shape}, expected ({network.w_in.shape[1]}, n_columns): one row "
-            "per model input"
-        )
-    if u.shape[1] < 2:
-        raise ValueError(f"u has {u.shape[1]} column(s), expected at least 2")
-    dt = network.dt
-    trial_length, n_steps = network.timing(u.shape[1])
-    if not 1 <= out_start <= n_steps:
-        raise ValueError(f"out_start is {out_start}, expected 1 <= out_start <= nt = {n_steps}")
-    if (v_init_rand is None or noise is None) and rng is None:
-        raise ValueError("rng is required unless both v_init_rand and noise are given")
+    u, trial_length, n_steps = _check_trial(network, u, out_start, rng, v_init_rand, noise)
+    n_units, n_factors, dt = network.n_units, network.n_variants, network.dt
     ext_by_column = np.stack([input_by_column(w_in, u, network.downsample)
                               for w_in in network.input_sets])
-
     if v_init_rand is None:
         v_init_rand = rng.random(n_units)
     v_init_rand = np.asarray(v_init_rand, dtype=np.float64).ravel()
@@ -132,13 +118,8 @@ def run_lif(
         raise ValueError(f"v_init_rand has {v_init_rand.size} values, expected {n_units}")
     stim_units, stim_on = _stimulation_arrays(network, n_steps, stimulation,
                                               rng, stimulation_rng)
-    if noise is not None:
-        noise = np.asarray(noise, dtype=np.float64)
-        if noise.shape != (n_units, n_steps):
-            raise ValueError(f"noise has shape {noise.shape}, expected ({n_units}, {n_steps})")
-        noise_by_step = np.ascontiguousarray(noise.T)
+    blocks = _noise_blocks(rng, noise, n_units, n_steps, max(1, int(block_steps)))
 
-    n_factors = network.n_variants
     v = np.tile(V_RESET + v_init_rand * (V_SPIKE - V_RESET), (n_factors, 1))
     ipsc, h, r, hr, tlast = (np.zeros((n_factors, n_units)) for _ in range(5))
     jd = np.zeros(n_units)
@@ -151,27 +132,17 @@ def run_lif(
     tr_td = SYNAPTIC_RISE_TIME * network.td
     inv_tr_td = 1 / tr_td
     empty_index = np.zeros(0, dtype=np.int64)
-    empty_traces = np.zeros((0, 0, 0))
-    voltages = np.empty((n_factors, n_steps, n_units)) if record_traces else empty_traces
-    rates = np.empty((n_factors, n_steps, n_units)) if record_traces else empty_traces
+    traces_shape = (n_factors, n_steps, n_units) if record_traces else (0, 0, 0)
+    voltages, rates = np.empty(traces_shape), np.empty(traces_shape)
     collected: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-    block = max(1, int(block_steps))
-    buffer = np.empty((block, n_units))
-    scaled = np.empty((block, n_units))
+    scaled = np.empty((max(1, int(block_steps)), n_units))
     spiking = np.empty(n_units, dtype=np.int64)
-    for first in range(1, n_steps + 1, block):
-        n_block = min(block, n_steps - first + 1)
-        if noise is None:
-            chunk = buffer[:n_block]
-            standard_normal(rng, chunk)  # divided by 10 in the kernel, as randn/10
-            divisor = 10.0
-        else:
-            chunk = noise_by_step[first - 1 : first - 1 + n_block]
-            divisor = 1.0
+    for first, chunk, divisor in blocks:
+        n_block = chunk.shape[0]
         capacity = n_block * n_units * n_factors if record_spikes else 0
-        spike_units = np.empty(capacity, dtype=np.int64) if record_spikes else empty_index
-        spike_steps = np.empty(capacity, dtype=np.int64) if record_spikes else empty_index
-        spike_factor = np.empty(capacity, dtype=np.int64) if record_spikes else empty_index
+        spike_units, spike_steps, spike_factor = (
+            np.empty(capacity, dtype=np.int64) if record_spikes else empty_index
+            for _ in range(3))
         found = advance(
             first, n_block, dt, chunk, divisor, ext_by_column, network.input_set,
             network.weights_by_presynaptic, network.readout, decay_td, decay_tr, tr_td,
@@ -180,15 +151,8 @@ def run_lif(
             out, out_start, record_spikes, spike_units, spike_steps, spike_factor, 0,
             record_traces, voltages, rates,
         )
-        if record_spikes:
-            collected.append((spike_units[:found], spike_steps[:found], spike_factor[:found]))
-    spike_units_by_factor = spike_steps_by_factor = None
-    if record_spikes:
-        units = np.concatenate([c[0] for c in collected])
-        steps = np.concatenate([c[1] for c in collected])
-        factor = np.concatenate([c[2] for c in collected])
-        spike_units_by_factor = [units[factor == k] for k in range(n_factors)]
-        spike_steps_by_factor = [steps[factor == k] for k in range(n_factors)]
+        collected.append((spike_units[:found], spike_steps[:found], spike_factor[:found]))
+    by_factor = _spikes_by_factor(collected, n_factors) if record_spikes else (None, None)
     return LIFResult(
         out=out,
         out_start=out_start,
@@ -196,11 +160,62 @@ def run_lif(
         dt=dt,
         trial_length=trial_length,
         n_steps=n_steps,
-        spike_units=spike_units_by_factor,
-        spike_steps=spike_steps_by_factor,
+        spike_units=by_factor[0],
+        spike_steps=by_factor[1],
         voltages=voltages if record_traces else None,
         rates=rates if record_traces else None,
     )
+
+
+def _check_trial(network: LIFNetwork, u: np.ndarray, out_start: int,
+                 rng: np.random.Generator | None, v_init_rand: np.ndarray | None,
+                 noise: np.ndarray | None) -> tuple[np.ndarray, float, int]:
+    """The input as float64, the trial length (s) and steps, after checking the arguments."""
+    u = np.asarray(u, dtype=np.float64)
+    n_inputs = network.w_in.shape[1]
+    if u.ndim != 2 or u.shape[0] != n_inputs:
+        raise ValueError(
+            f"u has shape {u.shape}, expected ({n_inputs}, n_columns): one row per model input"
+        )
+    if u.shape[1] < 2:
+        raise ValueError(f"u has {u.shape[1]} column(s), expected at least 2")
+    trial_length, n_steps = network.timing(u.shape[1])
+    if not 1 <= out_start <= n_steps:
+        raise ValueError(f"out_start is {out_start}, expected 1 <= out_start <= nt = {n_steps}")
+    if (v_init_rand is None or noise is None) and rng is None:
+        raise ValueError("rng is required unless both v_init_rand and noise are given")
+    return u, trial_length, n_steps
+
+
+def _noise_blocks(rng: np.random.Generator | None, noise: np.ndarray | None, n_units: int,
+                  n_steps: int, block: int):
+    """Yield ``(first_step, noise_block, divisor)``: drawn block by block, or the given noise.
+
+    Drawn noise is N(0, 1), divided by 10 in the kernel (the original's
+    ``randn / 10``); given noise is already scaled.
+    """
+    if noise is not None:
+        noise = np.asarray(noise, dtype=np.float64)
+        if noise.shape != (n_units, n_steps):
+            raise ValueError(f"noise has shape {noise.shape}, expected ({n_units}, {n_steps})")
+        noise_by_step = np.ascontiguousarray(noise.T)
+    buffer = np.empty((block, n_units))
+    for first in range(1, n_steps + 1, block):
+        n_block = min(block, n_steps - first + 1)
+        if noise is None:
+            chunk = buffer[:n_block]
+            standard_normal(rng, chunk)
+            yield first, chunk, 10.0
+        else:
+            yield first, noise_by_step[first - 1 : first - 1 + n_block], 1.0
+
+
+def _spikes_by_factor(collected, n_factors: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    units = np.concatenate([c[0] for c in collected])
+    steps = np.concatenate([c[1] for c in collected])
+    factor = np.concatenate([c[2] for c in collected])
+    return ([units[factor == k] for k in range(n_factors)],
+            [steps[factor == k] for k in range(n_factors)])
 
 
 def _stimulation_arrays(
