@@ -30,7 +30,7 @@ from .modelfile import ModelWriteError, RateModel, file_sha256, load_model, writ
 from .results import TrialScores, build_dataset
 from .scheduling import Chunk, available_workers, run_chunks
 from .seeding import entropy_from_seed, seed_attr, trial_generator
-from .tasks import Task, get_task
+from .tasks import Task, Trial, get_task
 from .validation import parse_scaling_factors, positive_int
 from .version import __version__
 
@@ -178,6 +178,15 @@ class SearchPlan:
 
     # ------------------------------------------------------------------ trials
 
+    def draw_trial(self, trial: int, stream: int | None = None
+                   ) -> tuple[Trial, np.random.Generator]:
+        """Trial ``trial``'s stimulus and the Generator that then draws its voltages and noise.
+
+        ``stream`` is the variant index of an unpaired search (None: paired).
+        """
+        rng = trial_generator(self.entropy, trial, stream)
+        return self.task.make_trial(rng, self.settings), rng
+
     def score_trials(self, trials: Sequence[int]) -> list[TrialScores]:
         """Simulate and score ``trials`` for every network variant."""
         networks = self.networks()
@@ -186,8 +195,7 @@ class SearchPlan:
         for trial in trials:
             parts = []
             for index, network in enumerate(networks):
-                rng = trial_generator(self.entropy, trial, None if self.paired else index)
-                task_trial = self.task.make_trial(rng, self.settings)
+                task_trial, rng = self.draw_trial(trial, None if self.paired else index)
                 result = run_lif(network, task_trial.u, rng=rng, out_start=start)
                 score = self.task.score(result.out, task_trial.label, self.settings)
                 crossing = score.response_index

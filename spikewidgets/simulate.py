@@ -10,9 +10,10 @@ import xarray as xr
 
 from .kernel import LIFNetwork, Stimulation, run_lif
 from .modelfile import RateModel, load_model
+from .plan import SearchPlan
 from .rate import RATE_STEP
 from .seeding import entropy_from_seed, trial_generator
-from .tasks import Task, get_task
+from .tasks import Task
 from .validation import parse_scaling_factors
 
 __all__ = ["simulate"]
@@ -72,21 +73,20 @@ def simulate(
         ``voltage`` and ``rate`` (unit, time); ``unit_type`` says which units
         are excitatory.
     """
-    if not isinstance(model, RateModel):
-        model = load_model(model)
-    (factor,) = parse_scaling_factors([scaling_factor])
     if (task is None) == (u is None):
         raise ValueError("pass either task (to draw a trial) or u (an explicit input), not both")
     entropy = entropy_from_seed(seed)
-    rng = trial_generator(entropy, int(trial))
-    attrs: dict[str, object] = {"scaling_factor": float(factor)}
-    task_object = None
     if task is not None:
-        task_object = get_task(task)
-        task_object.check_model_inputs(model.n_inputs)
-        merged = task_object.settings(settings)
-        made = task_object.make_trial(rng, merged)
-        u = made.u
+        plan = SearchPlan.prepare(model, task, [scaling_factor], settings, seed=entropy,
+                                  downsample=downsample, use_initial_weights=use_initial_weights)
+        made, rng = plan.draw_trial(int(trial))
+        task_object, merged, model, u = plan.task, plan.settings, plan.model, made.u
+    else:
+        model = model if isinstance(model, RateModel) else load_model(model)
+        rng, task_object = trial_generator(entropy, int(trial)), None
+    (factor,) = parse_scaling_factors([scaling_factor])
+    attrs: dict[str, object] = {"scaling_factor": float(factor)}
+    if task_object is not None:
         attrs.update(task=task_object.name, task_settings=task_object.settings_json(merged),
                      label=int(made.label), condition=made.condition)
     network = LIFNetwork.from_model(model, [factor], downsample=downsample,
