@@ -2,14 +2,14 @@
 
 The core (model files, kernel, tasks, search) needs no display; the panel and
 the plot builders (``spikewidgets.panel``, ``spikewidgets.plots``) import
-ipywidgets and Bokeh only when used.
+ipywidgets and Bokeh only when used: ``SearchPanel`` is imported from
+``spikewidgets.panel`` on first access.
 """
-
-__version__ = "0.1.0"
 
 from . import examples
 from .examples import example_model
 from .kernel import LIFNetwork, LIFResult, Stimulation, run_lif
+from .many import search_models
 from .modelfile import (
     ModelFileError,
     ModelWriteError,
@@ -34,6 +34,7 @@ from .tasks import (
     register_task,
     task_names,
 )
+from .version import __version__
 
 __all__ = [
     "EdgeOfGridWarning",
@@ -44,6 +45,7 @@ __all__ = [
     "RateModel",
     "Score",
     "SearchInterrupted",
+    "SearchPanel",
     "Stimulation",
     "Task",
     "TaskSettingsError",
@@ -58,15 +60,24 @@ __all__ = [
     "parse_scaling_factors",
     "register_task",
     "run_lif",
+    "search_models",
     "simulate",
     "task_names",
     "write_search_results",
 ]
 
 
-def __getattr__(name: str):
-    if name == "SearchPanel":
-        from .panel import SearchPanel
+#: Names of ``__all__`` imported on first access (they need the lab extra).
+_LAZY = {"SearchPanel": ".panel"}
 
-        return SearchPanel
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        from importlib import import_module
+
+        return getattr(import_module(_LAZY[name], __name__), name)
     raise AttributeError(f"module 'spikewidgets' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

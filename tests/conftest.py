@@ -1,9 +1,22 @@
-"""Shared fixtures: model files written to temporary folders, the reference fixture."""
+"""Shared test helpers: model files in temporary folders, the reference fixture, markers.
+
+``skip_or_fail`` is for tests that need something outside Python (a browser,
+``chattr``, an optional package): on a developer's machine they are skipped
+without it, in CI (``CI`` set) they fail. Test modules import it with
+``from conftest import skip_or_fail`` (``tests/`` is on ``sys.path`` under
+pytest's default import mode).
+
+``pytest_collection_modifyitems`` gives the markers registered in
+``pyproject.toml``: ``browser``, ``binder``, ``notebooks`` (nbval's notebook
+cells) and ``slow``, so that ``python -m pytest -m "not browser and not binder
+and not notebooks and not slow"`` runs the fast subset.
+"""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import NoReturn
 
 import numpy as np
 import pytest
@@ -12,7 +25,62 @@ import scipy.io
 from spikewidgets.synthetic import random_model_arrays
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_FIXTURES = REPO.parent / "shared" / "fixtures" / "lif-reference"
+#: The reference simulation recorded from the original code (see its README.md).
+LIF_REFERENCE = Path(__file__).resolve().parent / "data" / "lif-reference"
+
+#: Marker given to every test of a file, by file name.
+FILE_MARKERS = {"test_browser.py": "browser", "test_binder.py": "binder"}
+#: Marker given to nbval's items (the cells of the notebooks it runs).
+NOTEBOOK_MARKER = "notebooks"
+#: Tests that took more than about 5 s on the 2-core development machine: a
+#: file name (every test of the file) or a node id without parameters (every
+#: parametrization).
+SLOW = frozenset({
+    # Training with JAX: the trained module fixture 11 s, two tests 8 s and 7 s
+    # (the whole file 33 s).
+    "test_train.py",
+    "tests/test_many.py::test_same_dataset_on_every_executor",  # 7.6 s
+})
+
+
+def skip_or_fail(reason: str, *, allow_module_level: bool = False) -> NoReturn:
+    """Skip the current test on a developer's machine, fail it in CI.
+
+    Parameters
+    ----------
+    reason : str
+        What is missing, shown in the skip or failure message.
+    allow_module_level : bool, optional
+        Allow the skip at module level (skips the whole module), as in
+        ``pytest.skip``. Default False.
+
+    Raises
+    ------
+    pytest.fail.Exception
+        When the ``CI`` environment variable is set (non-empty): CI installs
+        everything the tests need, so a missing piece is an error there.
+    pytest.skip.Exception
+        Otherwise.
+    """
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (CI is set: it must be available there)", pytrace=False)
+    pytest.skip(reason, allow_module_level=allow_module_level)
+
+
+def _is_slow(item: pytest.Item) -> bool:
+    return item.path.name in SLOW or item.nodeid.split("[", 1)[0] in SLOW
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the tests of some files, nbval's notebook cells, and the slow tests."""
+    for item in items:
+        marker = FILE_MARKERS.get(item.path.name)
+        if marker:
+            item.add_marker(marker)
+        if item.path.suffix == ".ipynb":
+            item.add_marker(NOTEBOOK_MARKER)
+        if _is_slow(item):
+            item.add_marker("slow")
 
 
 @pytest.fixture
@@ -32,13 +100,5 @@ def write_model(tmp_path):
 
 @pytest.fixture(scope="session")
 def lif_reference() -> Path:
-    """Folder of the reference simulation made by the original code.
-
-    It lies beside the repository (``../shared``). Without it the tests that
-    need it fail in CI (``CI`` set) and are skipped on a developer's machine.
-    """
-    if not (SHARED_FIXTURES / "fixture_model.mat").exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"reference fixture missing: {SHARED_FIXTURES}")
-        pytest.skip("reference fixture ../shared/fixtures/lif-reference not present")
-    return SHARED_FIXTURES
+    """Folder of the reference simulation made by the original code (``tests/data``)."""
+    return LIF_REFERENCE

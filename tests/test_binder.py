@@ -25,6 +25,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import skip_or_fail
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
@@ -56,7 +57,10 @@ def _pyproject() -> dict:
     try:
         import tomllib
     except ImportError:  # Python 3.10
-        tomllib = pytest.importorskip("tomli")
+        try:
+            import tomli as tomllib
+        except ImportError:
+            skip_or_fail("reading pyproject.toml on Python 3.10 needs tomli")
     return tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
 
 

@@ -10,6 +10,7 @@ import h5py
 import numpy as np
 import pytest
 import scipy.io
+from conftest import skip_or_fail
 
 from spikewidgets.modelfile import (
     ModelFileError,
@@ -189,9 +190,7 @@ def test_read_only_file_is_left_untouched(tmp_path):
     path = _save(tmp_path / "m.mat", random_model_arrays(8, 1, seed=7))
     original = path.read_bytes()
     if not _immutable(path):
-        if os.environ.get("CI"):
-            pytest.fail("chattr +i failed: the read-only case cannot be checked")
-        pytest.skip("chattr +i is not supported on this file system")
+        skip_or_fail("chattr +i is not supported on this file system")
     try:
         with pytest.raises(ModelWriteError, match="unchanged"):
             write_search_results(path, 10.0, [1.0], [10.0])

@@ -1,11 +1,20 @@
-"""The repository's promises about itself: CI runs README's test command, lint is clean."""
+"""The repository's promises about itself.
+
+CI runs README's test command, lint is clean, the top-level API lists what it
+has, and no module uses another module's private names.
+"""
 
 from __future__ import annotations
 
+import ast
+import importlib.machinery
+import importlib.util
 import re
 import shutil
 import subprocess
 from pathlib import Path
+
+import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -28,3 +37,230 @@ def test_ruff_is_clean():
     assert ruff, "ruff is part of the test extra"
     result = subprocess.run([ruff, "check", str(REPO)], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_name_of_all_is_an_attribute_and_listed_by_dir():
+    import spikewidgets
+
+    listed = dir(spikewidgets)
+    assert [name for name in spikewidgets.__all__ if name not in listed] == []
+    assert [name for name in spikewidgets.__all__ if not hasattr(spikewidgets, name)] == []
+    assert len(set(spikewidgets.__all__)) == len(spikewidgets.__all__)
+
+
+# ------------------------------------------------------------- no private imports across modules
+
+#: Documented public APIs whose names start with an underscore.
+DOCUMENTED_UNDERSCORE = frozenset({"os._exit", "sys._getframe"})
+
+
+def _private(name: str) -> bool:
+    """``_name`` or ``__name``, but not a dunder (``__name__``) or ``_`` itself."""
+    return name.startswith("_") and name != "_" and not (
+        name.startswith("__") and name.endswith("__"))
+
+
+def _package_of(path: Path) -> tuple[str, ...]:
+    """The package a file belongs to, by the ``__init__.py`` files above it."""
+    parts: list[str] = []
+    folder = path.parent
+    while (folder / "__init__.py").is_file():
+        parts.insert(0, folder.name)
+        folder = folder.parent
+    return tuple(parts)
+
+
+def _is_module(dotted: tuple[str, ...], path: Path) -> bool:
+    """Whether ``dotted`` names a module or package, found on disk without importing it."""
+    package = _package_of(path)
+    if package and package[0] == dotted[0]:
+        folder = path.parents[len(package) - 1]  # the file's own top-level package
+    else:
+        try:
+            spec = importlib.util.find_spec(dotted[0])  # imports nothing for a top-level name
+        except (ImportError, ValueError):
+            return False
+        if spec is None or len(dotted) == 1:
+            return spec is not None
+        if not spec.submodule_search_locations:
+            return False
+        folder = Path(next(iter(spec.submodule_search_locations)))
+    if len(dotted) == 1:
+        return True
+    folder = folder.joinpath(*dotted[1:-1])
+    suffixes = importlib.machinery.all_suffixes()
+    return (folder / dotted[-1]).is_dir() or any(
+        (folder / (dotted[-1] + suffix)).is_file() for suffix in suffixes)
+
+
+def private_uses(source: str, path: Path) -> list[str]:
+    """Uses of other modules' private names in one file, as ``path:line: what``.
+
+    A private name starts with an underscore and is not a dunder. Reported:
+    ``from X import _name`` (and ``X._name``, ``X`` bound by an import
+    statement to a module) where ``_name`` is a function, class or other
+    object; and any import of a private module from outside the package that
+    holds it (``from ._numba import advance`` inside that package is fine,
+    ``from pkg._numba import advance`` elsewhere is not). Attribute chains are
+    followed through submodules (``pkg.mod._f``). Names that the file also
+    binds otherwise (an assignment, an argument) are not taken for modules, and
+    ``self._x`` is never looked at.
+    """
+    tree = ast.parse(source, filename=str(path))
+    package = _package_of(path)
+    found: list[str] = []
+
+    def report(node: ast.AST, what: str) -> None:
+        found.append(f"{path}:{node.lineno}: {what}")
+
+    def check_module(node: ast.AST, dotted: tuple[str, ...], statement: str) -> None:
+        for i, part in enumerate(dotted):
+            if _private(part) and package[:i] != dotted[:i]:
+                report(node, f"{statement}: {'.'.join(dotted[:i + 1])} is private to "
+                             f"{'.'.join(dotted[:i]) or 'its package'}")
+                return
+
+    modules: dict[str, tuple[str, ...]] = {}  # names bound to modules by imports
+    rebound: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                dotted = tuple(alias.name.split("."))
+                check_module(node, dotted, f"import {alias.name}")
+                if alias.asname:
+                    modules[alias.asname] = dotted
+                else:
+                    modules[dotted[0]] = dotted[:1]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                if node.level > len(package):
+                    continue  # not resolvable: not inside a package
+                base = package[:len(package) - node.level + 1]
+            else:
+                base = ()
+            base += tuple(node.module.split(".")) if node.module else ()
+            statement = f"from {'.' * node.level}{node.module or ''} import"
+            check_module(node, base, statement)
+            for alias in node.names:
+                dotted = (*base, alias.name)
+                if alias.name == "*":
+                    continue
+                if _is_module(dotted, path):
+                    check_module(node, dotted, f"{statement} {alias.name}")
+                    modules[alias.asname or alias.name] = dotted
+                elif _private(alias.name):
+                    report(node, f"{statement} {alias.name}: private name of {'.'.join(base)}")
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            rebound.add(node.id)
+        elif isinstance(node, ast.arg):
+            rebound.add(node.arg)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            rebound.add(node.name)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            rebound.add(node.name)
+
+    def module_of(node: ast.expr) -> tuple[str, ...] | None:
+        """The module an expression is, when it is an imported name or its submodule."""
+        if isinstance(node, ast.Name):
+            return modules.get(node.id) if node.id not in rebound else None
+        if isinstance(node, ast.Attribute) and not _private(node.attr):
+            owner = module_of(node.value)
+            if owner and _is_module((*owner, node.attr), path):
+                return (*owner, node.attr)
+        return None
+
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Attribute) and _private(node.attr)):
+            continue
+        owner = module_of(node.value)
+        if owner is None:
+            continue
+        dotted = (*owner, node.attr)
+        written = f"{ast.unparse(node.value)}.{node.attr}"
+        if ".".join(dotted) in DOCUMENTED_UNDERSCORE:
+            continue
+        if _is_module(dotted, path):
+            check_module(node, dotted, written)
+        else:
+            report(node, f"{written}: private name of {'.'.join(owner)}")
+    return sorted(set(found), key=lambda line: (int(line.split(":")[1]), line))
+
+
+@pytest.fixture
+def package(tmp_path) -> Path:
+    """``pkg`` with ``mod`` (``f``, ``_f``), a private ``_impl`` and a subpackage ``sub``."""
+    root = tmp_path / "pkg"
+    (root / "sub").mkdir(parents=True)
+    for name in ("__init__.py", "mod.py", "_impl.py", "sub/__init__.py", "sub/_inner.py",
+                 "sub/here.py"):
+        (root / name).write_text("def f(): pass\ndef _f(): pass\n")
+    return root
+
+
+ALLOWED = [
+    "from ._impl import f",
+    "from . import _impl\n_impl.f()",
+    "from pkg._impl import f",
+    "from .mod import f as _f\n_f()",
+    "from . import mod as _mod\n_mod.f()",
+    "from __future__ import annotations",
+    "import os\nos.__name__, os.path.__file__, os._exit",
+    "import sys\nsys._getframe()",
+    "import numpy as np\nnp.__version__",
+    "from pathlib import Path\nPath('x')._str",  # an object, not a module
+    "class A:\n    def f(self):\n        return self._x, type(self)._y",
+    "from collections import namedtuple\nP = namedtuple('P', 'x')\nP(1)._asdict()",
+    "import numpy as np\nnp = {}\nnp._x",  # rebound: no longer the module
+    "def f(np):\n    return np._x",
+    "from .mod import f\nf._cache",
+    "from pathlib import Path\nPath._flavour",
+    "import pkg.sub\npkg.sub.here.f()",
+]
+
+REPORTED = [
+    ("from .mod import _f", "from .mod import _f: private name of pkg.mod"),
+    ("from pkg.mod import _f as g", "from pkg.mod import _f: private name of pkg.mod"),
+    ("from . import mod\nmod._f()", "mod._f: private name of pkg.mod"),
+    ("import numpy as np\nnp._x", "np._x: private name of numpy"),
+    ("import os.path\nos._private", "os._private: private name of os"),
+    ("from .sub import _inner", "from .sub import _inner: pkg.sub._inner is private to pkg.sub"),
+    ("from .sub._inner import f", "from .sub._inner import: pkg.sub._inner is private to pkg.sub"),
+    ("import pkg.sub._inner", "import pkg.sub._inner: pkg.sub._inner is private to pkg.sub"),
+    ("from . import sub\nsub._inner.f()", "sub._inner: pkg.sub._inner is private to pkg.sub"),
+    ("from .mod import __f", "from .mod import __f: private name of pkg.mod"),
+    ("import pkg.mod\npkg.mod._f", "pkg.mod._f: private name of pkg.mod"),
+    ("import pkg\npkg.sub._inner.f", "pkg.sub._inner: pkg.sub._inner is private to pkg.sub"),
+]
+
+
+@pytest.mark.parametrize("source", ALLOWED)
+def test_the_private_use_checker_allows(package, source):
+    assert private_uses(source, package / "user.py") == []
+
+
+@pytest.mark.parametrize(("source", "expected"), REPORTED)
+def test_the_private_use_checker_reports(package, source, expected):
+    found = private_uses(source, package / "user.py")
+    assert [line.split(": ", 1)[1] for line in found] == [expected]
+    assert found[0].startswith(f"{package / 'user.py'}:{source.count(chr(10)) + 1}: ")
+
+
+def test_the_private_use_checker_sees_private_modules_from_outside(package, monkeypatch):
+    monkeypatch.syspath_prepend(str(package.parent))
+    outside = package.parent / "scripts" / "run.py"
+    assert [line.split(": ", 1)[1] for line in private_uses(
+        "from pkg._impl import f\nimport pkg._impl\nfrom pkg import _impl", outside)] == [
+        "from pkg._impl import: pkg._impl is private to pkg",
+        "import pkg._impl: pkg._impl is private to pkg",
+        "from pkg import _impl: pkg._impl is private to pkg",
+    ]
+    assert private_uses("from pkg.sub._inner import f", package / "sub" / "here.py") == []
+
+
+def test_no_module_uses_another_modules_private_names():
+    offenders = []
+    for folder in ("spikewidgets", "benchmarks"):
+        for path in sorted((REPO / folder).rglob("*.py")):
+            found = private_uses(path.read_text(encoding="utf-8"), path)
+            offenders += [line.replace(f"{REPO}/", "", 1) for line in found]
+    assert not offenders, "private names used across modules:\n" + "\n".join(offenders)

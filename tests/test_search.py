@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 import xarray as xr
+from conftest import skip_or_fail
 
 from spikewidgets import (
     EdgeOfGridWarning,
@@ -168,9 +169,7 @@ def test_read_only_model_still_returns_results(write_model):
     path = write_model()
     original = path.read_bytes()
     if subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode:
-        if os.environ.get("CI"):
-            pytest.fail("chattr +i failed: the read-only case cannot be checked")
-        pytest.skip("chattr +i is not supported here")
+        skip_or_fail("chattr +i is not supported here")
     try:
         with pytest.warns(UserWarning, match="could not write search results.*unchanged"):
             ds = _search(path)
@@ -183,7 +182,8 @@ def test_read_only_model_still_returns_results(write_model):
 BLAS_THREADS_CHECK = """
 import os, sys
 import numpy as np
-from spikewidgets import examples, modelfile, search, tasks
+from spikewidgets import examples, modelfile, tasks
+from spikewidgets.plan import SearchPlan
 
 def other_threads_cpu():
     seconds = 0.0
@@ -197,8 +197,8 @@ task = tasks.get_task("go_nogo")
 model = modelfile.load_model(examples.example_model("go_nogo", sys.argv[1]))
 before = None
 for seed in range(5):  # each new plan builds its networks again
-    plan = search.SearchPlan(model, task, task.settings(None), np.array([20.0, 40.0]), seed)
-    search.score_trials(plan, [0, 1])
+    plan = SearchPlan(model, task, task.settings(None), np.array([20.0, 40.0]), seed)
+    plan.score_trials([0, 1])
     before = other_threads_cpu() if before is None else before  # after start-up
 print(other_threads_cpu() - before)
 """
