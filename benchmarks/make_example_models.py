@@ -29,7 +29,7 @@ import scipy.io
 from spikewidgets import get_task, lambda_grid_search, load_model
 from spikewidgets.modelfile import read_raw
 from spikewidgets.rate import simulate_rate
-from spikewidgets.search import trial_generator
+from spikewidgets.seeding import trial_generator
 
 CANDIDATE_SEEDS = {"go_nogo": [0, 1, 2], "xor": [1, 0, 2, 3], "mante": [0, 1, 2, 3]}
 GRID = np.arange(20.0, 75.01, 2.5)
@@ -42,27 +42,28 @@ DATA = Path(__file__).resolve().parents[1] / "spikewidgets" / "data"
 
 
 def rate_accuracy(path: Path, task_name: str, n_trials: int, seed: int) -> float:
-    """Accuracy of the rate network on fresh trials, scored like the spiking network."""
-    from spikewidgets._train_tasks import trial_correct
-
+    """Accuracy of the rate network on fresh trials, scored by the trainer's rule."""
     model = load_model(path)
     task = get_task(task_name)
-    settings = task.settings({"T": task.defaults["T"] - 1})  # the trainer's trial length
+    settings = task.training_settings()  # the trainer's trial length
     correct = []
     for trial in range(n_trials):
         rng = trial_generator(seed, trial)
         made = task.make_trial(rng, settings)
         output = simulate_rate(model, made.u, rng=rng).output.values
-        correct.append(trial_correct(task, settings, output[None, :], np.array([made.label]))[0])
+        correct.append(
+            task.training_correct(settings, output[None, :], np.array([made.label]))[0]
+        )
     return float(np.mean(correct))
 
 
 def make(task_name: str, seed: int, workdir: Path) -> tuple[Path, dict]:
-    from spikewidgets.train import train
+    from spikewidgets.train import TrainingConfig, train
 
     began = time.perf_counter()
-    trained = train(task_name, N=200, taus=(4, 20), activation="sigmoid", seed=seed,
-                    out_dir=workdir, progress=False, stop_accuracy=0.98, stop_loss=5.0)
+    config = TrainingConfig(task=task_name, n_units=200, taus=(4, 20), activation="sigmoid",
+                            seed=seed, stop_accuracy=0.98, stop_loss=5.0)
+    trained = train(config, out_dir=workdir, progress=False)
     figures = {"seed": seed, "train_s": time.perf_counter() - began,
                "train_trials": trained.trials, "converged": trained.converged}
     contents = read_raw(trained.path)

@@ -134,18 +134,22 @@ def _run_search(args: argparse.Namespace) -> int:
     if args.out is not None:
         write_netcdf(ds, args.out)
         print(f"results written to {args.out}")
-    from .search import SearchInterrupted
+    return _exit_code(ds, caught, save=not args.no_save)
+
+
+def _exit_code(ds, caught, *, save: bool) -> int:
+    """Exit code of a finished search: interrupted, some models failed, not saved, or 0."""
+    from .plan import SearchInterrupted
 
     if any(issubclass(w.category, SearchInterrupted) for w in caught):
         return EXIT_INTERRUPTED
     if "model" in ds.dims:
-        failed = ds["error"].values != ""
-        if failed.any():
+        if (ds["error"].values != "").any():
             return EXIT_SOME_MODELS_FAILED
         saved = ds["saved_to_model"].values
     else:
         saved = np.atleast_1d(ds.attrs["saved_to_model"])
-    if not args.no_save and not np.all(saved):
+    if save and not np.all(saved):
         return EXIT_NOT_SAVED
     return 0
 
@@ -212,7 +216,8 @@ def _run_example(args: argparse.Namespace) -> int:
 
 def _train_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """Add the options of ``spikewidgets train`` to ``parser``."""
-    parser.add_argument("--task", required=True, help="go_nogo, xor or mante")
+    parser.add_argument("--task", required=True,
+                        help="go_nogo, xor, mante or a registered task of your own")
     parser.add_argument("--N", type=int, default=200, help="number of units (default 200)")
     parser.add_argument(
         "--taus", type=float, nargs="+", default=[4.0, 20.0], metavar="TAU",
@@ -234,10 +239,25 @@ def _train_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser
                             help=f"{text} (default {default})")
     parser.add_argument("--gain", type=float, default=1.5, help="weight gain (default 1.5)")
     parser.add_argument("--max-trials", dest="max_trials", type=int, default=None,
-                        help="trial budget (default 10000 for go_nogo, 40000 otherwise)")
+                        help="trial budget (default: the task's, 10000 for go_nogo, "
+                             "40000 for xor and mante)")
     parser.add_argument("--no-progress", dest="progress", action="store_false",
                         help="hide the progress bar")
     return parser
+
+
+#: TrainingConfig's argument names -> the flags of ``spikewidgets train``.
+_TRAIN_FLAGS = {"task": "--task", "n_units": "--N", "taus": "--taus",
+                "activation": "--activation", "seed": "--seed", "p_inh": "--P-inh",
+                "p_rec": "--P-rec", "n_som": "--som-N", "gain": "--gain",
+                "max_trials": "--max-trials", "out_dir": "--out"}
+
+
+def _train_error(error: Exception) -> str:
+    """An argument error of training, naming the command-line flag instead of the argument."""
+    message = str(error)
+    name, _, rest = message.partition(" ")
+    return f"{_TRAIN_FLAGS[name]} {rest}" if name in _TRAIN_FLAGS else message
 
 
 def _run_train(args: argparse.Namespace) -> int:
@@ -250,23 +270,31 @@ def _run_train(args: argparse.Namespace) -> int:
         first (the file is written all the same), 2 when jax is missing or an
         argument is invalid.
     """
-    from .train import INSTALL_HINT, MissingTrainDependencyError, _import_jax, train
+    from .train import (
+        INSTALL_HINT,
+        MissingTrainDependencyError,
+        TrainingConfig,
+        require_jax,
+        train,
+    )
 
     try:
-        _import_jax()
+        require_jax()
     except MissingTrainDependencyError:
         print(f'training needs jax and optax: {INSTALL_HINT}', file=sys.stderr)
         return EXIT_BAD_INPUT
     try:
+        # The flags keep the published trainer's names (--N, --P-inh, ...).
+        config = TrainingConfig(
+            task=args.task, n_units=args.N, taus=tuple(args.taus), activation=args.activation,
+            seed=args.seed, p_inh=args.P_inh, p_rec=args.P_rec, n_som=args.som_N,
+            gain=args.gain, max_trials=args.max_trials,
+        )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            result = train(
-                args.task, args.N, args.taus, args.activation, args.seed, args.out,
-                args.P_inh, args.P_rec, args.som_N, args.gain, args.max_trials,
-                args.progress,
-            )
+            result = train(config, out_dir=args.out, progress=args.progress)
     except (ValueError, TaskSettingsError) as error:
-        print(f"spikewidgets train: {error}", file=sys.stderr)
+        print(f"spikewidgets train: {_train_error(error)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     status = "converged" if result.converged else "stopped at the trial budget"
     print(

@@ -1,14 +1,17 @@
 """Random, untrained rate models in the published file layout.
 
 They are the test and benchmark subjects that need no training: the same
-keys, shapes and dtypes as a TensorFlow-trainer file, Dale's principle, sparse
-recurrent weights. Their spiking accuracy is chance level; use the bundled
-example models for meaningful searches.
+keys, shapes and dtypes as a TensorFlow-trainer file, and the network the
+trainer starts from (:func:`spikewidgets.train.initialize_network`: Dale's
+principle, sparse non-negative recurrent weights). Their spiking accuracy is
+chance level; use the bundled example models for meaningful searches.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+from .train.network import initialize_network
 
 __all__ = ["random_model_arrays"]
 
@@ -46,30 +49,35 @@ def random_model_arrays(
     -------
     dict
         Ready for :func:`scipy.io.savemat` or :meth:`RateModel.from_arrays`.
+        ``w``, ``w0``, ``m``, ``som_m``, ``w_in`` (= ``w_in0``), ``exc``,
+        ``inh`` and ``taus_gaus0`` are the trainer's initial network;
+        ``w_out ~ N(0, 1) / sqrt(N)`` and ``taus_gaus ~ N(0, 1)`` are drawn
+        after it from the same generator.
     """
     if n_units < 2:
         raise ValueError(f"n_units is {n_units}, expected at least 2")
     rng = np.random.default_rng(seed)
-    inh = rng.random(n_units) < p_inh
-    exc = ~inh
-    signs = np.where(inh, -1.0, 1.0)
-    mask = rng.random((n_units, n_units)) < p_rec
-    w = np.abs(rng.standard_normal((n_units, n_units))) * mask * gain / np.sqrt(n_units * p_rec)
+    net = initialize_network(n_units, n_inputs, rng, p_inh=p_inh, p_rec=p_rec, gain=gain)
+    # The trainer's initial readout (N(0, 1) / 100) barely moves; draw a
+    # stronger one. taus_gaus is drawn apart from taus_gaus0 so that, as in a
+    # trained file, the initial and the final decays differ.
+    w_out = rng.standard_normal((1, n_units)) / np.sqrt(n_units)
+    taus_gaus = rng.standard_normal((n_units, 1))
     return {
-        "w": w.astype(dtype),
-        "w0": w.astype(dtype),
-        "m": np.diag(signs).astype(dtype),
-        "som_m": np.ones((n_units, n_units), dtype=dtype),
-        "w_in": rng.standard_normal((n_units, n_inputs)).astype(dtype),
-        "w_in0": rng.standard_normal((n_units, n_inputs)).astype(dtype),
-        "w_out": (rng.standard_normal((1, n_units)) / np.sqrt(n_units)).astype(dtype),
+        "w": net.w.astype(dtype),
+        "w0": net.w.astype(dtype),
+        "m": net.m.astype(dtype),
+        "som_m": net.som_m.astype(dtype),
+        "w_in": net.w_in.astype(dtype),
+        "w_in0": net.w_in.astype(dtype),
+        "w_out": w_out.astype(dtype),
         "b_out": np.zeros((1, 1), dtype=dtype),
         "N": np.array([[n_units]], dtype=np.int64),
-        "exc": exc.reshape(-1, 1).astype(np.uint8),
-        "inh": inh.reshape(-1, 1).astype(np.uint8),
+        "exc": (~net.inh).reshape(-1, 1).astype(np.uint8),
+        "inh": net.inh.reshape(-1, 1).astype(np.uint8),
         "som_N": np.array([[0]], dtype=np.int64),
         "taus": np.array([list(taus)], dtype=np.float64),
-        "taus_gaus": rng.standard_normal((n_units, 1)).astype(dtype),
-        "taus_gaus0": rng.standard_normal((n_units, 1)).astype(dtype),
+        "taus_gaus": taus_gaus.astype(dtype),
+        "taus_gaus0": net.taus_gaus.astype(dtype),
         "activation": np.array(["sigmoid"]),
     }

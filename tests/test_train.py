@@ -1,28 +1,44 @@
-"""The JAX trainer: initialization, a short training run, the saved file, the CLI hooks."""
+"""The JAX trainer: initialization, short training runs, the saved file, custom tasks, the CLI."""
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
+import importlib.util
+import json
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 import scipy.io
 
-from spikewidgets import _train_tasks as targets
 from spikewidgets.cli import main
 from spikewidgets.modelfile import load_model
 from spikewidgets.rate import run_rate, simulate_rate
-from spikewidgets.tasks import TaskSettingsError, get_task
+from spikewidgets.synthetic import random_model_arrays
+from spikewidgets.tasks import (
+    Score,
+    Task,
+    TaskSettingsError,
+    Trial,
+    get_task,
+    register_task,
+    score_signed,
+    unregister_task,
+)
 from spikewidgets.train import (
     MissingTrainDependencyError,
-    _compiled,
+    TrainingConfig,
+    compile_model,
     file_name,
     initialize_network,
     train,
-    train_model,
 )
+
+DATA = Path(__file__).resolve().parent / "data"
 
 # Keys of a file written by the published TensorFlow trainer, in its order.
 PUBLISHED_KEYS = [
@@ -62,13 +78,14 @@ def trained(tmp_path_factory):
     """go_nogo, N = 100, 1000 trials: about 2 s after compilation."""
     out = tmp_path_factory.mktemp("trained")
     with pytest.warns(RuntimeWarning, match="max_trials=1000"):
-        result = train("go_nogo", N=100, seed=2, out_dir=out, max_trials=1000, progress=False)
+        result = train(TrainingConfig(task="go_nogo", n_units=100, seed=2, max_trials=1000),
+                       out_dir=out, progress=False)
     return result
 
 
 def test_initialization_statistics():
     rng = np.random.default_rng(0)
-    net = initialize_network(1000, 3, rng, P_inh=0.2, P_rec=0.2, som_N=5, gain=1.5)
+    net = initialize_network(1000, 3, rng, p_inh=0.2, p_rec=0.2, n_som=5, gain=1.5)
     inh = net.inh
     assert abs(inh.mean() - 0.2) < 0.03
     np.testing.assert_array_equal(net.m, np.diag(np.where(inh, -1.0, 1.0)))
@@ -91,7 +108,7 @@ def test_initialization_statistics():
 
 def test_jax_network_matches_numpy(trained):
     model = load_model(trained.path)
-    forward = _compiled("sigmoid", True)[0]
+    forward = compile_model("sigmoid", True).forward
     import jax.numpy as jnp
 
     n, steps = model.n_units, 120
@@ -179,13 +196,24 @@ def test_saved_states_show_the_trainer_noise_and_loss(trained):
     assert raw["losses"][0, -1] == pytest.approx(np.sqrt(np.sum((o - z[:-1]) ** 2)), rel=1e-5)
 
 
+def test_synthetic_models_start_from_the_trainer_network():
+    arrays = random_model_arrays(30, 2, seed=7, p_inh=0.3, p_rec=0.4, gain=1.2)
+    net = initialize_network(30, 2, np.random.default_rng(7), p_inh=0.3, p_rec=0.4, gain=1.2)
+    for key in ("w", "w0", "m", "som_m", "w_in", "w_in0"):
+        np.testing.assert_array_equal(arrays[key], getattr(net, key.rstrip("0")), err_msg=key)
+    np.testing.assert_array_equal(arrays["taus_gaus0"], net.taus_gaus)
+    np.testing.assert_array_equal(arrays["inh"][:, 0], net.inh)
+    assert not np.array_equal(arrays["taus_gaus"], arrays["taus_gaus0"])
+    with pytest.raises(ValueError, match="p_rec is 0"):
+        initialize_network(10, 1, np.random.default_rng(0), p_rec=0)
+
+
 @pytest.mark.filterwarnings("ignore:training go_nogo stopped:RuntimeWarning")
 def test_same_seed_same_model(tmp_path):
-    paths = [
-        train_model("go_nogo", N=100, seed=seed, out_dir=tmp_path / str(i), max_trials=200,
-                    progress=False)
-        for i, seed in enumerate((11, 11, 12))
-    ]
+    config = TrainingConfig(task="go_nogo", n_units=100, seed=11, max_trials=200)
+    configs = (config, config, dataclasses.replace(config, seed=12))
+    paths = [train(c, out_dir=tmp_path / str(i), progress=False).path
+             for i, c in enumerate(configs)]
     first, again, other = (scipy.io.loadmat(p) for p in paths)
     for key in ("w0", "w", "w_out", "b_out", "taus_gaus", "w_in", "losses", "x0", "eval_os"):
         np.testing.assert_array_equal(first[key], again[key], err_msg=key)
@@ -193,20 +221,58 @@ def test_same_seed_same_model(tmp_path):
     assert not np.array_equal(first["w_in"], other["w_in"])
 
 
+def _reference_script():
+    spec = importlib.util.spec_from_file_location("make_train_reference",
+                                                  DATA / "make_train_reference.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+#: Made by NumPy from the seed: equal on every machine.
+EXACT = ("w0", "taus_gaus0", "w_in0", "u", "target", "m", "som_m", "N", "exc", "inh", "w_in",
+         "som_N", "taus", "eval_labels", "tr", "activation")
+
+
+@pytest.mark.parametrize("run", ["go_nogo", "xor_fixed_softplus_som", "mante"])
+@pytest.mark.filterwarnings("ignore:training .* stopped:RuntimeWarning")
+def test_training_matches_the_stored_reference(run, tmp_path):
+    """Same config, same model as when tests/data/make_train_reference.py was run."""
+    script = _reference_script()
+    with np.load(DATA / "train_reference.npz") as stored:
+        reference = {key.split(".", 1)[1]: stored[key] for key in stored.files
+                     if key.startswith(f"{run}.")}
+    config = TrainingConfig(**json.loads(str(reference.pop("config"))))
+    result = train(config, out_dir=tmp_path, progress=False)
+    arrays = script.reference_arrays(scipy.io.loadmat(result.path))
+    assert sorted(arrays) == sorted(reference)
+    for key, expected in reference.items():
+        assert (arrays[key].dtype, arrays[key].shape) == (expected.dtype, expected.shape), key
+        if key in EXACT:
+            np.testing.assert_array_equal(arrays[key], expected, err_msg=key)
+        elif key == "eval_perf_mean":  # an evaluation trial may flip with rounding elsewhere
+            np.testing.assert_allclose(arrays[key], expected, atol=0.03, err_msg=key)
+        else:  # computed by JAX: equal on this machine, rounding may differ on another
+            np.testing.assert_allclose(arrays[key], expected, rtol=1e-4, atol=1e-5, err_msg=key)
+
+
 def test_stricter_stopping_rule_trains_longer(tmp_path):
-    published = train("go_nogo", N=100, seed=4, out_dir=tmp_path / "a", max_trials=2000,
-                      progress=False)
-    assert published.converged and published.trials <= 2000
+    config = TrainingConfig(task="go_nogo", n_units=100, seed=4, max_trials=2000)
+    published = train(config, out_dir=tmp_path / "a", progress=False)
+    # go_nogo's stopping rule needs more than 1500 trials: the first chance is at 1600.
+    assert published.converged and published.trials == 1600
+    assert published.history[-1] == (1600, published.accuracy, published.loss)
+    strict = dataclasses.replace(config, max_trials=published.trials, stop_loss=0.0)
     with pytest.warns(RuntimeWarning, match="before meeting the stopping rule"):
-        strict = train("go_nogo", N=100, seed=4, out_dir=tmp_path / "b",
-                       max_trials=published.trials, progress=False, stop_loss=0.0)
-    assert not strict.converged and strict.trials == published.trials
+        result = train(strict, out_dir=tmp_path / "b", progress=False)
+    assert not result.converged and result.trials == published.trials
 
 
 def test_xor_fixed_decay_softplus_and_som(tmp_path):
+    config = TrainingConfig(task="xor", n_units=12, taus=(5,), activation="softplus", n_som=2,
+                            seed=3, max_trials=100, p_inh=0.5)
     with pytest.warns(RuntimeWarning):
-        result = train("xor", N=12, taus=(5,), activation="softplus", som_N=2, seed=3,
-                       out_dir=tmp_path, max_trials=100, P_inh=0.5, progress=False)
+        result = train(config, out_dir=tmp_path, progress=False)
     raw = scipy.io.loadmat(result.path)
     check_layout(raw, published_layout(12, 2, 300, 100, n_taus=1))
     assert re.match(r"Task_xor_N_12_Tau_5\.0_Act_softplus_", result.path.name)
@@ -219,50 +285,131 @@ def test_xor_fixed_decay_softplus_and_som(tmp_path):
     np.testing.assert_allclose(model.synaptic_decay(), 5 * 0.005)
 
 
-def test_targets_and_scoring_rule():
-    go, settings = targets.training_task("go-nogo")
+def test_published_targets_and_scoring_rules():
+    go = get_task("go-nogo")
+    settings = go.training_settings()
     assert settings["T"] == 200
-    np.testing.assert_array_equal(np.flatnonzero(targets.make_target(go, settings, 1)),
-                                  np.arange(75, 200))
-    assert not targets.make_target(go, settings, 0).any()
-    xor, xs = targets.training_task("xor")
-    z = targets.make_target(xor, xs, -1)
+    np.testing.assert_array_equal(np.flatnonzero(go.target(settings, 1)), np.arange(75, 200))
+    assert not go.target(settings, 0).any()
+    xor = get_task("xor")
+    z = xor.target(xor.training_settings(), -1)
     np.testing.assert_array_equal(np.flatnonzero(z), np.arange(170, 270))
     assert (z[170:270] == -1).all()
-    mante, ms = targets.training_task("mante")
-    np.testing.assert_array_equal(np.flatnonzero(targets.make_target(mante, ms, 1)),
-                                  np.arange(250, 500))
+    mante = get_task("mante")
+    ms = mante.training_settings()
+    np.testing.assert_array_equal(np.flatnonzero(mante.target(ms, 1)), np.arange(250, 500))
     o = np.zeros((3, 199))
     o[0, 80:] = 0.8  # go answered
     o[1, 80:] = -0.35  # nogo: |o| must stay under 0.3
     o[2, 10] = 0.9  # go answered before the window only
-    np.testing.assert_array_equal(
-        targets.trial_correct(go, settings, o, np.array([1, 0, 1])), [True, False, False]
-    )
+    np.testing.assert_array_equal(go.training_correct(settings, o, np.array([1, 0, 1])),
+                                  [True, False, False])
     o = np.zeros((2, 499))
     o[0, 298] = 0.9  # just before mante's last-200 window
     o[1, 300] = -0.8
-    np.testing.assert_array_equal(
-        targets.trial_correct(mante, ms, o, np.array([1, -1])), [False, True]
+    np.testing.assert_array_equal(mante.training_correct(ms, o, np.array([1, -1])),
+                                  [False, True])
+    assert (go.min_training_trials, go.max_training_trials) == (1501, 10_000)
+    assert xor.max_training_trials == mante.max_training_trials == 40_000
+
+
+class RampSign(Task):
+    """A test task: a ramp up or down on one input; answer its sign."""
+
+    name = "ramp_sign_test"
+    n_inputs = 1
+    defaults = {"T": 200, "stim_on": 40, "stim_dur": 30, "resp_start": 100,
+                "eval_amp_thresh": 0.5}
+    conditions = ("up", "down")
+    label_names = {1: "up", -1: "down"}
+    file_label = "ramp-sign"
+
+    def make_trial(self, rng, settings):
+        up = bool(rng.random() < 0.5)
+        u = np.zeros((1, int(settings["T"])))
+        on, dur = int(settings["stim_on"]), int(settings["stim_dur"])
+        u[0, on:on + dur] = np.linspace(0.0, 1.0 if up else -1.0, dur)
+        return Trial(u, 1 if up else -1, "up" if up else "down")
+
+    def score(self, window, label, settings) -> Score:
+        return score_signed(window, label, settings["eval_amp_thresh"])
+
+
+@pytest.fixture
+def ramp_task():
+    task = register_task(RampSign(), replace=True)
+    yield task
+    unregister_task(task.name)
+
+
+def test_a_task_of_your_own_trains_with_no_change(ramp_task, tmp_path):
+    # n_units=20 and T=200 with one input: the go_nogo reference run's compiled shapes.
+    config = TrainingConfig(task="ramp-sign-test", n_units=20, seed=1, max_trials=200)
+    assert config.task == "ramp_sign_test" and config.trial_budget == 200
+    with pytest.warns(RuntimeWarning, match="training ramp_sign_test stopped"):
+        result = train(config, out_dir=tmp_path, progress=False)
+    assert result.trials == 200 and [h[0] for h in result.history] == [100, 200]
+    assert re.fullmatch(r"Task_ramp-sign_N_20_Taus_4\.0_20\.0_Act_sigmoid_[\d_]{17}\.mat",
+                        result.path.name)
+    model = load_model(result.path)
+    assert model.n_units == 20 and model.n_inputs == 1
+    raw = scipy.io.loadmat(result.path)
+    check_layout(raw, published_layout(20, 1, 200, 200))
+    assert set(np.unique(raw["eval_labels"])) <= {-1.0, 1.0}
+    # The default target: 0, then the label from the end of the stimulus on.
+    np.testing.assert_array_equal(np.flatnonzero(raw["target"][0]), np.arange(70, 200))
+    assert raw["losses"].shape == (1, 200) and np.isfinite(raw["losses"]).all()
+
+
+def test_file_name():
+    when = datetime.datetime(2026, 1, 2, 3, 4, 5)
+    assert file_name(TrainingConfig(task="mante"), when=when) == (
+        "Task_mante_N_200_Taus_4.0_20.0_Act_sigmoid_2026_01_02_030405.mat"
     )
-    with pytest.raises(TaskSettingsError, match="task_name is 'nope'"):
-        targets.training_task("nope")
+    config = TrainingConfig(task="go_nogo", n_units=50, taus=[5], activation="softplus")
+    assert file_name(config, when=when) == (
+        "Task_go-nogo_N_50_Tau_5.0_Act_softplus_2026_01_02_030405.mat"
+    )
+
+
+def test_config_is_normalized_and_frozen():
+    config = TrainingConfig(task="Go-NoGo", n_units=np.int64(30), taus=np.array([4, 20]))
+    assert config.task == "go_nogo" and config.n_units == 30 and type(config.n_units) is int
+    assert config.taus == (4.0, 20.0) and config.trainable_taus
+    assert config.trial_budget == 10_000 and TrainingConfig(task="xor").trial_budget == 40_000
+    assert (config.stop_accuracy, config.stop_loss) == (0.95, 7.0)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        config.n_units = 10
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "message"),
+    ("kwargs", "error", "message"),
     [
-        ({"N": 1}, "N is 1, expected an integer >= 2"),
-        ({"taus": (20, 4)}, r"taus is \(20.0, 4.0\)"),
-        ({"activation": "tanh"}, "activation is 'tanh'"),
-        ({"P_rec": 0}, "P_rec is 0"),
-        ({"seed": -1}, "seed is -1"),
-        ({"max_trials": 0}, "max_trials is 0"),
+        ({"n_units": 1}, ValueError, "n_units is 1, expected an integer >= 2"),
+        ({"n_units": 20.0}, ValueError, "n_units is 20.0, expected an integer"),
+        ({"taus": (20, 4)}, ValueError, r"taus is \(20.0, 4.0\), expected \(taus_min, taus_max\)"),
+        ({"taus": "fast"}, ValueError, "taus is 'fast'"),
+        ({"activation": "tanh"}, ValueError, "activation is 'tanh', expected one of sigmoid"),
+        ({"p_inh": 1.5}, ValueError, r"p_inh is 1.5, expected a probability in \[0, 1\]"),
+        ({"p_rec": 0}, ValueError, r"p_rec is 0, expected a probability in \(0, 1\]"),
+        ({"n_som": -1}, ValueError, "n_som is -1, expected an integer >= 0"),
+        ({"gain": 0}, ValueError, "gain is 0, expected a finite positive number"),
+        ({"seed": -1}, ValueError, "seed is -1, expected an integer >= 0"),
+        ({"max_trials": 0}, ValueError, "max_trials is 0, expected a positive integer"),
+        ({"stop_accuracy": 2}, ValueError, "stop_accuracy is 2, expected a probability"),
+        ({"stop_loss": -1}, ValueError, "stop_loss is -1, expected a number >= 0"),
+        ({"task": "nope"}, TaskSettingsError, "task is 'nope', expected a registered task"),
+        ({"task": 3}, TypeError, "task is 3, expected a task name"),
     ],
 )
-def test_arguments_are_checked(kwargs, message, tmp_path):
-    with pytest.raises(ValueError, match=message):
-        train_model("go_nogo", out_dir=tmp_path, progress=False, **kwargs)
+def test_config_arguments_are_checked(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        TrainingConfig(**kwargs)
+
+
+def test_train_takes_a_config(tmp_path):
+    with pytest.raises(TypeError, match="config is 'go_nogo', expected a TrainingConfig"):
+        train("go_nogo", out_dir=tmp_path)
     assert not list(tmp_path.iterdir())
 
 
@@ -273,7 +420,10 @@ def test_command_line(tmp_path, capsys):
     written = list(tmp_path.glob("Task_go-nogo_N_100_*.mat"))
     assert len(written) == 1 and str(written[0]) in capsys.readouterr().out
     assert main([*arguments, "--N", "0"]) == 2
-    assert "N is 0" in capsys.readouterr().err
+    assert "--N is 0, expected an integer >= 2" in capsys.readouterr().err
+    assert main([*arguments, "--P-rec", "2"]) == 2
+    assert "--P-rec is 2.0" in capsys.readouterr().err
+    assert len(list(tmp_path.iterdir())) == 1
 
 
 def test_missing_jax_names_the_extra(monkeypatch, tmp_path, capsys):
@@ -283,23 +433,21 @@ def test_missing_jax_names_the_extra(monkeypatch, tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and 'pip install "spikewidgets[train]"' in err
     with pytest.raises(MissingTrainDependencyError, match=re.escape("spikewidgets[train]")):
-        train_model("xor", out_dir=tmp_path, progress=False)
+        train(TrainingConfig(task="xor"), out_dir=tmp_path, progress=False)
 
 
 def test_import_does_not_load_jax():
     code = (
-        "import sys, spikewidgets, spikewidgets.train, spikewidgets.rate;"
+        "import sys, spikewidgets, spikewidgets.train, spikewidgets.rate, spikewidgets.synthetic;"
         "assert 'jax' not in sys.modules and 'optax' not in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
 def test_task_inputs_match_training():
-    for name, n_inputs in (("go_nogo", 1), ("xor", 2), ("mante", 4)):
-        task, settings = targets.training_task(name)
+    for name, n_inputs, n_steps in (("go_nogo", 1, 200), ("xor", 2, 300), ("mante", 4, 500)):
+        task = get_task(name)
+        settings = task.training_settings()
         trial = task.make_trial(np.random.default_rng(0), settings)
-        assert trial.u.shape == (n_inputs, targets.TRAINING_T[name])
-        assert get_task(name) is task
-    assert file_name("mante", 200, (4, 20), "sigmoid").startswith(
-        "Task_mante_N_200_Taus_4.0_20.0_Act_sigmoid_"
-    )
+        assert trial.u.shape == (n_inputs, n_steps)
+        assert TrainingConfig(task=name).task_object is task

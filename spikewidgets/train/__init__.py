@@ -1,0 +1,61 @@
+"""Training rate RNNs for the conversion, with JAX (the ``train`` extra).
+
+The procedure is the one of the published spikeRNN TensorFlow trainer
+(Kim, Li & Sejnowski, PNAS 2019): Dale's principle, sparse non-negative
+recurrent weights (:func:`initialize_network`), fixed input weights, trained
+recurrent and readout weights and per-unit decay constants, one trial per Adam
+step (learning rate 0.01), the loss ``sqrt(sum_t (o[t] - target[t])^2)`` on the
+noisy network of :mod:`spikewidgets.rate`, and the stopping rule of
+:func:`train`. Everything task-specific (trial length, target, the rule that
+says a trial is correct, trial budgets, the name in the file name) comes from
+the task (:class:`spikewidgets.Task`), so a registered task of your own trains
+like a published one.
+
+The result is written, atomically, as a ``.mat`` file with the keys, shapes and
+dtypes of the TensorFlow trainer. Every random draw derives from one integer
+seed, so the same seed gives the same model. JAX and optax are imported only
+when training starts; ``import spikewidgets.train`` does not need them.
+
+Example
+-------
+>>> from spikewidgets.train import TrainingConfig, train
+>>> result = train(TrainingConfig(task="go_nogo", n_units=100, seed=0))  # doctest: +SKIP
+"""
+
+from .config import (
+    DEFAULT_STOP_ACCURACY,
+    DEFAULT_STOP_LOSS,
+    EVAL_EVERY,
+    EVAL_TRIALS,
+    LEARNING_RATE,
+    TrainingConfig,
+)
+from .files import file_name
+from .model import (
+    INSTALL_HINT,
+    CompiledModel,
+    MissingTrainDependencyError,
+    compile_model,
+    require_jax,
+)
+from .network import InitialNetwork, initialize_network
+from .trainer import TrainingResult, train
+
+__all__ = [
+    "DEFAULT_STOP_ACCURACY",
+    "DEFAULT_STOP_LOSS",
+    "EVAL_EVERY",
+    "EVAL_TRIALS",
+    "INSTALL_HINT",
+    "LEARNING_RATE",
+    "CompiledModel",
+    "InitialNetwork",
+    "MissingTrainDependencyError",
+    "TrainingConfig",
+    "TrainingResult",
+    "compile_model",
+    "file_name",
+    "initialize_network",
+    "require_jax",
+    "train",
+]

@@ -1,0 +1,175 @@
+"""Every parameter of a training run, checked once: :class:`TrainingConfig`."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..rate import ACTIVATIONS
+from ..tasks import Task, TaskSettingsError, get_task, task_names
+from ..validation import positive_int, positive_number, probability
+
+__all__ = [
+    "DEFAULT_STOP_ACCURACY",
+    "DEFAULT_STOP_LOSS",
+    "EVAL_EVERY",
+    "EVAL_TRIALS",
+    "LEARNING_RATE",
+    "TrainingConfig",
+]
+
+#: Adam's learning rate (published: 0.01).
+LEARNING_RATE = 0.01
+#: Trials between two evaluations of the stopping rule.
+EVAL_EVERY = 100
+#: Fresh trials scored at each evaluation.
+EVAL_TRIALS = 100
+#: Published stopping rule: evaluation accuracy above this ...
+DEFAULT_STOP_ACCURACY = 0.95
+#: ... and mean evaluation loss below this.
+DEFAULT_STOP_LOSS = 7.0
+
+
+def _integer(name: str, value: object, low: int) -> int:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) \
+            or value < low:
+        raise ValueError(f"{name} is {value!r}, expected an integer >= {low}")
+    return int(value)
+
+
+def _taus(value: object) -> tuple[float, ...]:
+    expected = ("expected (taus_min, taus_max) with 1 <= taus_min <= taus_max, or one value "
+                ">= 1, in rate steps of 5 ms")
+    try:
+        taus = tuple(float(t) for t in np.ravel(np.asarray(value, dtype=float)))
+    except (TypeError, ValueError):
+        raise ValueError(f"taus is {value!r}, {expected}") from None
+    if len(taus) not in (1, 2) or not all(math.isfinite(t) for t in taus) \
+            or min(taus) < 1 or taus[0] > taus[-1]:
+        raise ValueError(f"taus is {taus}, {expected}")
+    return taus
+
+
+def _task(value: object) -> str | Task:
+    if isinstance(value, Task):
+        return value
+    if not isinstance(value, str):
+        raise TypeError(f"task is {value!r}, expected a task name or a spikewidgets.Task")
+    try:
+        return get_task(value).name
+    except TaskSettingsError:
+        raise TaskSettingsError(
+            f"task is {value!r}, expected a registered task ({', '.join(task_names())}) "
+            "or a spikewidgets.Task"
+        ) from None
+
+
+def _stop_loss(value: object) -> float:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)) \
+            or math.isnan(float(value)) or float(value) < 0:
+        raise ValueError(f"stop_loss is {value!r}, expected a number >= 0")
+    return float(value)
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    """Every parameter of a training run (published values by default).
+
+    The arguments are checked and normalized when the config is made: a wrong
+    one raises an error that names it, its value and what was expected.
+
+    Parameters
+    ----------
+    task : str or Task
+        A registered task (``"go_nogo"``, ``"go-nogo"``, ``"xor"``,
+        ``"mante"``, or one of your own) or a :class:`~spikewidgets.Task`.
+        A name is stored as the registered task's name.
+    n_units : int
+        Number of units N (at least 2).
+    taus : sequence of float
+        ``(taus_min, taus_max)`` of the trained decay constants in rate steps
+        of 5 ms, or one value for a fixed, untrained decay.
+    activation : str
+        ``"sigmoid"``, ``"softplus"`` or ``"clipped_relu"``.
+    seed : int
+        Seed of every random draw (initial network, trials, noise), >= 0.
+    p_inh : float
+        Probability that a unit is inhibitory (published ``P_inh``).
+    p_rec : float
+        Probability of a recurrent connection (published ``P_rec``), > 0.
+    n_som : int
+        Number of SOM units (published ``som_N``): the first ``n_som``
+        inhibitory units get no inhibitory input.
+    gain : float
+        Gain of the initial recurrent weights.
+    max_trials : int, optional
+        Trial budget; None means the task's ``max_training_trials`` (10000
+        for go_nogo, 40000 for xor and mante).
+    stop_accuracy : float
+        Stopping rule: evaluation accuracy above this (published 0.95) ...
+    stop_loss : float
+        ... and mean evaluation loss below this (published 7). Stricter
+        values train longer for more robust networks.
+
+    Raises
+    ------
+    ValueError
+        For an argument out of range (:class:`~spikewidgets.TaskSettingsError`,
+        a ValueError, for an unknown task name).
+    TypeError
+        For a task that is neither a name nor a Task.
+    """
+
+    task: str | Task = "go_nogo"
+    n_units: int = 200
+    taus: tuple[float, ...] = (4.0, 20.0)
+    activation: str = "sigmoid"
+    seed: int = 0
+    p_inh: float = 0.2
+    p_rec: float = 0.2
+    n_som: int = 0
+    gain: float = 1.5
+    max_trials: int | None = None
+    stop_accuracy: float = DEFAULT_STOP_ACCURACY
+    stop_loss: float = DEFAULT_STOP_LOSS
+
+    def __post_init__(self) -> None:
+        if self.activation not in ACTIVATIONS:
+            raise ValueError(
+                f"activation is {self.activation!r}, expected one of {', '.join(ACTIVATIONS)}"
+            )
+        checked = {
+            "task": _task(self.task),
+            "n_units": _integer("n_units", self.n_units, 2),
+            "taus": _taus(self.taus),
+            "seed": _integer("seed", self.seed, 0),
+            "p_inh": probability("p_inh", self.p_inh),
+            "p_rec": probability("p_rec", self.p_rec, open_low=True),
+            "n_som": _integer("n_som", self.n_som, 0),
+            "gain": positive_number("gain", self.gain),
+            "max_trials": None if self.max_trials is None
+            else positive_int("max_trials", self.max_trials),
+            "stop_accuracy": probability("stop_accuracy", self.stop_accuracy),
+            "stop_loss": _stop_loss(self.stop_loss),
+        }
+        for name, value in checked.items():
+            object.__setattr__(self, name, value)
+
+    @property
+    def task_object(self) -> Task:
+        """The :class:`~spikewidgets.Task` trained on."""
+        return get_task(self.task)
+
+    @property
+    def trial_budget(self) -> int:
+        """``max_trials``, or the task's default budget when it is None."""
+        if self.max_trials is not None:
+            return self.max_trials
+        return int(self.task_object.max_training_trials)
+
+    @property
+    def trainable_taus(self) -> bool:
+        """Whether the decay constants are trained (two values in ``taus``)."""
+        return len(self.taus) == 2

@@ -1,0 +1,281 @@
+"""The training loop: :func:`train` a rate network on a task and save it.
+
+One trial per Adam step; every ``EVAL_EVERY`` trials, ``EVAL_TRIALS`` fresh
+trials are scored with the task's :meth:`~spikewidgets.Task.training_correct`
+rule. Training stops when their accuracy exceeds ``stop_accuracy``, their mean
+loss is under ``stop_loss`` and at least the task's ``min_training_trials``
+trials were trained, or when the trial budget is spent. Targets come from
+:meth:`~spikewidgets.Task.target`, trial lengths from
+:meth:`~spikewidgets.Task.training_settings`.
+
+Every random draw derives from the config's seed: ``SeedSequence(seed)``
+spawns the initial network's, the trials' and the JAX noise keys' streams.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..tasks import Task
+from .config import EVAL_EVERY, EVAL_TRIALS, TrainingConfig
+from .files import file_name, output_folder, write_model_file
+from .model import CompiledModel, compile_model, require_jax
+from .network import InitialNetwork, initialize_network
+
+__all__ = ["TrainingResult", "train"]
+
+
+@dataclass(frozen=True)
+class TrainingResult:
+    """Outcome of :func:`train`.
+
+    Attributes
+    ----------
+    path : Path
+        The model file written.
+    converged : bool
+        Whether the stopping rule was met before the trial budget ran out.
+    trials : int
+        Trials trained.
+    accuracy, loss : float
+        Accuracy and mean loss of the last evaluation.
+    seconds : float
+        Wall time, compilation included.
+    history : tuple of (int, float, float)
+        ``(trials, accuracy, loss)`` of every evaluation.
+    """
+
+    path: Path
+    converged: bool
+    trials: int
+    accuracy: float
+    loss: float
+    seconds: float
+    history: tuple[tuple[int, float, float], ...] = ()
+
+
+@dataclass
+class _Trials:
+    """Trials of one task, drawn in order from one generator."""
+
+    task: Task
+    settings: Mapping[str, float]
+    rng: np.random.Generator
+
+    def draw(self, count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Inputs (count, n_inputs, T), targets (count, T) and labels (count,)."""
+        made = [self.task.make_trial(self.rng, self.settings) for _ in range(count)]
+        us = np.stack([trial.u for trial in made])
+        zs = np.stack([self.task.target(self.settings, trial.label) for trial in made])
+        return us, zs, np.array([trial.label for trial in made])
+
+
+@dataclass
+class _Fit:
+    """State of the training loop, and what the model file records of it."""
+
+    params: dict
+    losses: np.ndarray
+    done: int = 0
+    converged: bool = False
+    history: list = field(default_factory=list)
+    last_trial: tuple = ()  # (u, target, (x, r, o)) of the last trained trial
+    evaluation: tuple = ()  # (accuracy, loss, outputs, labels) of the last evaluation
+
+
+def _initial_arrays(net: InitialNetwork, config: TrainingConfig, jnp: Any) -> tuple[dict, dict]:
+    consts = {
+        "m_diag": jnp.asarray(np.diag(net.m)),
+        "som_m": jnp.asarray(net.som_m),
+        "w_in": jnp.asarray(net.w_in),
+        "tau_min": jnp.float32(config.taus[0]),
+        "tau_max": jnp.float32(config.taus[-1]),
+    }
+    params = {
+        "w": jnp.asarray(net.w),
+        "w_out": jnp.asarray(net.w_out[0]),
+        "b_out": jnp.float32(0.0),
+    }
+    if config.trainable_taus:
+        params["taus_gaus"] = jnp.asarray(net.taus_gaus[:, 0])
+    return params, consts
+
+
+def _fit(config: TrainingConfig, compiled: CompiledModel, params: dict, consts: dict,
+         trials: _Trials, keys: tuple, progress: bool) -> _Fit:
+    """Train until the stopping rule is met or the budget is spent."""
+    from tqdm.auto import tqdm
+
+    jax, jnp, _ = require_jax()
+    key_train, key_eval = keys
+    task, budget = trials.task, config.trial_budget
+    opt_state = compiled.optimizer.init(params)
+    fit = _Fit(params, np.zeros(budget))
+    bar = tqdm(total=budget, unit="trial", disable=not progress, desc=f"train {task.name}")
+    try:
+        chunk = 0
+        while fit.done < budget and not fit.converged:
+            count = min(EVAL_EVERY, budget - fit.done)
+            us, zs, _ = trials.draw(count)
+            chunk_keys = jax.random.split(jax.random.fold_in(key_train, chunk), count)
+            fit.params, opt_state, losses, last = compiled.train_chunk(
+                fit.params, opt_state, consts, jnp.asarray(us, jnp.float32),
+                jnp.asarray(zs, jnp.float32), chunk_keys,
+            )
+            fit.losses[fit.done : fit.done + count] = np.asarray(losses, dtype=np.float64)
+            fit.done += count
+            fit.last_trial = (us[-1], zs[-1], last)
+
+            eval_us, eval_zs, labels = trials.draw(EVAL_TRIALS)
+            eval_keys = jax.random.split(jax.random.fold_in(key_eval, chunk), EVAL_TRIALS)
+            eval_losses, outputs = compiled.evaluate(
+                fit.params, consts, jnp.asarray(eval_us, jnp.float32),
+                jnp.asarray(eval_zs, jnp.float32), eval_keys,
+            )
+            outputs = np.asarray(outputs, dtype=np.float64)
+            correct = task.training_correct(trials.settings, outputs, labels)
+            accuracy = float(np.mean(correct))
+            loss = float(np.mean(np.asarray(eval_losses, dtype=np.float64)))
+            fit.evaluation = (accuracy, loss, outputs, labels)
+            fit.converged = (accuracy > config.stop_accuracy and loss < config.stop_loss
+                             and fit.done >= task.min_training_trials)
+            fit.history.append((fit.done, accuracy, loss))
+            chunk += 1
+            bar.update(count)
+            bar.set_postfix(loss=f"{loss:.2f}", acc=f"{accuracy:.2f}", refresh=False)
+    finally:
+        bar.close()
+    return fit
+
+
+def _states(array) -> np.ndarray:
+    """(T, N) -> float32 (T, N, 1), the trainer's layout of state traces."""
+    return np.asarray(array, dtype=np.float32)[:, :, None]
+
+
+def _contents(config: TrainingConfig, task: Task, net: InitialNetwork, first, fit: _Fit) -> dict:
+    """The model file: the keys, order, shapes and dtypes of the TensorFlow trainer."""
+    x0, r0 = first
+    last_u, last_z, (x_last, r_last, o_last) = fit.last_trial
+    accuracy, loss, outputs, labels = fit.evaluation
+    params = fit.params
+    taus_gaus = (
+        np.asarray(params["taus_gaus"])[:, None] if config.trainable_taus else net.taus_gaus
+    ).astype(np.float32)
+    return {
+        "x0": _states(x0),
+        "r0": _states(r0),
+        "w0": net.w,
+        "taus_gaus0": net.taus_gaus,
+        "w_in0": net.w_in,
+        "u": np.asarray(last_u, dtype=np.float64),
+        "o": np.asarray(o_last, dtype=np.float32)[:, None, None],
+        "w": np.maximum(np.asarray(params["w"]), 0).astype(np.float32),
+        "x": _states(x_last),
+        "target": np.asarray(last_z, dtype=np.float64),
+        "w_out": np.asarray(params["w_out"], dtype=np.float32)[None, :],
+        "r": _states(r_last),
+        "m": net.m,
+        "som_m": net.som_m,
+        "N": np.int64(config.n_units),
+        "exc": ~net.inh[:, None],
+        "inh": net.inh[:, None].copy(),
+        "w_in": net.w_in,
+        "b_out": np.float32(params["b_out"]),
+        "som_N": np.int64(config.n_som),
+        "losses": fit.losses[: fit.done],
+        "taus": np.array(config.taus, dtype=np.float64),
+        "eval_perf_mean": np.array([accuracy]),
+        "eval_loss_mean": np.array([loss]),
+        "eval_os": outputs,
+        "eval_labels": task.saved_labels(labels),
+        "taus_gaus": taus_gaus,
+        "tr": np.int64(fit.done - 1),
+        "activation": config.activation,
+    }
+
+
+def train(
+    config: TrainingConfig,
+    *,
+    out_dir: str | os.PathLike = ".",
+    progress: bool = True,
+) -> TrainingResult:
+    """Train a rate RNN as the published trainer does, and save it.
+
+    Parameters
+    ----------
+    config : TrainingConfig
+        Task, network, seed, trial budget and stopping rule.
+    out_dir : path-like
+        Folder of the model file (created if missing).
+    progress : bool
+        Show a progress bar with trials, evaluation loss and accuracy.
+
+    Returns
+    -------
+    TrainingResult
+        The ``.mat`` file written (named by :func:`file_name`; written also
+        when the budget runs out first, with a RuntimeWarning), whether the
+        stopping rule was met, trials used, last evaluation accuracy and
+        loss, wall time and the evaluation history.
+
+    Raises
+    ------
+    MissingTrainDependencyError
+        If jax or optax is not installed.
+    TypeError
+        If ``config`` is not a :class:`TrainingConfig`.
+    ValueError
+        If ``out_dir`` cannot be created.
+    """
+    if not isinstance(config, TrainingConfig):
+        raise TypeError(
+            f"config is {config!r}, expected a TrainingConfig, e.g. "
+            "TrainingConfig(task='go_nogo', n_units=200)"
+        )
+    task = config.task_object
+    settings = task.training_settings()
+    jax, jnp, _ = require_jax()
+    folder = output_folder(out_dir)
+    compiled = compile_model(config.activation, config.trainable_taus)
+
+    started = time.perf_counter()
+    init_seq, trial_seq, key_seq = np.random.SeedSequence(config.seed).spawn(3)
+    net = initialize_network(
+        config.n_units, task.n_inputs, np.random.default_rng(init_seq),
+        p_inh=config.p_inh, p_rec=config.p_rec, n_som=config.n_som, gain=config.gain,
+    )
+    trials = _Trials(task, settings, np.random.default_rng(trial_seq))
+    base_key = jax.random.PRNGKey(int(key_seq.generate_state(1)[0]))
+    key_first, key_train, key_eval = jax.random.split(base_key, 3)
+    params, consts = _initial_arrays(net, config, jnp)
+
+    # States of a first trial with the initial weights (saved as x0, r0).
+    first_u, _, _ = trials.draw(1)
+    first_noise = compiled.draw_noise(key_first, first_u.shape[2], config.n_units)
+    x0, r0, _ = compiled.forward(params, consts, jnp.asarray(first_u[0], jnp.float32),
+                                 *first_noise)
+
+    fit = _fit(config, compiled, params, consts, trials, (key_train, key_eval), progress)
+    contents = _contents(config, task, net, (x0, r0), fit)
+    path = write_model_file(folder, file_name(config), contents)
+    seconds = time.perf_counter() - started
+    accuracy, loss = fit.evaluation[:2]
+    if not fit.converged:
+        warnings.warn(
+            f"training {task.name} stopped at max_trials={config.trial_budget} before meeting "
+            f"the stopping rule (accuracy {accuracy:.2f}, loss {loss:.2f}); saved to {path}",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+    return TrainingResult(path, fit.converged, fit.done, accuracy, loss, seconds,
+                          tuple(fit.history))
