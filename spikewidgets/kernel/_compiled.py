@@ -90,7 +90,7 @@ def readout_sum(weights, rates, k):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True, nogil=True)
-def advance(
+def advance(  # noqa: C901 - the compiled LIF step, kept in one loop for speed
     first_step, n_block, dt, noise, noise_divisor, ext_by_column, input_set,
     weights_by_presynaptic, readout, decay_td, decay_tr, tr_td, inv_tr_td, stim_units, stim_on,
     v, ipsc, h, r, hr, jd, tlast, above, above_words, scaled, spiking, spike_counts, out,
