@@ -244,10 +244,15 @@ class SearchPlan:
         }
 
     def dataset(self, scores: Sequence[TrialScores], attrs: Mapping[str, object], *,
-                warn_edge: bool = False) -> xr.Dataset:
-        """The search Dataset of the finished ``scores`` (any order, any subset)."""
+                warn_edge: bool = False, stacklevel: int = 3) -> xr.Dataset:
+        """The search Dataset of the finished ``scores`` (any order, any subset).
+
+        With ``warn_edge``, an optimum at the edge of the grid gives an
+        :class:`~spikewidgets.EdgeOfGridWarning` placed ``stacklevel`` frames up
+        (the default names the caller of the function that calls this).
+        """
         return build_dataset(self.scaling_factors, scores, self.task.conditions, attrs,
-                             warn_edge=warn_edge)
+                             warn_edge=warn_edge, stacklevel=stacklevel + 1)
 
 
 _NETWORKS: OrderedDict[str, list[LIFNetwork]] = OrderedDict()

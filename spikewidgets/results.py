@@ -63,11 +63,13 @@ def build_dataset(
     attrs: Mapping[str, object],
     *,
     warn_edge: bool = True,
+    stacklevel: int = 3,
 ) -> xr.Dataset:
     """Assemble the search Dataset from the scores of finished trials.
 
     Trials are sorted by index, so the result does not depend on the order in
-    which workers finished. With no finished trial the accuracy is NaN and
+    which workers finished. ``stacklevel`` places the edge-of-grid warning
+    (as for :func:`warnings.warn`, counted from this function). With no finished trial the accuracy is NaN and
     there is no optimum (``opt_scaling_factor`` is NaN).
     """
     scores = sorted(scores, key=lambda s: s.trial)
@@ -152,7 +154,7 @@ def build_dataset(
             f"({factors.min():g} to {factors.max():g}); widen the grid to be sure it is "
             "the optimum",
             EdgeOfGridWarning,
-            stacklevel=3,
+            stacklevel=stacklevel,
         )
     return dataset
 

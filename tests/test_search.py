@@ -124,10 +124,12 @@ def test_ties_go_to_the_smallest_factor(write_model):
 
 def test_edge_of_grid_warning(write_model):
     path = write_model()
-    with pytest.warns(EdgeOfGridWarning, match="widen the grid"):
+    with pytest.warns(EdgeOfGridWarning, match="widen the grid") as caught:
         ds = lambda_grid_search(path, "go_nogo", 4, [1.0, 2.0], SHORT, seed=0,
                                 progress=False, save=False)
     assert float(ds.opt_scaling_factor) in (1.0, 2.0)
+    # The warning points at the caller's line, not into the package.
+    assert caught[0].filename == __file__
 
 
 def test_stop_keeps_finished_trials_and_leaves_the_file(write_model):
