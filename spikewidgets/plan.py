@@ -25,11 +25,19 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from .kernel import LIFNetwork, NetworkVariant, run_lif, scaling_variants
+from .kernel import BASE_DT, LIFNetwork, NetworkVariant, run_lif, scaling_variants
 from .modelfile import ModelWriteError, RateModel, file_sha256, load_model, write_search_results
+from .paired import perturbation_dataset
+from .perturbations import NetworkParts, Perturbation, as_perturbation
 from .results import TrialScores, build_dataset
 from .scheduling import Chunk, available_workers, run_chunks
-from .seeding import entropy_from_seed, seed_attr, trial_generator
+from .seeding import (
+    entropy_from_seed,
+    perturbation_generator,
+    seed_attr,
+    stimulation_generator,
+    trial_generator,
+)
 from .tasks import Task, Trial, get_task
 from .validation import parse_scaling_factors, positive_int
 from .version import __version__
@@ -37,6 +45,7 @@ from .version import __version__
 __all__ = [
     "SearchInterrupted",
     "SearchPlan",
+    "perturbed_variants",
     "run_plans",
     "save_optimum",
     "score_block",
@@ -78,6 +87,9 @@ class SearchPlan:
         File the model came from (searches write their optimum into it).
     model_sha256 : str
         Checksum of that file when the plan was made ("" without a file).
+    perturbations : tuple of Perturbation
+        Empty for a plain search; otherwise the perturbed copies of the
+        network (the intact one first), each simulated at every factor.
     """
 
     model: RateModel
@@ -90,6 +102,7 @@ class SearchPlan:
     use_initial_weights: bool = False
     model_path: Path | None = None
     model_sha256: str = ""
+    perturbations: tuple[Perturbation, ...] = ()
     key: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     @classmethod
@@ -104,6 +117,7 @@ class SearchPlan:
         paired: bool = True,
         downsample: int = 1,
         use_initial_weights: bool = False,
+        perturbations: Sequence[object] | None = None,
     ) -> SearchPlan:
         """Check the arguments of a search and make its plan.
 
@@ -121,6 +135,10 @@ class SearchPlan:
             Seed of every random draw (None: a fresh one).
         paired, downsample, use_initial_weights
             See :func:`~spikewidgets.lambda_grid_search`.
+        perturbations : sequence, optional
+            Perturbations (objects of :mod:`spikewidgets.perturbations`, preset
+            names, or lists applied in order). The intact network (``"none"``)
+            is added first; the search is then paired.
 
         Raises
         ------
@@ -141,20 +159,30 @@ class SearchPlan:
                                        else "the model")
         settings = task_object.settings(task_settings)
         downsample = positive_int("downsample", downsample)
-        return cls(model, task_object, settings, factors, entropy, bool(paired), downsample,
-                   bool(use_initial_weights), path, checksum)
+        variants = () if perturbations is None else _with_intact(perturbations)
+        if variants and not paired:
+            raise ValueError("paired is False, but a perturbation search compares every "
+                             "variant on the same trials; expected paired=True")
+        plan = cls(model, task_object, settings, factors, entropy, bool(paired), downsample,
+                   bool(use_initial_weights), path, checksum, variants)
+        plan.variants()  # bad perturbations (a unit index out of range) fail here
+        return plan
 
     # ------------------------------------------------------------------ networks
 
     @property
     def n_variants(self) -> int:
-        """Number of network variants (scaling factors) of the plan."""
-        return int(self.scaling_factors.size)
+        """Number of network variants: perturbations (at least 1) x scaling factors."""
+        return max(1, len(self.perturbations)) * int(self.scaling_factors.size)
 
     def variants(self) -> list[NetworkVariant]:
-        """The plan's network variants, in the order of its scaling factors."""
-        return scaling_variants(self.model, self.scaling_factors,
-                                use_initial_weights=self.use_initial_weights)
+        """The plan's network variants: each perturbation at each factor, factors fastest."""
+        if not self.perturbations:
+            return scaling_variants(self.model, self.scaling_factors,
+                                    use_initial_weights=self.use_initial_weights)
+        return perturbed_variants(self.model, self.perturbations, self.scaling_factors,
+                                  self.entropy, downsample=self.downsample,
+                                  use_initial_weights=self.use_initial_weights)
 
     def networks(self) -> list[LIFNetwork]:
         """Batches of variants to simulate: one batch (paired), or one per variant.
@@ -196,7 +224,8 @@ class SearchPlan:
             parts = []
             for index, network in enumerate(networks):
                 task_trial, rng = self.draw_trial(trial, None if self.paired else index)
-                result = run_lif(network, task_trial.u, rng=rng, out_start=start)
+                result = run_lif(network, task_trial.u, rng=rng, out_start=start,
+                                 stimulation_rng=stimulation_generator(self.entropy, trial))
                 score = self.task.score(result.out, task_trial.label, self.settings)
                 crossing = score.response_index
                 time = np.where(crossing >= 0, (start + crossing) * result.dt, np.nan)
@@ -251,6 +280,9 @@ class SearchPlan:
         :class:`~spikewidgets.EdgeOfGridWarning` placed ``stacklevel`` frames up
         (the default names the caller of the function that calls this).
         """
+        if self.perturbations:
+            return perturbation_dataset(self.scaling_factors, self.perturbations, scores,
+                                        self.task.conditions, attrs)
         return build_dataset(self.scaling_factors, scores, self.task.conditions, attrs,
                              warn_edge=warn_edge, stacklevel=stacklevel + 1)
 
@@ -258,6 +290,47 @@ class SearchPlan:
 _NETWORKS: OrderedDict[str, list[LIFNetwork]] = OrderedDict()
 _NETWORKS_LOCK = threading.Lock()
 _NETWORKS_KEPT = 4
+
+
+def perturbed_variants(
+    model: RateModel,
+    perturbations: Sequence[Perturbation],
+    scaling_factors: Sequence[float] | np.ndarray,
+    entropy: int,
+    *,
+    downsample: int = 1,
+    use_initial_weights: bool = False,
+) -> list[NetworkVariant]:
+    """Each perturbation of ``model`` at each scaling factor (factors fastest).
+
+    A perturbation's random choices come from
+    :func:`~spikewidgets.seeding.perturbation_generator` (the seed and its
+    label), so it is the same network in every search with the same seed.
+    """
+    base = NetworkParts(model.recurrent_weights(use_initial_weights), model.w_in, model.w_out,
+                        model.exc, BASE_DT * downsample)
+    variants = []
+    for perturbation in perturbations:
+        parts = perturbation.apply(base, perturbation_generator(entropy, perturbation.label))
+        w_in = parts.w_in if parts.inputs_changed else None
+        variants += [NetworkVariant(parts.weights, parts.readout, float(sf), w_in=w_in,
+                                    stimulation=parts.stimulation)
+                     for sf in scaling_factors]
+    return variants
+
+
+def _with_intact(perturbations: Sequence[object]) -> tuple[Perturbation, ...]:
+    """The perturbations as objects, the intact network ``"none"`` first, labels unique."""
+    if isinstance(perturbations, (str, Perturbation)):
+        perturbations = [perturbations]
+    made = [as_perturbation(item) for item in perturbations]
+    made = [as_perturbation(None)] + [p for p in made if p.label != "none"]
+    labels = [p.label for p in made]
+    repeated = sorted({label for label in labels if labels.count(label) > 1})
+    if repeated:
+        raise ValueError(f"perturbations has repeated labels {repeated}; expected each "
+                         "perturbation once")
+    return tuple(made)
 
 
 def score_block(plan: SearchPlan, trials: Sequence[int]) -> list[TrialScores]:

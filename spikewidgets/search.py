@@ -16,6 +16,7 @@ from concurrent.futures import Executor
 
 import xarray as xr
 
+from .modelfile import load_model
 from .plan import SearchInterrupted, SearchPlan, run_plans, save_optimum
 from .results import TrialScores
 from .tasks import Task
@@ -26,6 +27,9 @@ __all__ = [
     "evaluate_single_trial",
     "lambda_grid_search",
     "parse_scaling_factors",
+    "perturbation_search",
+    "run_single_plan",
+    "stored_optimum",
 ]
 
 
@@ -114,6 +118,119 @@ def lambda_grid_search(
     plan = SearchPlan.prepare(model_path, task_name, scaling_factors, task_settings, seed=seed,
                               paired=paired, downsample=downsample,
                               use_initial_weights=use_initial_weights)
+    dataset = run_single_plan(plan, n_trials, executor=executor, n_workers=n_workers,
+                              trials_per_chunk=trials_per_chunk, progress=progress,
+                              callback=callback, stop=stop, stacklevel=3)
+    if dataset.attrs["complete"] and save:
+        dataset.attrs["saved_to_model"] = int(save_optimum(plan.model_path, dataset))
+    return dataset
+
+
+def perturbation_search(
+    model_path: str | os.PathLike,
+    task_name: str | Task,
+    perturbations: object,
+    *,
+    scaling_factors: str | Iterable[float] | None = None,
+    n_trials: int = 100,
+    task_settings: Mapping[str, object] | None = None,
+    seed: int | None = None,
+    n_workers: int | None = None,
+    executor: Executor | None = None,
+    trials_per_chunk: int | None = None,
+    progress: bool = True,
+    callback: Callable[[xr.Dataset], None] | None = None,
+    stop: threading.Event | None = None,
+) -> xr.Dataset:
+    """Task accuracy of perturbed copies of the converted network, paired with the intact one.
+
+    Every variant (the intact network ``"none"`` and each perturbation, at
+    each scaling factor) sees the same trials: the same stimuli and the same
+    noise, drawn once per trial and shared. Trial ``t`` of the intact network
+    is trial ``t`` of :func:`lambda_grid_search` with the same seed, bit for
+    bit. The model file is not written.
+
+    Parameters
+    ----------
+    model_path : path-like
+        Trained rate model (``.mat``).
+    task_name : str or Task
+        Task to run.
+    perturbations : Perturbation, str or sequence of them
+        Objects of :mod:`spikewidgets.perturbations`, preset names
+        (``"ee_inc"`` ... ``"ei_dec"``), or lists of them (applied in order).
+        Random choices (lesions, fractions of units) come from ``seed``.
+    scaling_factors : sequence of float or str, optional
+        Default: the optimum stored in the model file by an earlier search.
+    n_trials : int, default 100
+        Trials per variant.
+    task_settings, seed, n_workers, executor, trials_per_chunk, progress, callback, stop
+        As for :func:`lambda_grid_search`.
+
+    Returns
+    -------
+    xarray.Dataset
+        Dims ``perturbation`` (coordinate: labels; ``perturbation_kind``,
+        ``perturbation_target`` and ``perturbation_strength`` beside it),
+        ``scaling_factor`` and ``trial``: every variable of a search, plus
+        ``accuracy_change`` against the intact network with its 95 % interval
+        (``accuracy_change_ci_low/high``, Newcombe's paired method),
+        ``trials_gained``, ``trials_lost``, ``mcnemar_p`` (exact McNemar
+        test), and ``condition_accuracy_change`` / ``condition_mcnemar_p``
+        per task condition.
+
+    Raises
+    ------
+    ValueError
+        For a model without a stored optimum when ``scaling_factors`` is not
+        given, an unknown preset, a fraction outside [0, 1], a factor <= 0 or a
+        unit index outside the network.
+    """
+    n_trials = positive_int("n_trials", n_trials)
+    if scaling_factors is None:
+        scaling_factors = [stored_optimum(model_path)]
+    plan = SearchPlan.prepare(model_path, task_name, scaling_factors, task_settings, seed=seed,
+                              perturbations=perturbations)
+    return run_single_plan(plan, n_trials, executor=executor, n_workers=n_workers,
+                           trials_per_chunk=trials_per_chunk, progress=progress,
+                           callback=callback, stop=stop, stacklevel=3)
+
+
+def stored_optimum(model_path: str | os.PathLike) -> float:
+    """The ``opt_scaling_factor`` a search stored in a model file.
+
+    Raises
+    ------
+    ValueError
+        If the file holds none.
+    """
+    optimum = load_model(model_path).opt_scaling_factor
+    if optimum is None or not optimum > 0:
+        raise ValueError(
+            f"model file {model_path} holds no opt_scaling_factor; run lambda_grid_search on "
+            "it first, or pass scaling_factors"
+        )
+    return float(optimum)
+
+
+def run_single_plan(
+    plan: SearchPlan,
+    n_trials: int,
+    *,
+    executor: Executor | None = None,
+    n_workers: int | None = None,
+    trials_per_chunk: int | None = None,
+    progress: bool = True,
+    callback: Callable[[xr.Dataset], None] | None = None,
+    stop: threading.Event | None = None,
+    stacklevel: int = 2,
+) -> xr.Dataset:
+    """Run trials ``0 .. n_trials - 1`` of one plan and return its Dataset (not saved).
+
+    ``callback`` gets the partial Dataset after each block. A search that
+    stopped early has ``attrs["complete"] == 0`` and gives a
+    :class:`SearchInterrupted` warning, placed ``stacklevel`` frames up.
+    """
     attrs = plan.attrs(n_trials)
     scores: list[TrialScores] = []
 
@@ -127,17 +244,15 @@ def lambda_grid_search(
                              description=f"{plan.task.name} search", stop=stop)
     complete = finished_all and len(scores) == n_trials
     attrs["complete"] = int(complete)
-    dataset = plan.dataset(scores, attrs, warn_edge=complete)
+    dataset = plan.dataset(scores, attrs, warn_edge=complete, stacklevel=stacklevel + 1)
     dataset.attrs["saved_to_model"] = 0
     if not complete:
         warnings.warn(
             f"the search stopped after {len(scores)} of {n_trials} trials; the results are "
             f"partial and {plan.model_path} was not modified",
             SearchInterrupted,
-            stacklevel=2,
+            stacklevel=stacklevel,
         )
-    elif save:
-        dataset.attrs["saved_to_model"] = int(save_optimum(plan.model_path, dataset))
     return dataset
 
 

@@ -9,12 +9,16 @@ same seed gives the same results on any executor and any number of workers.
 
 from __future__ import annotations
 
+import zlib
+
 import numpy as np
 
 __all__ = [
+    "PERTURBATION_STREAM",
     "RATE_NOISE_STREAM",
     "STIMULATION_STREAM",
     "entropy_from_seed",
+    "perturbation_generator",
     "rate_noise_seed",
     "seed_attr",
     "stimulation_generator",
@@ -25,6 +29,8 @@ __all__ = [
 RATE_NOISE_STREAM = 2**31 - 1
 #: Spawn-key stream of the coin flips of stimulated network variants.
 STIMULATION_STREAM = 2**31 - 2
+#: Spawn-key stream of the random choices of perturbations (lesions, unit fractions).
+PERTURBATION_STREAM = 2**31 - 3
 
 
 def entropy_from_seed(seed: int | np.random.SeedSequence | None) -> int:
@@ -74,3 +80,14 @@ def stimulation_generator(entropy: int, trial: int) -> np.random.Generator:
 def rate_noise_seed(entropy: int, trial: int) -> np.random.SeedSequence:
     """Seed of the rate network's noise when trial ``trial`` is replayed in the rate model."""
     return np.random.SeedSequence(entropy, spawn_key=(int(trial), RATE_NOISE_STREAM))
+
+
+def perturbation_generator(entropy: int, label: str) -> np.random.Generator:
+    """The Generator of a perturbation's random choices, keyed by its label.
+
+    The same perturbation with the same seed is the same network in every
+    search, whatever else the search holds and in whatever order.
+    """
+    key = zlib.crc32(label.encode("utf-8"))
+    return np.random.default_rng(np.random.SeedSequence(entropy,
+                                                        spawn_key=(PERTURBATION_STREAM, key)))

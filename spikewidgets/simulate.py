@@ -10,9 +10,10 @@ import xarray as xr
 
 from .kernel import LIFNetwork, Stimulation, run_lif
 from .modelfile import RateModel, load_model
-from .plan import SearchPlan
+from .perturbations import as_perturbation
+from .plan import SearchPlan, perturbed_variants
 from .rate import RATE_STEP
-from .seeding import entropy_from_seed, trial_generator
+from .seeding import entropy_from_seed, stimulation_generator, trial_generator
 from .tasks import Task
 from .validation import parse_scaling_factors
 
@@ -31,6 +32,7 @@ def simulate(
     record_voltages: bool = False,
     record_rates: bool = False,
     stimulation: Stimulation | None = None,
+    perturbation: object | None = None,
     downsample: int = 1,
     use_initial_weights: bool = False,
 ) -> xr.Dataset:
@@ -59,7 +61,12 @@ def simulate(
     record_voltages, record_rates : bool, default False
         Also return membrane voltages and filtered spike trains (unit x time).
     stimulation : Stimulation, optional
-        Artificial stimulation of some units.
+        Artificial stimulation of some units (coin flips drawn from the
+        trial's generator after the initial voltages, as in the original).
+    perturbation : Perturbation, str or list, optional
+        Simulate a perturbed copy of the network (see
+        :mod:`spikewidgets.perturbations`): with the same seed, trial and
+        factor, exactly that trial of :func:`~spikewidgets.search.perturbation_search`.
     downsample : int, default 1
         LIF time-step multiplier.
     use_initial_weights : bool, default False
@@ -89,10 +96,20 @@ def simulate(
     if task_object is not None:
         attrs.update(task=task_object.name, task_settings=task_object.settings_json(merged),
                      label=int(made.label), condition=made.condition)
-    network = LIFNetwork.from_model(model, [factor], downsample=downsample,
-                                    use_initial_weights=use_initial_weights)
+    if perturbation is None:
+        network = LIFNetwork.from_model(model, [factor], downsample=downsample,
+                                        use_initial_weights=use_initial_weights)
+    else:
+        changed = as_perturbation(perturbation)
+        (variant,) = perturbed_variants(model, [changed], [factor], entropy,
+                                        downsample=downsample,
+                                        use_initial_weights=use_initial_weights)
+        network = LIFNetwork.from_variants(model, [variant], downsample=downsample,
+                                           use_initial_weights=use_initial_weights)
+        attrs["perturbation"] = changed.label
     recording = record_voltages or record_rates
     result = run_lif(network, np.asarray(u, dtype=np.float64), rng=rng, stimulation=stimulation,
+                     stimulation_rng=stimulation_generator(entropy, int(trial)),
                      record_spikes=True, record_traces=recording)
     dt = result.dt
     times = dt * np.arange(1, result.n_steps + 1)

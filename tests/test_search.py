@@ -142,9 +142,10 @@ def test_stop_keeps_finished_trials_and_leaves_the_file(write_model):
         partial_sizes.append(partial.sizes["trial"])
         stop.set()
 
-    with pytest.warns(SearchInterrupted, match="not modified"):
+    with pytest.warns(SearchInterrupted, match="not modified") as caught:
         ds = _search(path, n_trials=40, trials_per_chunk=2, n_workers=1, callback=on_chunk,
                      stop=stop)
+    assert caught[0].filename == __file__  # points at the caller, not into the package
     assert ds.attrs["complete"] == 0 and ds.attrs["saved_to_model"] == 0
     assert 2 <= ds.sizes["trial"] < 40
     assert partial_sizes[0] == 2

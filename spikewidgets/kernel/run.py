@@ -88,9 +88,11 @@ def run_lif(
         Artificial stimulation of every variant (one set of coin flips).
         Exclusive with variants that have a stimulation of their own.
     stimulation_rng : numpy.random.Generator, optional
-        Source of the coin flips of the variants' own stimulations, one
-        draw per variant in order, so that they leave the noise of ``rng``
-        unchanged. Without it they come from ``rng``.
+        Source of the coin flips of the variants' own stimulations: one flip
+        per step of the trial, shared by every stimulated variant (so a
+        variant's flips do not depend on the others), leaving the noise of
+        ``rng`` unchanged. Without it, each stimulated variant draws its
+        flips from ``rng`` in turn, as the original does for one network.
     out_start : int, default 1
         First 1-based step whose readout is recorded (later steps only are
         kept, which is all that scoring needs).
@@ -239,6 +241,10 @@ def _stimulation_arrays(
     source = rng if stimulation is not None or stimulation_rng is None else stimulation_rng
     if source is None:
         raise ValueError("stimulation draws its coin flips from rng: pass rng as well")
+    # With stimulation_rng, one coin flip per step of the trial, shared by every stimulated
+    # variant (as its noise is): a variant's flips do not depend on the other variants.
+    shared = None if stimulation is not None or stimulation_rng is None \
+        else stimulation_rng.random(n_steps) < 0.5
     flips = None
     for k, plan in enumerate(plans):
         if plan is None:
@@ -252,7 +258,9 @@ def _stimulation_arrays(
         start, stop = plan.start, min(plan.stop, n_steps + 1)
         if stop <= start:
             continue
-        if flips is None or stimulation is None:  # one draw shared, or one per variant
+        if shared is not None:
+            flips = shared[start - 1 : stop - 1]
+        elif flips is None or stimulation is None:  # one draw for all, or one per variant
             flips = source.random(stop - start) < 0.5
         stim_on[k, start - 1 : stop - 1] = flips
     return stim_units, stim_on
