@@ -19,9 +19,10 @@ from pathlib import Path
 
 import xarray as xr
 
-from .plan import SearchInterrupted, SearchPlan, run_plans, save_optimum
+from .plan import SearchInterrupted, SearchPlan, run_plans, save_optimum, with_intact
 from .results import TrialScores
 from .scheduling import DASK_LOW_OVERHEAD
+from .search import stored_optimum
 from .seeding import entropy_from_seed
 from .store import ModelRecord, ResultStore, combine_models
 from .tasks import get_task
@@ -61,9 +62,10 @@ def search_models(
     models: str | os.PathLike | Iterable[str | os.PathLike],
     task_name: str,
     n_trials: int,
-    scaling_factors: str | Iterable[float],
+    scaling_factors: str | Iterable[float] | None,
     task_settings: Mapping[str, object] | None = None,
     *,
+    perturbations: object | None = None,
     seed: int = 0,
     store: str | os.PathLike | None = None,
     paired: bool = True,
@@ -97,6 +99,12 @@ def search_models(
         (``python benchmarks/bench_many.py``).
     callback : callable, optional
         ``callback(model_name, model_dataset)`` when a model completes.
+    perturbations : sequence, optional
+        Run a perturbation search (:func:`~spikewidgets.search.perturbation_search`)
+        of every model instead: dims ``model``, ``perturbation``,
+        ``scaling_factor``, ``trial``. With ``scaling_factors=None`` each model
+        runs at the optimum stored in its file; ``scaling_factor`` is then a
+        coordinate along ``model``. Nothing is written into the model files.
 
     Returns
     -------
@@ -110,21 +118,23 @@ def search_models(
     paths = resolve_model_paths(models)
     names = _names(paths)
     n_trials = positive_int("n_trials", n_trials)
-    factors = parse_scaling_factors(scaling_factors)
     entropy = entropy_from_seed(seed)
     task = get_task(task_name)
     settings = task.settings(task_settings)  # bad settings are the call's error, not a model's
-    attrs = SearchPlan.shared_attrs(task, settings, entropy, n_trials, paired=paired)
-    attrs["scaling_factors"] = json.dumps(factors.tolist())
+    factors, attrs = _grid_and_attrs(scaling_factors, perturbations, task, settings, entropy,
+                                      n_trials, paired)
+    at_optimum, save = factors is None, save and perturbations is None
     store_ = None if store is None else ResultStore(store, attrs)
     records = {} if store_ is None else store_.finished(names)
     todo = [(path, name) for path, name in zip(paths, names, strict=True) if name not in records]
-    plans, plan_names = _prepare_plans(todo, records, task, factors, settings, entropy, paired)
+    plans, plan_names = _prepare_plans(todo, records, task, factors, settings, entropy, paired,
+                                       perturbations)
     scores: dict[str, list[TrialScores]] = {name: [] for name in plan_names}
 
     def finish(index: int) -> None:
         plan, name = plans[index], plan_names[index]
         single = plan.dataset(scores[name], {"saved_to_model": 0})
+        single = single.squeeze("scaling_factor") if at_optimum else single
         if save:
             single.attrs["saved_to_model"] = int(save_optimum(plan.model_path, single,
                                                               stacklevel=4))
@@ -154,22 +164,40 @@ def search_models(
     result.attrs["complete"] = int(complete)
     if not complete:
         done = sum(record.completed for record in records.values())
-        warnings.warn(
-            f"the search stopped after {done} of {len(names)} models; finished "
-            "models are in the result" + (f" and in {store_.path}" if store_ else ""),
-            SearchInterrupted, stacklevel=2)
+        kept = f" and in {store_.path}" if store_ else ""
+        warnings.warn(f"the search stopped after {done} of {len(names)} models; finished "
+                      f"models are in the result{kept}", SearchInterrupted, stacklevel=2)
     return result
 
 
+def _grid_and_attrs(scaling_factors, perturbations, task, settings, entropy: int,
+                    n_trials: int, paired: bool) -> tuple[object, dict[str, object]]:
+    """The grid (None: each model's stored optimum) and the attributes the models share."""
+    if scaling_factors is None and perturbations is None:
+        raise ValueError("scaling_factors is None, expected the grid to search (only a "
+                         "perturbation search may run each model at its stored optimum)")
+    factors = None if scaling_factors is None else parse_scaling_factors(scaling_factors)
+    attrs = SearchPlan.shared_attrs(task, settings, entropy, n_trials, paired=paired)
+    attrs["scaling_factors"] = "stored optimum" if factors is None \
+        else json.dumps(factors.tolist())
+    if perturbations is not None:
+        attrs["perturbations"] = json.dumps([p.label for p in with_intact(perturbations)])
+    return factors, attrs
+
+
 def _prepare_plans(todo, records: dict[str, ModelRecord], task, factors, settings, entropy: int,
-                   paired: bool) -> tuple[list[SearchPlan], list[str]]:
-    """One plan per readable model of ``todo`` (path, name); the others get an ``error``."""
+                   paired: bool, perturbations=None) -> tuple[list[SearchPlan], list[str]]:
+    """One plan per readable model of ``todo`` (path, name); the others get an ``error``.
+
+    ``factors`` None means each model's stored optimum.
+    """
     plans, plan_names = [], []
     for path, name in todo:
         records[name] = ModelRecord(model_path=str(path))
         try:
-            plan = SearchPlan.prepare(path, task, factors, settings, seed=entropy,
-                                      paired=paired)
+            grid = [stored_optimum(path)] if factors is None else factors
+            plan = SearchPlan.prepare(path, task, grid, settings, seed=entropy, paired=paired,
+                                      perturbations=perturbations)
         except (OSError, ValueError) as error:
             records[name].error = " ".join(str(error).split())
             continue

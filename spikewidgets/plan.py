@@ -50,6 +50,7 @@ __all__ = [
     "save_optimum",
     "score_block",
     "trials_per_block",
+    "with_intact",
 ]
 
 LAMBDA_CONVENTION = ("weights are divided by scaling_factor; the paper's lambda is "
@@ -159,7 +160,7 @@ class SearchPlan:
                                        else "the model")
         settings = task_object.settings(task_settings)
         downsample = positive_int("downsample", downsample)
-        variants = () if perturbations is None else _with_intact(perturbations)
+        variants = () if perturbations is None else with_intact(perturbations)
         if variants and not paired:
             raise ValueError("paired is False, but a perturbation search compares every "
                              "variant on the same trials; expected paired=True")
@@ -319,7 +320,7 @@ def perturbed_variants(
     return variants
 
 
-def _with_intact(perturbations: Sequence[object]) -> tuple[Perturbation, ...]:
+def with_intact(perturbations: Sequence[object]) -> tuple[Perturbation, ...]:
     """The perturbations as objects, the intact network ``"none"`` first, labels unique."""
     if isinstance(perturbations, (str, Perturbation)):
         perturbations = [perturbations]

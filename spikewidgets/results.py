@@ -69,8 +69,9 @@ def build_dataset(
 
     Trials are sorted by index, so the result does not depend on the order in
     which workers finished. ``stacklevel`` places the edge-of-grid warning
-    (as for :func:`warnings.warn`, counted from this function). With no finished trial the accuracy is NaN and
-    there is no optimum (``opt_scaling_factor`` is NaN).
+    (as for :func:`warnings.warn`, counted from this function). With no
+    finished trial the accuracy is NaN and there is no optimum
+    (``opt_scaling_factor`` is NaN).
     """
     scores = sorted(scores, key=lambda s: s.trial)
     factors = np.asarray(scaling_factors, dtype=np.float64)

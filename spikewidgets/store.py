@@ -55,8 +55,11 @@ def combine_models(records: Mapping[str, ModelRecord], names: Sequence[str],
     """
     done = [name for name in names if records[name].completed]
     if done:
-        stacked = xr.concat([records[name].dataset.drop_attrs(deep=False) for name in done],
-                            dim="model", coords="minimal", compat="override", join="outer")
+        parts = [records[name].dataset.drop_attrs(deep=False) for name in done]
+        # A scalar scaling factor (each model at its own optimum) becomes a coordinate on model.
+        per_model = ["scaling_factor"] if "scaling_factor" not in parts[0].dims else "minimal"
+        stacked = xr.concat(parts, dim="model", coords=per_model, compat="override",
+                            join="outer")
         stacked = stacked.assign_coords(model=("model", done))
         combined = stacked.reindex(model=list(names),
                                    fill_value={"correct": False, "tied_with_optimum": False})

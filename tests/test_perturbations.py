@@ -270,3 +270,27 @@ def test_cli_prints_the_paired_table(write_model, capsys, tmp_path):
     for label in ("none", "ei_dec", "lesion 0.1", "lesion 0.2", "McNemar p"):
         assert label in out
     assert (tmp_path / "p.nc").exists()
+
+
+def test_many_models_at_their_stored_optima(write_model, tmp_path):
+    from spikewidgets.many import search_models
+
+    paths = [write_model(f"m{k}.mat", n_units=30, seed=k) for k in range(2)]
+    for path, optimum in zip(paths, (2.0, 3.0), strict=True):
+        sw.write_search_results(path, optimum, [1.0], [optimum])
+    before = [path.read_bytes() for path in paths]
+    ds = search_models(paths, "go_nogo", 3, None, SHORT, perturbations=["ei_dec"], seed=4,
+                       progress=False, n_workers=1)
+    assert ds.correct.dims == ("model", "perturbation", "trial")
+    assert ds.scaling_factor.dims == ("model",)
+    assert list(ds.scaling_factor.values) == [2.0, 3.0]
+    assert list(ds.perturbation.values) == ["none", "ei_dec"]
+    alone = perturbation_search(paths[1], "go_nogo", ["ei_dec"], n_trials=3,
+                                task_settings=SHORT, seed=4, progress=False)
+    np.testing.assert_array_equal(ds.correct.isel(model=1).values,
+                                  alone.correct.isel(scaling_factor=0).values)
+    np.testing.assert_array_equal(ds.accuracy_change.isel(model=1).values,
+                                  alone.accuracy_change.isel(scaling_factor=0).values)
+    assert [path.read_bytes() for path in paths] == before  # nothing written
+    with pytest.raises(ValueError, match="scaling_factors is None"):
+        search_models(paths, "go_nogo", 3, None, SHORT)
