@@ -190,20 +190,21 @@ class SearchPlan:
 
         Built once per worker process and shared by its threads.
         """
+        # Built under the lock: threads that start together wait for one build instead
+        # of each making its own copy of the (variants x N x N) weights.
         with _NETWORKS_LOCK:
             if self.key in _NETWORKS:
                 _NETWORKS.move_to_end(self.key)
                 return _NETWORKS[self.key]
-        variants = self.variants()
-        groups = [variants] if self.paired else [[variant] for variant in variants]
-        networks = [LIFNetwork.from_variants(self.model, group, downsample=self.downsample,
-                                             use_initial_weights=self.use_initial_weights)
-                    for group in groups]
-        with _NETWORKS_LOCK:
+            variants = self.variants()
+            groups = [variants] if self.paired else [[variant] for variant in variants]
+            networks = [LIFNetwork.from_variants(self.model, group, downsample=self.downsample,
+                                                 use_initial_weights=self.use_initial_weights)
+                        for group in groups]
             _NETWORKS[self.key] = networks
             while len(_NETWORKS) > _NETWORKS_KEPT:
                 _NETWORKS.popitem(last=False)
-        return networks
+            return networks
 
     # ------------------------------------------------------------------ trials
 

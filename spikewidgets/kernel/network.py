@@ -190,13 +190,16 @@ class LIFNetwork:
                 )
         input_sets, input_set = _distinct_inputs(model.w_in, variants)
         factors = np.array([float(v.scaling_factor) for v in variants])
-        # (K, N, N) as W_k, transposed so that a spiking unit's outputs are contiguous.
-        scaled = np.stack([np.asarray(v.weights, dtype=np.float64) / v.scaling_factor
-                           for v in variants])
+        # [k, j, :] = W_k[:, j] / sf_k: a spiking unit's outputs are contiguous. Filled in
+        # place, variant by variant, so that no second (K, N, N) array is ever made.
+        by_presynaptic = np.empty((len(variants), n_units, n_units))
+        for k, variant in enumerate(variants):
+            np.divide(np.asarray(variant.weights, dtype=np.float64).T, variant.scaling_factor,
+                      out=by_presynaptic[k])
         readout = np.stack([np.asarray(v.readout, dtype=np.float64).ravel() / v.scaling_factor
                             for v in variants])
         return cls(
-            weights_by_presynaptic=np.ascontiguousarray(scaled.transpose(0, 2, 1)),
+            weights_by_presynaptic=by_presynaptic,
             readout=np.ascontiguousarray(readout),
             w_in=np.ascontiguousarray(model.w_in),
             td=np.ascontiguousarray(model.synaptic_decay(use_initial_weights)),
