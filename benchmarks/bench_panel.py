@@ -69,7 +69,7 @@ def _watch_first_point(panel) -> threading.Event:
 def _run_once(panel) -> dict[str, float]:
     seen = _watch_first_point(panel)
     clicked = time.perf_counter()
-    panel.controls.run.click()
+    panel.run_controls.run_button.click()
     panel.wait()
     finished = panel.timings["finished"]
     if not seen.is_set():
@@ -78,14 +78,14 @@ def _run_once(panel) -> dict[str, float]:
 
 
 def _stop_once(panel, n_trials: int) -> float:
-    panel.controls.n_trials.value = n_trials
+    panel.run_controls.n_trials = n_trials
     seen = _watch_first_point(panel)
-    panel.controls.run.click()
+    panel.run_controls.run_button.click()
     if not seen.wait(30):
         raise RuntimeError(f"the search did not start; status: {panel.status}")
     time.sleep(0.3)  # stop in the middle of the blocks in progress
     clicked = time.perf_counter()
-    panel.controls.stop.click()
+    panel.run_controls.stop_button.click()
     panel.wait()
     if panel.result is None or panel.result.attrs["complete"]:
         raise RuntimeError(f"the search was not stopped; status: {panel.status}")
@@ -120,7 +120,7 @@ def _measure(args: argparse.Namespace, executor: Executor | None) -> int:
                         scaling_factors=(10.0, 65.0, 5.0), seed=0, executor=executor)
     runs = []
     for _ in range(args.repeats):
-        panel.controls.n_trials.value = args.trials
+        panel.run_controls.n_trials = args.trials
         runs.append(_run_once(panel))
     stops = [_stop_once(panel, 100 * args.trials) for _ in range(args.repeats)]
     panel.close()

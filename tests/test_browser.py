@@ -3,7 +3,8 @@
 JupyterLab runs on a free localhost port with isolated folders; every request
 that leaves 127.0.0.1 is refused, so BokehJS can only come from the kernel.
 The test runs a notebook that shows the panel and a figure_widget, checks that
-every Bokeh canvas renders without widget errors or page errors, presses Run, waits for
+every Bokeh canvas renders without widget errors or page errors and that each
+empty plot says what will appear in it, presses Run, waits for
 the accuracy source in the page to hold one value per scaling factor, clicks
 a point and waits for the spike raster to fill, then saves the notebook and
 checks that it carries no BokehJS.
@@ -30,6 +31,7 @@ from browser_utils import (
     launch_chromium,
     write_notebook,
 )
+from conftest import skip_or_fail
 
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "artifacts" / "browser"
@@ -79,6 +81,18 @@ TITLE_JS = """
   .filter((model) => model.name === name).map((model) => model.title.text).pop()
 """
 
+#: Text and visibility of the named model (a placeholder Label), or null.
+LABEL_JS = """
+(name) => {
+  for (const doc of (window.Bokeh && window.Bokeh.documents) || []) {
+    for (const model of doc.all_models) {
+      if (model.name === name) return [model.text, model.visible];
+    }
+  }
+  return null;
+}
+"""
+
 #: True once the named source's column holds ``n`` finite numbers (any, if n is null).
 COLUMN_READY_JS = """
 ([name, column, n]) => {
@@ -108,10 +122,7 @@ def chromium() -> str:
     else:
         missing = "Chromium (apt-get install -y chromium)"
     if executable is None:
-        message = f"the browser test needs {missing}; never `playwright install`"
-        if os.environ.get("CI"):
-            pytest.fail(f"{message}: install it in the CI image", pytrace=False)
-        pytest.skip(message)
+        skip_or_fail(f"the browser test needs {missing}; never `playwright install`")
     return executable
 
 
@@ -127,7 +138,7 @@ def lab(tmp_path_factory):
 
 
 def _first_go_trial(seed: int) -> int:
-    from spikewidgets.search import trial_generator
+    from spikewidgets.seeding import trial_generator
     from spikewidgets.tasks import get_task
 
     task = get_task("go_nogo")
@@ -176,6 +187,12 @@ def test_panel_runs_and_plots_in_jupyterlab(chromium, lab, tmp_path):
             import bokeh
 
             assert page.evaluate("window.Bokeh.version") == bokeh.__version__
+            # Before the first run each plot says what will appear in it.
+            text, visible = page.evaluate(LABEL_JS, "accuracy_figure_placeholder")
+            assert visible and text.startswith("Press Run")
+            for name in ("raster_figure", "output_figure", "rates_figure"):
+                text, visible = page.evaluate(LABEL_JS, f"{name}_placeholder")
+                assert visible and text.startswith("Click a point"), name
             page.locator(".spw-panel").screenshot(path=str(ARTIFACTS / "panel_loaded.png"))
 
             # Run: one accuracy value per scaling factor arrives in the page.
@@ -190,6 +207,7 @@ def test_panel_runs_and_plots_in_jupyterlab(chromium, lab, tmp_path):
                 timeout=60_000)
             timings["run_s"] = time.perf_counter() - started
             assert _values(page, "accuracy", "n_trials") == [N_TRIALS] * N_FACTORS
+            assert page.evaluate(LABEL_JS, "accuracy_figure_placeholder")[1] is False
             page.locator(".spw-panel").screenshot(path=str(ARTIFACTS / "panel_run.png"))
 
             # Clicking a point fills the spike raster with that factor's trial.
@@ -206,6 +224,7 @@ def test_panel_runs_and_plots_in_jupyterlab(chromium, lab, tmp_path):
             page.wait_for_function(COLUMN_READY_JS, arg=["rate_output", "output", None],
                                    timeout=30_000, polling=50)
             expect(page.locator(".spw-factor")).to_contain_text("45")
+            assert page.evaluate(LABEL_JS, "raster_figure_placeholder")[1] is False
             assert page.evaluate(TITLE_JS, "raster_figure").startswith(
                 "spikes, scaling factor 45, trial 0")
 

@@ -1,26 +1,48 @@
-"""The search panel driven without a browser: controls in, Dataset and plot sources out."""
+"""The search panel and its parts driven without a browser: controls in, Dataset and plots out.
+
+The first half drives the whole :class:`SearchPanel`; the second half uses each
+part (ModelPicker, RunControls, AccuracyView, TrialViewer, FileActions,
+StatusLine, the BokehJS pane) on its own.
+"""
 
 from __future__ import annotations
 
-import os
+import ast
 import subprocess
 import sys
 import time
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
 import scipy.io
 import xarray as xr
+from conftest import skip_or_fail
 
-if not os.environ.get("CI"):  # CI installs the lab extra: missing packages fail there
-    pytest.importorskip("ipywidgets")
-    pytest.importorskip("jupyter_bokeh")
+try:
+    import ipywidgets
+    import jupyter_bokeh  # noqa: F401
+except ImportError as error:  # the lab extra
+    skip_or_fail(f"the panel needs {error.name} (the lab extra)", allow_module_level=True)
 
 import bokeh
+import traitlets
 
+import spikewidgets
 from spikewidgets import lambda_grid_search, load_model, simulate
-from spikewidgets.panel import SearchPanel
+from spikewidgets.panel import (
+    NO_FACTOR,
+    AccuracyView,
+    FigurePane,
+    FileActions,
+    ModelPicker,
+    RunControls,
+    SearchPanel,
+    StatusLine,
+    TrialViewer,
+    bokehjs_loader,
+)
 from spikewidgets.synthetic import random_model_arrays
 from spikewidgets.tasks import get_task, task_names
 
@@ -69,22 +91,38 @@ def test_run_wait_returns_the_search_of_the_controls(panel, model_path):
         xr.testing.assert_equal(ds[name], expected[name])
     np.testing.assert_array_equal(panel.plots["accuracy"].source.data["accuracy"],
                                   ds.accuracy.values)
-    assert panel.controls.progress.value == 1.0
-    assert panel.controls.progress.bar_style == "success"
+    assert panel.run_controls.progress_bar.value == 1.0
+    assert panel.run_controls.progress_bar.bar_style == "success"
     assert "Optimum: scaling factor" in panel.status
-    assert not panel.controls.save.disabled and not panel.controls.export.disabled
+    files = panel.file_actions
+    assert not files.save_button.disabled and not files.export_button.disabled
     assert panel.timings["started"] < panel.timings["first_point"] <= panel.timings["finished"]
 
 
+def test_the_panel_is_a_widget_of_parts(panel):
+    assert isinstance(panel, ipywidgets.VBox) and "spw-panel" in panel._dom_classes
+    def inside(widget):
+        for child in getattr(widget, "children", ()):
+            yield child
+            yield from inside(child)
+
+    shown = list(inside(panel))
+    for part in (panel.model_picker, panel.run_controls, panel.status_line,
+                 panel.accuracy_view, panel.trial_viewer, panel.file_actions):
+        assert part in shown
+    assert list(panel.plots) == ["accuracy", "output", "raster", "rates"]
+    assert "application/vnd.jupyter.widget-view+json" in panel._repr_mimebundle_()
+
+
 def test_controls_set_the_search(panel):
-    c = panel.controls
-    c.n_trials.value = 3
-    c.factor_range.value = (30.0, 50.0)
-    c.factor_step.value = 10.0
-    c.seed.value = 7
-    c.settings["eval_amp_thresh"].value = 0.5
-    assert "3 scaling factors: 30, 40, 50" in c.grid_label.value
-    c.run.click()
+    controls, picker = panel.run_controls, panel.model_picker
+    controls.trials_field.value = 3
+    controls.range_slider.value = (30.0, 50.0)
+    controls.step_field.value = 10.0
+    controls.seed_field.value = 7
+    picker.setting_fields["eval_amp_thresh"].value = 0.5
+    assert "3 scaling factors: 30, 40, 50" in controls.grid_label.value
+    controls.run_button.click()
     ds = panel.wait(timeout=30)
     np.testing.assert_array_equal(ds.scaling_factor.values, [30, 40, 50])
     assert ds.sizes["trial"] == 3 and ds.attrs["seed"] == 7
@@ -96,10 +134,10 @@ def test_live_updates_reach_the_accuracy_source(model_path):
     drawn = []  # trials per factor behind each drawing of the accuracy plot
     panel.plots["accuracy"].source.on_change(
         "data", lambda _attr, _old, new: drawn.append(list(new["n_trials"])))
-    panel.controls.run.click()
-    assert panel.running
+    panel.run_controls.run_button.click()
+    assert panel.running and not panel.run_controls.stop_button.disabled
     ds = panel.wait(timeout=30)
-    assert ds.sizes["trial"] == 6
+    assert ds.sizes["trial"] == 6 and panel.run_controls.stop_button.disabled
     partial = [trials[0] for trials in drawn if trials and trials[0] < 6]
     assert partial and partial == sorted(partial)  # drawn while running, growing
     assert drawn[-1] == [6, 6, 6]
@@ -117,7 +155,7 @@ def test_live_updates_through_a_dask_executor(model_path):
         drawn = []
         panel.plots["accuracy"].source.on_change(
             "data", lambda _attr, _old, new: drawn.append(list(new["n_trials"])))
-        panel.controls.run.click()
+        panel.run_controls.run_button.click()
         ds = panel.wait(timeout=60)
         panel.close()
         assert executor.submit(abs, -1).result() == 1  # the user's executor still works
@@ -131,9 +169,10 @@ def test_live_updates_through_a_dask_executor(model_path):
 
 def test_missing_file_is_reported_in_words(panel, tmp_path):
     missing = tmp_path / "nowhere.mat"
-    panel.controls.path.value = str(missing)
+    panel.model_picker.path_field.value = str(missing)
     assert "does not exist" in panel.status and "nowhere.mat" in panel.status
-    panel.controls.run.click()
+    assert panel.model_picker.model is None
+    panel.run_controls.run_button.click()
     assert panel.status.startswith("✖ Cannot run") and "nowhere.mat" in panel.status
     assert panel.result is None and not panel.running
     with pytest.raises(FileNotFoundError, match="nowhere.mat"):
@@ -143,14 +182,14 @@ def test_missing_file_is_reported_in_words(panel, tmp_path):
 def test_bad_file_is_reported_in_words(panel, tmp_path):
     bad = tmp_path / "notes.mat"
     bad.write_text("not a model")
-    panel.controls.path.value = str(bad)
+    panel.model_picker.path_field.value = str(bad)
     assert "not a MATLAB .mat file" in panel.status and "Traceback" not in panel.status
 
 
 def test_wrong_task_is_reported_in_words(panel):
-    panel.controls.task.value = "xor"
+    panel.model_picker.task_field.value = "xor"
     assert "Wrong task" in panel.status and "2 input(s)" in panel.status
-    panel.controls.run.click()
+    panel.run_controls.run_button.click()
     assert "Cannot run" in panel.status and "xor" in panel.status
     assert panel.result is None and not panel.running
 
@@ -161,61 +200,69 @@ def test_task_is_inferred_from_inputs_and_name(tmp_path):
                                      (1, "GoNoGo_200.mat", "go_nogo")):
         path = _write(tmp_path / name, n_units=30, n_inputs=n_inputs)
         panel = SearchPanel(path)
-        assert panel.controls.task.value == expected, name
-        assert set(panel.controls.settings) == set(get_task(expected).defaults)
+        assert panel.model_picker.task_field.value == expected, name
+        assert set(panel.model_picker.settings) == set(get_task(expected).defaults)
         panel.close()
     override = SearchPanel(_write(tmp_path / "m.mat", n_units=30, n_inputs=2), task="xor",
                            task_settings={"delay": 20})
-    assert override.controls.settings["delay"].value == 20
+    assert override.model_picker.setting_fields["delay"].value == 20
+    assert override.model_picker.settings["delay"] == 20
     override.close()
 
 
 def test_settings_accordion_holds_every_default(panel):
-    assert panel.controls.settings_accordion.selected_index is None  # collapsed
+    picker = panel.model_picker
+    assert picker.settings_accordion.selected_index is None  # collapsed
     for name in task_names():
-        panel.controls.task.value = name
-        fields = panel.controls.settings
+        picker.task_field.value = name
+        fields = picker.setting_fields
         assert {key: box.value for key, box in fields.items()} == dict(get_task(name).defaults)
+        assert picker.settings == dict(get_task(name).defaults)
         assert all(box.description for box in fields.values())
-    assert "5 ms" in panel.controls.settings["T"].description
+    assert "5 ms" in picker.setting_fields["T"].description
 
 
 def test_bad_settings_and_grid_are_refused(panel):
-    panel.controls.settings["stim_on"].value = 500
+    picker, controls = panel.model_picker, panel.run_controls
+    picker.setting_fields["stim_on"].value = 500
     with pytest.raises(ValueError, match="past the end of the trial"):
         panel.run()
     assert "past the end of the trial" in panel.status
-    panel.controls.settings["stim_on"].value = 50
-    panel.controls.factor_step.value = 100.0
-    panel.controls.factor_range.value = (40.0, 40.0)
-    assert "1 scaling factors: 40" in panel.controls.grid_label.value
+    picker.setting_fields["stim_on"].value = 50
+    controls.step_field.value = 100.0
+    controls.range_slider.value = (40.0, 40.0)
+    assert "1 scaling factors: 40" in controls.grid_label.value
 
 
 def test_stop_ends_the_run_and_keeps_finished_trials(panel, model_path):
     before = model_path.read_bytes()
-    panel.controls.n_trials.value = 400
-    panel.controls.run.click()
+    panel.run_controls.trials_field.value = 400
+    panel.run_controls.run_button.click()
     _wait_for(lambda: "first_point" in panel.timings)
     pressed = time.perf_counter()
-    panel.controls.stop.click()
+    panel.run_controls.stop_button.click()
     ds = panel.wait(timeout=5)
     assert time.perf_counter() - pressed < 1.0
     assert not panel.running and ds is panel.result
     assert ds.attrs["complete"] == 0 and 0 < ds.sizes["trial"] < 400
-    assert "Stopped after" in panel.status and panel.controls.progress.bar_style == "warning"
+    assert "Stopped after" in panel.status
+    assert panel.run_controls.progress_bar.bar_style == "warning"
     np.testing.assert_array_equal(panel.plots["accuracy"].source.data["accuracy"],
                                   ds.accuracy.values)
+    assert panel.file_actions.save_button.disabled
+    assert not panel.file_actions.export_button.disabled
     with pytest.raises(ValueError, match="stopped before its end"):
         panel.save()
     assert model_path.read_bytes() == before
 
 
 def test_second_run_is_refused_while_running(panel):
-    panel.controls.n_trials.value = 400
-    panel.controls.run.click()
-    first = panel._run
-    panel.controls.run.click()
-    assert "already running" in panel.status and panel._run is first
+    panel.run_controls.trials_field.value = 400
+    panel.run_controls.run_button.click()
+    first, started = panel.runner.run, panel.timings
+    panel.run_controls.run_button.click()
+    assert "already running" in panel.status and panel.runner.run is first
+    assert panel.timings is started
     with pytest.raises(RuntimeError, match="already running"):
         panel.run()
     panel.stop()
@@ -224,20 +271,23 @@ def test_second_run_is_refused_while_running(panel):
 
 def test_tap_and_slider_show_the_trial_of_the_search(panel, model_path):
     ds = panel.run(wait=True)
+    viewer = panel.trial_viewer
     assert len(panel.plots["raster"].source.data["time"]) == 0
     panel.plots["accuracy"].source.selected.indices = [1]  # what a tap sends
-    assert panel.controls.factor.value == 1
+    assert panel.accuracy_view.selected_index == 1 and viewer.factor_index == 1
+    assert viewer.factor_slider.value == 1
     expected = simulate(model_path, 30.0, "go_nogo", seed=3, trial=0)
     np.testing.assert_array_equal(panel.plots["raster"].source.data["time"],
                                   expected.spike_time.values)
     assert len(panel.plots["output"].sources["rate"].data["output"]) == 200
-    panel.controls.trial.value = 2
+    viewer.trial_field.value = 2
     assert panel.sim.attrs["trial"] == 2
     assert panel.sim.attrs["correct"] == int(ds.correct.sel(trial=2).values[1])
     searched = "correct" if ds.correct.sel(trial=2).values[1] else "wrong"
-    assert f"in the search: {searched}" in panel.controls.trial_info.value
-    panel.controls.factor.value = 2
+    assert f"in the search: {searched}" in viewer.info.value
+    viewer.factor_slider.value = 2
     assert list(panel.plots["accuracy"].source.selected.indices) == [2]
+    assert panel.accuracy_view.selected_index == 2
     assert panel.sim.attrs["scaling_factor"] == 40.0
     panel.plots["accuracy"].source.selected.indices = []  # a click beside the points
     assert list(panel.plots["accuracy"].source.selected.indices) == [2]
@@ -249,50 +299,79 @@ def test_select_checks_the_factor(panel):
     panel.run(wait=True)
     sim = panel.select(40, trial=1)
     assert sim.attrs["scaling_factor"] == 40 and sim.attrs["trial"] == 1
+    assert panel.accuracy_view.selected_index == 2 and panel.trial_viewer.trial == 1
     with pytest.raises(ValueError, match="20, 30, 40"):
         panel.select(33)
+    with pytest.raises(ValueError, match="expected 0 to 3"):
+        panel.select(40, trial=4)
 
 
 def test_save_writes_the_optimum_into_the_model(panel, model_path):
     with pytest.raises(ValueError, match="run a search first"):
         panel.save()
     ds = panel.run(wait=True)
-    panel.controls.save.click()
+    panel.file_actions.save_button.click()
     assert "Saved opt_scaling_factor" in panel.status
     model = load_model(model_path)
     assert model.opt_scaling_factor == float(ds.opt_scaling_factor)
     assert ds.attrs["saved_to_model"] == 1
+    panel.file_actions.save_button.click()  # saving the same result twice is fine
+    assert "Saved opt_scaling_factor" in panel.status
     _write(model_path, seed=9)  # another model under the same name
-    panel.controls.save.click()
+    panel.file_actions.save_button.click()
     assert "changed since the search" in panel.status
 
 
 def test_export_writes_netcdf(panel, tmp_path):
     panel.run(wait=True)
-    panel.controls.export_path.value = str(tmp_path / "result")
-    panel.controls.export.click()
+    panel.file_actions.path_field.value = str(tmp_path / "result")
+    panel.file_actions.export_button.click()
     target = tmp_path / "result.nc"
     assert "Wrote" in panel.status and target.exists()
     with xr.open_dataset(target) as loaded:
         np.testing.assert_array_equal(loaded.accuracy.values, panel.result.accuracy.values)
+    assert panel.export(tmp_path / "again.nc") == tmp_path / "again.nc"
+
+
+def test_views_say_what_will_appear_before_the_first_run(panel):
+    for name, plot in panel.plots.items():
+        assert plot.placeholder.visible, name
+    assert "Press Run" in panel.plots["accuracy"].placeholder.text
+    assert "Click a point" in panel.plots["raster"].placeholder.text
+    panel.run(wait=True)
+    assert not panel.plots["accuracy"].placeholder.visible
+    assert panel.plots["raster"].placeholder.visible  # no trial chosen yet
+    panel.select(30)
+    assert not any(plot.placeholder.visible for plot in panel.plots.values())
+    panel.run(wait=False)  # a new run empties the trial plots again
+    assert panel.plots["raster"].placeholder.visible
+    panel.stop()
 
 
 def test_bokehjs_comes_from_the_kernel(panel):
-    from spikewidgets._panel_bokehjs import bokehjs_loader
-
     (output,) = bokehjs_loader().outputs
     script = output["data"]["application/javascript"]
     assert len(script) > 1_000_000 and f'"{bokeh.__version__}"' in script
     assert "cdn.bokeh.org" not in script.split("script.textContent")[0]
-    gate = panel._gate
-    assert bokehjs_loader() in gate.widget.children
-    assert panel._plot_area.children[0].__class__.__name__ == "HTML"
-    gate.open()  # what the page does once BokehJS is loaded
-    assert panel._plot_area.children == (panel._plot_grid,)
-    assert len(panel._plot_grid.children) == 4
-    assert "spw-ready-" in gate._waiter_script("abc") and "abc" in gate._waiter_script("abc")
-    bundle = panel._repr_mimebundle_()
-    assert "application/vnd.jupyter.widget-view+json" in bundle
+    panes = [panel.accuracy_view.pane, panel.trial_viewer.pane]
+    for pane in panes:
+        assert bokehjs_loader() in pane.gate.children
+        assert pane.area.children[0].__class__.__name__ == "HTML" and not pane.ready
+        pane.gate.mark_ready()  # what the page does once BokehJS is loaded
+        assert pane.area.children == (pane.content,) and pane.ready
+        assert pane.gate.ready_count == 1
+    assert len(panes[1].content.children) == 3
+    script = panes[0].gate.waiter_script("abc")
+    assert "spw-ready-abc" in script
+
+
+def test_close_keeps_the_shared_loader(model_path):
+    panel = SearchPanel(model_path, n_trials=2, scaling_factors=GRID)
+    views = panel.accuracy_view.pane.bokeh_models + panel.trial_viewer.pane.bokeh_models
+    panel.close()
+    assert panel.comm is None and panel.model_picker.path_field.comm is None
+    assert all(view.comm is None for view in views)  # closed although never shown
+    assert bokehjs_loader().comm is not None
 
 
 def test_figure_widget_waits_for_bokehjs():
@@ -303,10 +382,11 @@ def test_figure_widget_waits_for_bokehjs():
 
     plot = plot_rates()
     box = figure_widget(plot.figure)
+    assert isinstance(box, FigurePane)
     area = box.children[0]
     assert not any(isinstance(child, BokehModel) for child in area.children)
     plot.source.data = {"left": [0.0], "right": [1.0], "exc": [3], "inh": [1]}
-    box.gate.open()  # what the page does once BokehJS is loaded
+    box.gate.mark_ready()  # what the page does once BokehJS is loaded
     assert area.children == (box.bokeh_model,)
     assert "('exc', [3])" in str(box.bokeh_model.render_bundle)  # the bundle has today's data
 
@@ -314,7 +394,6 @@ def test_figure_widget_waits_for_bokehjs():
 def test_setup_notebook_shows_the_loader(monkeypatch):
     import IPython.display
 
-    from spikewidgets._panel_bokehjs import bokehjs_loader
     from spikewidgets.panel import setup_notebook
 
     shown = []
@@ -336,9 +415,10 @@ def test_example_dropdown_copies_the_example(monkeypatch, tmp_path):
 
     monkeypatch.setattr(examples, "example_model", fake_example)
     panel = SearchPanel()
-    assert panel.controls.path.value == str(copies[0]) and panel.controls.task.value == "go_nogo"
-    panel.controls.example.value = "mante"
-    assert panel.controls.path.value == str(copies[-1]) and panel.controls.task.value == "mante"
+    picker = panel.model_picker
+    assert picker.path == str(copies[0]) and picker.task == "go_nogo"
+    picker.example_field.value = "mante"
+    assert picker.path_field.value == str(copies[-1]) and picker.task_field.value == "mante"
     assert "Loaded mante_example.mat" in panel.status
     panel.close()
 
@@ -351,7 +431,7 @@ def test_missing_example_is_reported(monkeypatch):
 
     monkeypatch.setattr(examples, "example_model", missing)
     panel = SearchPanel()
-    assert "not available" in panel.status and panel.controls.path.value == ""
+    assert "not available" in panel.status and panel.model_picker.path == ""
     panel.close()
 
 
@@ -359,8 +439,204 @@ def test_importing_the_package_does_not_import_widgets():
     code = ("import sys, spikewidgets; "
             "bad = [m for m in ('ipywidgets', 'bokeh', 'jupyter_bokeh') if m in sys.modules]; "
             "assert not bad, bad; "
-            "from spikewidgets import SearchPanel; print(SearchPanel.__module__)")
+            "from spikewidgets import SearchPanel; import spikewidgets.panel as panel; "
+            "assert SearchPanel is panel.SearchPanel; print(SearchPanel.__module__)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=False)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "spikewidgets.panel"
+    assert done.stdout.strip().startswith("spikewidgets.panel")
+
+
+def test_the_panel_imports_no_private_name_of_another_module():
+    """``from x import _y`` (or ``import x._y``) only inside one's own package."""
+    package = Path(spikewidgets.__file__).parent
+    files = sorted((package / "panel").glob("*.py")) + sorted((package / "plots").glob("*.py"))
+    assert len(files) >= 12
+    for path in files:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom):
+                names = [alias.name for alias in node.names]
+                if node.module:
+                    names += node.module.split(".")
+            elif isinstance(node, ast.Import):
+                names = [part for alias in node.names for part in alias.name.split(".")]
+            else:
+                continue
+            private = [name for name in names if name.startswith("_")
+                       and name not in ("__future__", "__version__")]
+            assert not private, f"{path.name}:{node.lineno} imports {private}"
+
+
+# --------------------------------------------------------------------------- the parts alone
+
+
+@pytest.fixture(scope="module")
+def search_ds(tmp_path_factory):
+    path = _write(tmp_path_factory.mktemp("parts") / "gonogo_model.mat")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return lambda_grid_search(path, "go_nogo", 4, "20:40:10", seed=5,
+                                  save=False, progress=False)
+
+
+def test_model_picker_loads_a_file_and_reports_a_bad_one(tmp_path):
+    path = _write(tmp_path / "xor_model.mat", n_units=30, n_inputs=2)
+    picker = ModelPicker(path)
+    assert picker.status in picker.children  # used alone, it shows its own line
+    assert picker.model is not None and picker.model.n_inputs == 2
+    assert picker.path == str(path) and picker.task == "xor"
+    assert picker.settings == dict(get_task("xor").defaults)
+    assert "Loaded xor_model.mat" in picker.status.text
+    seen = []
+    picker.observe(lambda change: seen.append(change.new), names="model")
+    bad = tmp_path / "bad.mat"
+    bad.write_text("no")
+    picker.path = str(bad)
+    assert picker.model is None and seen == [None]
+    assert picker.status.level == "error" and "not a MATLAB .mat file" in picker.status.text
+    with pytest.raises(ValueError, match="MATLAB"):
+        picker.read()
+    picker.path = str(path)
+    picker.setting_fields["delay"].value = 15
+    choice = picker.read()
+    assert choice.task == "xor" and choice.settings["delay"] == 15 and choice.path == path
+    picker.task = "go_nogo"
+    assert "Wrong task" in picker.status.text
+    with pytest.raises(ValueError, match="input"):
+        picker.read()
+    picker.close()
+
+
+def test_model_picker_refuses_unknown_settings(tmp_path):
+    path = _write(tmp_path / "model.mat", n_units=30)
+    picker = ModelPicker(task="go_nogo", task_settings={"bogus": 3})
+    assert "unknown key 'bogus'" in picker.status.text
+    picker.load(path)
+    assert picker.model is not None
+    picker.close()
+
+
+def test_run_controls_validate_the_grid_and_report_clicks():
+    with pytest.raises(ValueError, match="start <= stop"):
+        RunControls("60:20:5")
+    with pytest.raises(ValueError, match="start, stop, step"):
+        RunControls((1, 2))
+    controls = RunControls("20:40:10", n_trials=3, seed=4)
+    assert controls.grid == [20.0, 30.0, 40.0] and controls.n_trials == 3 and controls.seed == 4
+    controls.factor_step = 5.0
+    assert controls.grid == [20.0, 25.0, 30.0, 35.0, 40.0]
+    assert controls.step_field.value == 5.0 and "5 scaling factors" in controls.grid_label.value
+    controls.factor_range = (30.0, 30.0)
+    np.testing.assert_array_equal(controls.read_grid(), [30.0])
+    controls.seed_field.value = 9
+    assert controls.seed == 9
+    clicks = []
+    controls.on_run(lambda part: clicks.append(("run", part)))
+    controls.on_stop(lambda part: clicks.append(("stop", part)))
+    controls.run_button.click()
+    assert clicks == [("run", controls)]
+    assert controls.stop_button.disabled
+    controls.running = True
+    controls.stop_button.click()
+    assert clicks[-1] == ("stop", controls) and not controls.stop_button.disabled
+    controls.progress, controls.progress_text, controls.progress_style = 0.5, "half", "info"
+    assert controls.progress_bar.value == 0.5 and controls.progress_label.value == "half"
+    assert controls.progress_bar.bar_style == "info"
+    controls.close()
+
+
+def test_accuracy_view_shows_a_dataset_and_a_tap_sets_its_trait(search_ds):
+    view = AccuracyView()
+    assert view.plot.placeholder.visible and view.selected_index == NO_FACTOR
+    view.show(search_ds)
+    assert view.factors == [20.0, 30.0, 40.0] and not view.plot.placeholder.visible
+    np.testing.assert_array_equal(view.plot.source.data["accuracy"], search_ds.accuracy.values)
+    taps = []
+    view.observe(lambda change: taps.append(change.new), names="selected_index")
+    view.plot.source.selected.indices = [2]  # what a tap sends
+    assert view.selected_index == 2 and taps == [2]
+    view.selected_index = 0
+    assert list(view.plot.source.selected.indices) == [0]
+    with pytest.raises(traitlets.TraitError, match="one of the 3 scaling factors"):
+        view.selected_index = 3
+    view.show(search_ds.isel(scaling_factor=slice(0, 2)))
+    assert view.selected_index == 0  # still there
+    view.show(None)
+    assert view.selected_index == NO_FACTOR and view.factors == []
+    assert view.plot.placeholder.visible
+    view.close()
+
+
+def test_trial_viewer_replays_a_trial_of_a_dataset(search_ds):
+    viewer = TrialViewer(search_ds)  # the model is read from the Dataset's model_path
+    assert viewer.status in viewer.children
+    assert [label for label, _ in viewer.factor_slider.options] == ["none", "20", "30", "40"]
+    assert viewer.trial_field.max == 3 and viewer.sim is None
+    assert all(plot.placeholder.visible for plot in viewer.plots.values())
+    viewer.factor_index = 1
+    expected = simulate(search_ds.attrs["model_path"], 30.0, "go_nogo", seed=5, trial=0)
+    np.testing.assert_array_equal(viewer.plots["raster"].source.data["time"],
+                                  expected.spike_time.values)
+    assert viewer.factor_slider.value == 1 and viewer.model is not None
+    assert viewer.rate is not None and not viewer.plots["rates"].placeholder.visible
+    viewer.trial = 3
+    assert viewer.sim.attrs["trial"] == 3 and viewer.trial_field.value == 3
+    correct = bool(search_ds.correct.sel(trial=3).values[1])
+    assert viewer.sim.attrs["correct"] == int(correct)
+    sim = viewer.select(40.0, trial=2)
+    assert sim is viewer.sim and sim.attrs["scaling_factor"] == 40.0
+    assert viewer.factor_index == 2 and viewer.trial == 2
+    viewer.set_dataset(None)
+    assert viewer.factor_index == NO_FACTOR and viewer.sim is None
+    assert all(plot.placeholder.visible for plot in viewer.plots.values())
+    viewer.close()
+
+
+def test_file_actions_export_atomically_and_check_before_saving(search_ds, tmp_path,
+                                                                  monkeypatch):
+    import spikewidgets.atomic
+    import spikewidgets.panel.file_actions as file_actions
+
+    assert file_actions.write_netcdf is spikewidgets.atomic.write_netcdf
+    written = []
+
+    def recording(dataset, path):
+        written.append(path)
+        return spikewidgets.atomic.write_netcdf(dataset, path)
+
+    monkeypatch.setattr(file_actions, "write_netcdf", recording)
+    actions = FileActions()
+    assert actions.save_button.disabled and actions.export_button.disabled
+    with pytest.raises(ValueError, match="run a search first"):
+        actions.export(tmp_path / "x.nc")
+    actions.set_dataset(search_ds.copy())
+    assert not actions.save_button.disabled and not actions.export_button.disabled
+    actions.export_path = str(tmp_path / "out")
+    actions.export_button.click()
+    assert written == [tmp_path / "out.nc"] and (tmp_path / "out.nc").exists()
+    assert "Wrote" in actions.status.text
+    stopped = search_ds.copy()
+    stopped.attrs["complete"] = 0
+    actions.set_dataset(stopped)
+    assert actions.save_button.disabled and not actions.export_button.disabled
+    with pytest.raises(ValueError, match="stopped before its end"):
+        actions.save()
+    changed = search_ds.copy()
+    changed.attrs["model_sha256"] = "0" * 64
+    actions.set_dataset(changed)
+    actions.save_button.click()
+    assert actions.status.level == "error" and "changed since the search" in actions.status.text
+    actions.close()
+
+
+def test_status_line_shows_levels_in_words():
+    line = StatusLine("hello")
+    assert line.text == "hello" and line.level == "info"
+    line.show("it broke <badly>", "error")
+    assert line.text == "✖ it broke <badly>" and "&lt;badly&gt;" in line.html.value
+    assert "spw-error" in line.html.value
+    line.message = "fixed"
+    assert line.text == "✖ fixed"
+    with pytest.raises(traitlets.TraitError):
+        line.level = "shouting"
+    line.close()

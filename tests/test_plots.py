@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
-import os
 import warnings
 
 import numpy as np
 import pytest
 import scipy.io
+from conftest import skip_or_fail
 
-if not os.environ.get("CI"):  # CI installs the lab extra: a missing Bokeh fails there
-    pytest.importorskip("bokeh")
+try:
+    import bokeh  # noqa: F401
+except ImportError as error:  # the lab extra
+    skip_or_fail(f"the plots need {error.name} (the lab extra)", allow_module_level=True)
 
 from bokeh.embed import json_item
 from bokeh.models import GroupFilter, HoverTool, TapTool
 
 from spikewidgets import lambda_grid_search, load_model, simulate
 from spikewidgets.plots import (
+    ACCURACY_PLACEHOLDER,
     EXC_COLOR,
     INH_COLOR,
     MAX_TRACE_POINTS,
+    TRIAL_PLACEHOLDER,
     plot_accuracy,
     plot_output,
     plot_raster,
@@ -127,6 +131,8 @@ def test_raster_rows_and_colours(trial):
     assert data["row"][is_exc].max() < n_exc <= data["row"][~is_exc].min()
     colours = {}
     for renderer in plot.figure.renderers:
+        if renderer.name == "extent":  # what spans the axes of the empty figure
+            continue
         colours[renderer.view.filter.group] = renderer.glyph.line_color
         assert isinstance(renderer.view.filter, GroupFilter)
     assert colours == {"exc": EXC_COLOR, "inh": INH_COLOR}
@@ -191,3 +197,30 @@ def test_wrong_datasets_are_refused(search, trial):
         plot_accuracy(trial[0])
     with pytest.raises(TypeError, match="xarray.Dataset"):
         plot_rates({"mean_rate": [1.0]})
+
+
+def test_empty_figures_say_what_will_appear(search, trial):
+    sim, rate = trial
+    accuracy = plot_accuracy()
+    assert accuracy.placeholder.visible and accuracy.placeholder.text == ACCURACY_PLACEHOLDER
+    assert "Press Run" in ACCURACY_PLACEHOLDER
+    assert accuracy.placeholder in accuracy.figure.center  # drawn over the axes
+    assert accuracy.extent.data["x"] == [0, 100]  # the axes span something
+    accuracy.update(search)
+    assert not accuracy.placeholder.visible and accuracy.extent.data["x"] == []
+    accuracy.update(None)
+    assert accuracy.placeholder.visible and accuracy.extent.data["x"] == [0, 100]
+    for build, args in ((plot_raster, (sim,)), (plot_output, (sim, rate)), (plot_rates, (sim,))):
+        plot = build()
+        assert plot.placeholder.visible and plot.placeholder.text == TRIAL_PLACEHOLDER
+        plot.update(*args)
+        assert not plot.placeholder.visible
+        plot.update(None)
+        assert plot.placeholder.visible
+        assert not build(*args).placeholder.visible  # built with data: no placeholder
+        assert all(len(column) == 0 for column in build(*args).extent.data.values())
+    custom = plot_rates(placeholder="nothing yet")
+    assert custom.placeholder.text == "nothing yet"
+    narrow = plot_raster(width=300).placeholder.text  # wrapped to fit the figure
+    assert "\n" in narrow and narrow.replace("\n", " ") == TRIAL_PLACEHOLDER
+    json_item(custom.figure)  # the placeholder's position serializes

@@ -16,13 +16,28 @@ variant beyond one block of noise. The compiled functions live in the private
 module ``_compiled``.
 """
 
-from .constants import BASE_DT, STEPS_PER_COLUMN
+from .constants import (
+    BASE_DT,
+    BIAS,
+    STEPS_PER_COLUMN,
+    T_REF,
+    TAU_M,
+    V_PEAK,
+    V_RESET,
+    V_SPIKE,
+)
 from .network import LIFNetwork, NetworkVariant, Stimulation, libm_exp, scaling_variants
 from .run import LIFResult, run_lif
 
 __all__ = [
     "BASE_DT",
+    "BIAS",
     "STEPS_PER_COLUMN",
+    "TAU_M",
+    "T_REF",
+    "V_PEAK",
+    "V_RESET",
+    "V_SPIKE",
     "LIFNetwork",
     "LIFResult",
     "NetworkVariant",

@@ -1,4 +1,13 @@
-"""One scaling-factor search of the panel, run in a background thread."""
+"""Scaling-factor searches of the panel, run in a background thread.
+
+:class:`SearchRun` is one search: it calls
+:func:`~spikewidgets.search.lambda_grid_search` with a ``callback`` (each
+finished block of trials gives a partial Dataset) and a ``stop`` event (Stop
+keeps the finished trials), in a daemon thread, and reports through three
+callbacks. :class:`SearchRunner` runs one search at a time and shows its
+progress on :class:`~spikewidgets.panel.RunControls` and a
+:class:`~spikewidgets.panel.StatusLine`; what to draw is up to its callbacks.
+"""
 
 from __future__ import annotations
 
@@ -9,25 +18,32 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import xarray as xr
 
-from .modelfile import RateModel
-from .results import EdgeOfGridWarning
-from .search import SearchInterrupted, lambda_grid_search
-from .simulate import simulate
+from ..modelfile import RateModel
+from ..results import EdgeOfGridWarning
+from ..search import SearchInterrupted, lambda_grid_search
+from ..simulate import simulate
 
-__all__ = ["SearchRequest", "SearchRun", "warm_up"]
+if TYPE_CHECKING:
+    from .common import StatusLine
+    from .run_controls import RunControls
+
+__all__ = ["REDRAW_INTERVAL", "SearchRequest", "SearchRun", "SearchRunner", "warm_up"]
 
 # The panel reports these in its status line instead of printing them.
 warnings.filterwarnings("ignore", category=SearchInterrupted,
-                        module=r"spikewidgets\._panel_search$")
+                        module=r"spikewidgets\.panel\.runner$")
 warnings.filterwarnings("ignore", category=EdgeOfGridWarning,
-                        module=r"spikewidgets\._panel_search$")
+                        module=r"spikewidgets\.panel\.runner$")
 
 #: Seconds between two refreshes of the elapsed time while a search runs.
 TICK = 0.25
+#: Shortest time between two live redraws of a partial result (s).
+REDRAW_INTERVAL = 0.1
 
 _warm = threading.Event()
 
@@ -202,3 +218,144 @@ class SearchRun:
     def _tick(self) -> None:
         while not self._done.wait(TICK):
             self._on_tick(self)
+
+
+class SearchRunner:
+    """Runs one search at a time and shows how it goes on the run controls and a status line.
+
+    Parameters
+    ----------
+    controls : RunControls
+        Gets ``running``, the progress bar and its line.
+    status : StatusLine
+        Says what runs, and how the search ended.
+    on_partial : callable
+        ``on_partial(dataset)``, in the search thread, with a partial result:
+        the first one at once, later ones at most every :data:`REDRAW_INTERVAL`.
+    on_result : callable
+        ``on_result(dataset)``, in the search thread, with the final result
+        (partial if stopped; not called if the search failed).
+    lock : threading.RLock, optional
+        Held while the callbacks run and while a search starts.
+    n_workers, trials_per_chunk, executor
+        Passed to :func:`~spikewidgets.search.lambda_grid_search`.
+
+    Attributes
+    ----------
+    run : SearchRun or None
+        The last search started.
+    timings : dict
+        ``perf_counter`` times of the last search (see :class:`SearchRun`),
+        with ``first_point`` once the first partial result was drawn. Values
+        put here before :meth:`start` are kept.
+    """
+
+    def __init__(self, controls: RunControls, status: StatusLine, *,
+                 on_partial: Callable[[xr.Dataset], None],
+                 on_result: Callable[[xr.Dataset], None],
+                 lock: threading.RLock | None = None, n_workers: int | None = None,
+                 trials_per_chunk: int = 1, executor: Executor | None = None) -> None:
+        self.controls, self.status = controls, status
+        self._on_partial, self._on_result = on_partial, on_result
+        self._lock = lock if lock is not None else threading.RLock()
+        self._options = {"n_workers": n_workers, "executor": executor,
+                         "trials_per_chunk": int(trials_per_chunk)}
+        self._last_redraw = 0.0
+        self.run: SearchRun | None = None
+        self.timings: dict[str, float] = {}
+
+    @property
+    def running(self) -> bool:
+        """Whether a search is running."""
+        return self.run is not None and self.run.running
+
+    def ensure_idle(self) -> None:
+        """Raise RuntimeError (and say so in the status line) if a search is running."""
+        if self.running:
+            message = ("A search is already running: press Stop (or call stop()) before "
+                       "starting another one.")
+            self.status.show(message, "warning")
+            raise RuntimeError(message)
+
+    def start(self, request: SearchRequest) -> SearchRun:
+        """Start searching ``request`` in the background; return the run.
+
+        Raises
+        ------
+        RuntimeError
+            If a search is already running.
+        """
+        with self._lock:
+            self.ensure_idle()
+            self._last_redraw = 0.0
+            controls = self.controls
+            controls.running = True
+            controls.progress, controls.progress_style = 0.0, "info"
+            controls.progress_text = "starting…"
+            self.status.show(f"Running {request.factors.size} scaling factors × "
+                             f"{request.n_trials} trials of {request.task} on "
+                             f"{request.path.name}…", "busy")
+            run = SearchRun(request, on_partial=self._partial, on_finish=self._finish,
+                            on_tick=self._tick, **self._options)
+            run.timings.update(self.timings)
+            self.run, self.timings = run, run.timings
+            run.start()
+        return run
+
+    def stop(self) -> bool:
+        """Ask the running search to stop after the blocks in progress; False if none runs."""
+        run = self.run
+        if run is None or not run.running:
+            return False
+        run.stop()
+        self.status.show("Stopping after the trials in progress…", "busy")
+        return True
+
+    def wait(self, timeout: float | None = None, *, stop_on_timeout: bool = False) -> bool:
+        """Wait for the search to end (True if it has); see :meth:`SearchPanel.wait`."""
+        run = self.run
+        if run is None:
+            return True
+        try:
+            finished = run.wait(timeout)
+        except KeyboardInterrupt:
+            run.stop()
+            run.wait()
+            raise
+        if not finished and stop_on_timeout:
+            run.stop()
+            finished = run.wait()
+        return finished
+
+    def _partial(self, run: SearchRun, partial: xr.Dataset) -> None:
+        with self._lock:
+            if run is not self.run:
+                return
+            now = time.perf_counter()
+            first = "first_point" not in run.timings
+            if not first and now - self._last_redraw < REDRAW_INTERVAL:
+                return
+            self._last_redraw = now
+            self._on_partial(partial)
+            if first:
+                run.timings["first_point"] = time.perf_counter()
+            self._tick(run)
+
+    def _tick(self, run: SearchRun) -> None:
+        fraction, text = run.progress()
+        self.controls.progress, self.controls.progress_text = fraction, text
+
+    def _finish(self, run: SearchRun) -> None:
+        with self._lock:
+            if run is not self.run:
+                return
+            self.controls.running = False
+            self._tick(run)
+            level, message = run.summary()
+            self.status.show(message, level)
+            if run.result is None:
+                self.controls.progress_style = "danger"
+                return
+            complete = bool(run.result.attrs.get("complete"))
+            self.controls.progress_style = "success" if complete else "warning"
+            self._on_result(run.result)

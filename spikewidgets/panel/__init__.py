@@ -1,0 +1,63 @@
+"""An interactive panel for the scaling-factor search, in Jupyter (ipywidgets + Bokeh).
+
+::
+
+    from spikewidgets import SearchPanel
+    panel = SearchPanel()            # the bundled Go-NoGo example model
+    panel                            # show it; press Run
+    panel.result                     # the search Dataset (also partial ones)
+
+The search runs in a background thread, so the notebook stays usable; the
+plots follow it live. Clicking a point of the accuracy plot (or moving the
+scaling-factor slider) and choosing a trial shows that trial of the search
+(same stimulus, same noise) in the spike raster, the readout plot (with the
+rate network's output for the same input) and the firing-rate histogram.
+
+:class:`SearchPanel` is an ``ipywidgets.VBox`` composed of parts, each an
+ipywidgets container with traitlets traits that works on its own:
+
+- :class:`ModelPicker`: bundled example, file, task and task settings
+  (traits ``path``, ``task``, ``model``, ``settings``);
+- :class:`RunControls`: grid, trials, seed, Run and Stop, progress (traits
+  ``factor_range``, ``factor_step``, ``grid``, ``n_trials``, ``seed``,
+  ``running``, ``progress``; :meth:`~RunControls.on_run`,
+  :meth:`~RunControls.on_stop`);
+- :class:`AccuracyView`: the accuracy plot of a search Dataset (trait
+  ``selected_index``, set by a tap on a point);
+- :class:`TrialViewer`: replays one trial of a search Dataset (traits
+  ``factor_index``, ``trial``, ``model``);
+- :class:`FileActions`: Save into the model file, Export to netCDF;
+- :class:`StatusLine`: what happened last, in words.
+
+BokehJS is loaded from the kernel, with no CDN (see :func:`setup_notebook`);
+:func:`figure_widget` shows any Bokeh figure the same way.
+"""
+
+from .accuracy_view import AccuracyView
+from .bokehjs import BokehJSGate, FigurePane, bokehjs_loader, figure_widget, setup_notebook
+from .common import NO_FACTOR, StatusLine
+from .file_actions import FileActions
+from .model_picker import ModelChoice, ModelPicker
+from .run_controls import RunControls
+from .runner import SearchRequest, SearchRun
+from .search_panel import SearchPanel
+from .trial_viewer import TrialViewer
+
+__all__ = [
+    "NO_FACTOR",
+    "AccuracyView",
+    "BokehJSGate",
+    "FigurePane",
+    "FileActions",
+    "ModelChoice",
+    "ModelPicker",
+    "RunControls",
+    "SearchPanel",
+    "SearchRequest",
+    "SearchRun",
+    "StatusLine",
+    "TrialViewer",
+    "bokehjs_loader",
+    "figure_widget",
+    "setup_notebook",
+]

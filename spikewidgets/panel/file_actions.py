@@ -1,0 +1,183 @@
+"""Saving a search's optimum into its model file, and exporting its Dataset to netCDF."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import ipywidgets as widgets
+import traitlets
+import xarray as xr
+
+from ..atomic import write_netcdf
+from ..modelfile import file_sha256, write_search_results
+from .common import Part, StatusLine, guarded
+
+__all__ = ["FileActions", "export_result", "save_result"]
+
+
+def save_result(dataset: xr.Dataset | None, saved_sha: str | None = None) -> tuple[Path, str]:
+    """Write the optimum of a complete search into its model file.
+
+    Parameters
+    ----------
+    dataset : xarray.Dataset or None
+        The search's Dataset.
+    saved_sha : str, optional
+        The file's checksum after an earlier save of the same result (saving
+        twice is allowed).
+
+    Returns
+    -------
+    path : Path
+        The model file.
+    sha : str
+        Its new checksum.
+
+    Raises
+    ------
+    ValueError
+        Without a complete result, or if the file changed since the search.
+    """
+    if dataset is None:
+        raise ValueError("there is no search result to save: run a search first")
+    if not dataset.attrs.get("complete"):
+        raise ValueError("the last search was stopped before its end: run it to the end "
+                         "before saving its optimum")
+    path = Path(dataset.attrs["model_path"])
+    if not path.is_file():
+        raise ValueError(f"model file {path} no longer exists")
+    if file_sha256(path) not in (dataset.attrs.get("model_sha256"), saved_sha):
+        raise ValueError(f"model file {path} changed since the search: run the search again "
+                         "before saving")
+    write_search_results(path, float(dataset.opt_scaling_factor), dataset.accuracy.values,
+                         dataset.scaling_factor.values)
+    dataset.attrs["saved_to_model"] = 1
+    return path, file_sha256(path)
+
+
+def export_result(dataset: xr.Dataset | None, path: str | os.PathLike) -> Path:
+    """Write a search Dataset to netCDF, atomically (``.nc`` added to a bare name).
+
+    Raises
+    ------
+    ValueError
+        Without a Dataset or without a file name.
+    """
+    if dataset is None:
+        raise ValueError("there is no search result to export: run a search first")
+    target = Path(os.fspath(path).strip()).expanduser()
+    if not target.name:
+        raise ValueError(f"the netCDF file name is {os.fspath(path)!r}: type a path such as "
+                         "search.nc")
+    if not target.suffix:
+        target = target.with_suffix(".nc")
+    write_netcdf(dataset, target)
+    return target
+
+
+class FileActions(Part, widgets.Box):
+    """Save the optimum into the model file; export the Dataset to netCDF.
+
+    Save is enabled for a complete search, Export for any (also a stopped one).
+
+    Parameters
+    ----------
+    dataset : xarray.Dataset, optional
+        The search's Dataset.
+    export_path : str, default "search.nc"
+        Initial name of the netCDF file.
+    vertical : bool, default False
+        Stack the controls in a column instead of a row.
+    status : StatusLine, optional
+        Where to report; by default the row shows its own line.
+
+    Attributes
+    ----------
+    export_path : str (trait)
+        The netCDF file (linked to ``path_field``).
+    dataset : xarray.Dataset or None
+        What Save and Export write (set it with :meth:`set_dataset`).
+    save_button, export_button : ipywidgets.Button
+    """
+
+    export_path = traitlets.Unicode("search.nc")
+
+    def __init__(self, dataset: xr.Dataset | None = None, *, export_path: str = "search.nc",
+                 vertical: bool = False, status: StatusLine | None = None,
+                 **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        self.layout.flex_flow = "column" if vertical else "row"
+        self.layout.align_items = "flex-start"
+        own_status = status is None
+        self.status = StatusLine() if status is None else status
+        self.dataset: xr.Dataset | None = None
+        self._saved_sha: str | None = None
+        self.save_button = widgets.Button(description="Save optimum to model file", icon="save",
+                                          disabled=True, layout=widgets.Layout(width="230px"))
+        self.path_field = widgets.Text(value=export_path, description="netCDF file",
+                                       layout=widgets.Layout(width="340px"))
+        self.export_button = widgets.Button(description="Export", icon="download", disabled=True)
+        self.save_button.add_class("spw-save")
+        self.export_button.add_class("spw-export")
+        traitlets.link((self.path_field, "value"), (self, "export_path"))
+        self.save_button.on_click(guarded(lambda _button: self.save(), self.status))
+        self.export_button.on_click(guarded(lambda _button: self.export(), self.status))
+        self.children = (self.save_button, self.path_field, self.export_button) + (
+            (self.status,) if own_status else ())
+        self.set_dataset(dataset)
+
+    def set_dataset(self, dataset: xr.Dataset | None) -> None:
+        """Save and export ``dataset`` from now on (None disables both buttons)."""
+        self.dataset = dataset
+        self._saved_sha = None
+        self.export_button.disabled = dataset is None
+        self.save_button.disabled = dataset is None or not dataset.attrs.get("complete")
+
+    def save(self) -> Path:
+        """Write the optimum of the (complete) search into its model file.
+
+        Writes ``opt_scaling_factor``, ``all_perfs`` and ``scaling_factors``
+        with :func:`~spikewidgets.modelfile.write_search_results` (atomic),
+        after checking that the file's checksum is still the one the search
+        recorded.
+
+        Returns
+        -------
+        Path
+            The model file.
+
+        Raises
+        ------
+        ValueError
+            If there is no complete search result, or the model file changed
+            since the search.
+        """
+        path, self._saved_sha = save_result(self.dataset, self._saved_sha)
+        self.status.show(f"Saved opt_scaling_factor = "
+                         f"{float(self.dataset.opt_scaling_factor):g} (with all_perfs and "
+                         f"scaling_factors) into {path}.", "success")
+        return path
+
+    def export(self, path: str | os.PathLike | None = None) -> Path:
+        """Write the Dataset to a netCDF file (:func:`~spikewidgets.atomic.write_netcdf`).
+
+        Parameters
+        ----------
+        path : path-like, optional
+            Target file (default: ``export_path``); ``.nc`` is added to a
+            name without a suffix.
+
+        Returns
+        -------
+        Path
+            The file written.
+
+        Raises
+        ------
+        ValueError
+            If there is no Dataset yet or the name is empty.
+        """
+        target = export_result(self.dataset, self.export_path if path is None else path)
+        self.status.show(f"Wrote {target} ({target.stat().st_size / 1024:.0f} kB).", "success")
+        return target

@@ -1,0 +1,50 @@
+"""Bokeh figures of a scaling-factor search and of one simulated trial.
+
+Every builder takes an :class:`xarray.Dataset` (the result of
+:func:`~spikewidgets.search.lambda_grid_search`, of
+:func:`~spikewidgets.simulate.simulate` or of
+:func:`~spikewidgets.rate.simulate_rate`) and returns a small object that holds
+the figure and its :class:`~bokeh.models.ColumnDataSource` objects. Its
+``update`` method replaces the data of the sources and never rebuilds the
+figure, so a figure shown in a notebook (for example through
+``jupyter_bokeh.BokehModel``) follows the new data. Every builder also accepts
+``None`` for an empty figure to be filled later: it shows its axes and one
+line saying what will appear there (``placeholder``, a
+:class:`~bokeh.models.Label` that ``update`` hides when data arrives and shows
+again when the figure is emptied).
+
+The figures can be used on their own::
+
+    from bokeh.io import show
+    show(plot_accuracy(dataset).figure)
+"""
+
+from .accuracy import AccuracyPlot, plot_accuracy
+from .base import (
+    ACCURACY_PLACEHOLDER,
+    EXC_COLOR,
+    INH_COLOR,
+    MAX_TRACE_POINTS,
+    RATE_COLOR,
+    SPIKING_COLOR,
+    TRIAL_PLACEHOLDER,
+)
+from .trial import OutputPlot, RasterPlot, RatePlot, plot_output, plot_raster, plot_rates
+
+__all__ = [
+    "ACCURACY_PLACEHOLDER",
+    "EXC_COLOR",
+    "INH_COLOR",
+    "MAX_TRACE_POINTS",
+    "RATE_COLOR",
+    "SPIKING_COLOR",
+    "TRIAL_PLACEHOLDER",
+    "AccuracyPlot",
+    "OutputPlot",
+    "RasterPlot",
+    "RatePlot",
+    "plot_accuracy",
+    "plot_output",
+    "plot_raster",
+    "plot_rates",
+]
