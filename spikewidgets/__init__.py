@@ -1,14 +1,15 @@
 """spikewidgets: turn trained rate RNNs into spiking LIF networks, in Jupyter.
 
-The core (model files, kernel, tasks, search) needs no display; the panel and
+The core (model files, kernel, tasks, search plans, searches and perturbation
+searches, results) needs no display; the panel and
 the plot builders (``spikewidgets.panel``, ``spikewidgets.plots``) import
 ipywidgets and Bokeh only when used: ``SearchPanel`` is imported from
 ``spikewidgets.panel`` on first access.
 """
 
-from . import examples
+from . import examples, perturbations
 from .examples import example_model
-from .kernel import LIFNetwork, LIFResult, Stimulation, run_lif
+from .kernel import LIFNetwork, LIFResult, NetworkVariant, Stimulation, run_lif
 from .many import search_models
 from .modelfile import (
     ModelFileError,
@@ -23,6 +24,7 @@ from .search import (
     evaluate_single_trial,
     lambda_grid_search,
     parse_scaling_factors,
+    perturbation_search,
 )
 from .simulate import simulate
 from .tasks import (
@@ -42,6 +44,7 @@ __all__ = [
     "LIFResult",
     "ModelFileError",
     "ModelWriteError",
+    "NetworkVariant",
     "RateModel",
     "Score",
     "SearchInterrupted",
@@ -58,6 +61,8 @@ __all__ = [
     "lambda_grid_search",
     "load_model",
     "parse_scaling_factors",
+    "perturbation_search",
+    "perturbations",
     "register_task",
     "run_lif",
     "search_models",
