@@ -301,6 +301,13 @@ def read_raw(path: str | os.PathLike) -> dict[str, np.ndarray]:
         If the file is not a MAT file, or is a MATLAB v7.3 (HDF5) file.
     """
     path = Path(path)
+    if path.suffix in (".pth", ".pt"):
+        beside = path.with_suffix(".mat")
+        hint = f" ({beside} is there)" if beside.exists() else ""
+        raise ModelFileError(
+            f"model file {path} is a PyTorch checkpoint; spikewidgets reads the .mat file that "
+            f"the PyTorch port writes beside it: pass {beside.name}{hint}"
+        )
     if not path.exists():
         raise FileNotFoundError(f"model file {path} does not exist")
     if path.is_dir():

@@ -13,6 +13,7 @@ import threading
 import warnings
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Executor
+from pathlib import Path
 
 import xarray as xr
 
@@ -34,12 +35,13 @@ __all__ = [
 
 
 def lambda_grid_search(
-    model_path: str | os.PathLike,
-    task_name: str | Task,
-    n_trials: int,
-    scaling_factors: str | Iterable[float],
+    model_path: str | os.PathLike | None = None,
+    task_name: str | Task | None = None,
+    n_trials: int | None = None,
+    scaling_factors: str | Iterable[float] | None = None,
     task_settings: Mapping[str, object] | None = None,
     *,
+    model_dir: str | os.PathLike | None = None,
     seed: int | None = None,
     paired: bool = True,
     save: bool = True,
@@ -64,7 +66,7 @@ def lambda_grid_search(
     Parameters
     ----------
     model_path : path-like
-        Trained rate model (``.mat``).
+        Trained rate model (``.mat``). A folder is searched as ``model_dir``.
     task_name : str or Task
         ``"go_nogo"``, ``"xor"``, ``"mante"`` or a registered task (hyphens allowed).
     n_trials : int
@@ -103,6 +105,14 @@ def lambda_grid_search(
         LIF time-step multiplier (the original's ``downsample``).
     use_initial_weights : bool, default False
         Simulate the untrained weights ``w0`` instead.
+    model_dir : path-like, optional
+        Instead of ``model_path``: a folder whose ``.mat`` files (not its
+        subfolders) are all searched, in sorted order, as the published
+        MATLAB script and the PyTorch port's ``lambda_grid_search(model_dir=...)``
+        do; each optimum is written into its own file. The result is then the
+        many-model Dataset of :func:`~spikewidgets.many.search_models` (a
+        ``model`` dim), ``callback`` gets ``(model_name, Dataset)`` as there,
+        and ``downsample`` and ``use_initial_weights`` must keep their defaults.
 
     Returns
     -------
@@ -114,6 +124,19 @@ def lambda_grid_search(
         the finished trials (``attrs["complete"] == 0``) and leaves the model
         file untouched.
     """
+    folder = _model_folder(model_path, model_dir)
+    _require(task_name=task_name, n_trials=n_trials, scaling_factors=scaling_factors)
+    if folder is not None:
+        if downsample != 1 or use_initial_weights:
+            raise ValueError("downsample and use_initial_weights apply to one model file; "
+                             "expected their defaults with a folder of models")
+        from .many import search_models
+
+        return search_models(_mat_files(folder), task_name, n_trials, scaling_factors,
+                             task_settings, seed=seed, paired=paired, save=save,
+                             executor=executor, n_workers=n_workers,
+                             trials_per_chunk=trials_per_chunk, progress=progress,
+                             callback=callback, stop=stop)
     n_trials = positive_int("n_trials", n_trials)
     plan = SearchPlan.prepare(model_path, task_name, scaling_factors, task_settings, seed=seed,
                               paired=paired, downsample=downsample,
@@ -124,6 +147,38 @@ def lambda_grid_search(
     if dataset.attrs["complete"] and save:
         dataset.attrs["saved_to_model"] = int(save_optimum(plan.model_path, dataset))
     return dataset
+
+
+def _model_folder(model_path, model_dir) -> Path | None:
+    """The folder to search (``model_dir``, or a folder given as ``model_path``), or None."""
+    if model_path is not None and model_dir is not None:
+        raise ValueError(f"model_path is {str(model_path)!r} and model_dir is "
+                         f"{str(model_dir)!r}; expected one of them")
+    if model_dir is not None:
+        folder = Path(model_dir)
+        if not folder.is_dir():
+            raise ValueError(f"model_dir is {str(model_dir)!r}, which is not a folder; "
+                             "expected a folder of .mat model files")
+        return folder
+    if model_path is None:
+        raise ValueError("model_path is missing: expected a .mat model file (or model_dir, "
+                         "a folder of them)")
+    return Path(model_path) if Path(model_path).is_dir() else None
+
+
+def _mat_files(folder: Path) -> list[Path]:
+    files = sorted(p for p in folder.iterdir() if p.suffix == ".mat" and p.is_file())
+    if not files:
+        raise ValueError(f"model_dir {str(folder)!r} holds no .mat file; expected the model "
+                         "files written by a trainer")
+    return files
+
+
+def _require(**values: object) -> None:
+    for name, value in values.items():
+        if value is None:
+            raise ValueError(f"{name} is missing; lambda_grid_search needs model_path (or "
+                             "model_dir), task_name, n_trials and scaling_factors")
 
 
 def perturbation_search(

@@ -23,18 +23,32 @@ from .common import (
 __all__ = ["add_arguments", "glob_pattern", "run"]
 
 
+#: Task settings that may be given one flag each, as in the PyTorch port's script.
+SETTING_FLAGS = {"T": int, "stim_on": int, "stim_dur": int, "delay": int, "resp_start": int,
+                 "eval_amp_thresh": float}
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add the options of ``spikewidgets search`` to ``parser``."""
-    parser.add_argument("model", nargs="+",
+    """Add the options of ``spikewidgets search`` to ``parser``.
+
+    The PyTorch port's spellings (``--model_dir``, ``--model_path``,
+    ``--task_name``, ``--n_trials``, ``--scaling_factors`` and one flag per
+    task setting) are accepted too, so that its scripts keep working.
+    """
+    parser.add_argument("model", nargs="*",
                         help="trained rate model (.mat); several files or a quoted glob "
                              "pattern such as 'models/**/*.mat' search many models")
-    parser.add_argument("--task", help=f"one of {', '.join(task_names_in_order())} "
-                                       "(default: inferred from the model)")
-    parser.add_argument("--trials", type=int, default=100, help="trials per scaling factor")
-    parser.add_argument("--scaling-factors", default="20:75:5",
+    parser.add_argument("--task", "--task_name", dest="task",
+                        help=f"one of {', '.join(task_names_in_order())} "
+                             "(default: inferred from the model)")
+    parser.add_argument("--trials", "--n_trials", dest="trials", type=int, default=100,
+                        help="trials per scaling factor (default 100)")
+    parser.add_argument("--scaling-factors", "--scaling_factors", dest="scaling_factors",
+                        default="20:75:5",
                         help="grid as start:stop:step (stop inclusive) or a comma-separated "
                              "list (default 20:75:5)")
-    parser.add_argument("--seed", type=int, default=None, help="seed of every random draw")
+    parser.add_argument("--seed", type=int, default=None,
+                        help="seed of every random draw (default: a fresh one, printed)")
     parser.add_argument("--settings", default=None,
                         help='task settings as JSON, e.g. \'{"eval_amp_thresh": 0.6}\'')
     parser.add_argument("--out", type=Path, default=None, help="write the Dataset to netCDF")
@@ -50,6 +64,41 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="address of a Dask scheduler (e.g. tcp://host:8786) to run on; "
                              "needs spikewidgets[dask]")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    port = parser.add_argument_group(
+        "spellings of the PyTorch port's script (python -m spiking.lambda_grid_search)")
+    port.add_argument("--model_dir", action="append", default=[], metavar="DIR",
+                      help="search every .mat file of DIR (sorted)")
+    port.add_argument("--model_path", action="append", default=[], metavar="FILE",
+                      help="a model file, as the positional MODEL")
+    for name, kind in SETTING_FLAGS.items():
+        port.add_argument(f"--{name}", dest=f"setting_{name}", type=kind, default=None,
+                          metavar=kind.__name__.upper(),
+                          help=f"task setting {name} (overrides --settings)")
+
+
+def _model_paths(args: argparse.Namespace) -> list[Path]:
+    from ..many import resolve_model_paths
+
+    named = list(args.model) + list(args.model_path)
+    for folder in args.model_dir:
+        if not Path(folder).is_dir():
+            raise ValueError(f"--model_dir {folder!r} is not a folder")
+        files = sorted(p for p in Path(folder).iterdir() if p.suffix == ".mat")
+        if not files:
+            raise ValueError(f"--model_dir {folder!r} holds no .mat file")
+        named += [str(p) for p in files]
+    if not named:
+        raise ValueError("no model given: name a .mat file (or --model_dir DIR)")
+    return resolve_model_paths(named if len(named) > 1 else named[0])
+
+
+def _settings(args: argparse.Namespace) -> dict | None:
+    settings = dict(read_settings(args.settings) or {})
+    for name in SETTING_FLAGS:
+        value = getattr(args, f"setting_{name}")
+        if value is not None:
+            settings[name] = value
+    return settings or None
 
 
 def _format_table(ds) -> str:
@@ -57,22 +106,19 @@ def _format_table(ds) -> str:
     for sf in ds.scaling_factor.values:
         row = ds.sel(scaling_factor=sf)
         mark = "  <- optimum" if sf == float(ds.opt_scaling_factor) else ""
-        lines.append(
-            f"{sf:>15g} {float(row.accuracy):>9.3f} "
-            f"[{float(row.accuracy_ci_low):.3f}, {float(row.accuracy_ci_high):.3f}] "
-            f"{float(row.mean_rate.mean()):>10.1f}{mark}"
-        )
+        interval = f"[{float(row.accuracy_ci_low):.3f}, {float(row.accuracy_ci_high):.3f}]"
+        lines.append(f"{sf:>15g} {float(row.accuracy):>9.3f} {interval:>17} "
+                     f"{float(row.mean_rate.mean()):>10.1f}{mark}")
     return "\n".join(lines)
 
 
 def run(args: argparse.Namespace) -> int:
     """Run ``spikewidgets search``; return the exit code."""
     from ..atomic import write_netcdf
-    from ..many import resolve_model_paths
 
     factors = parse_factors(args.scaling_factors)
-    settings = read_settings(args.settings)
-    paths = resolve_model_paths(args.model if len(args.model) > 1 else args.model[0])
+    settings = _settings(args)
+    paths = _model_paths(args)
     for target in (args.out, args.store):
         if target is not None and not target.resolve().parent.is_dir():
             raise ValueError(f"{target}: folder {target.resolve().parent} does not exist")
@@ -80,7 +126,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            if len(paths) == 1 and args.store is None and not glob_pattern(args.model):
+            many = args.store is not None or glob_pattern(args.model) or args.model_dir
+            if len(paths) == 1 and not many:
                 ds = _search_one(args, paths[0], factors, settings, executor)
             else:
                 ds = _search_many(args, paths, factors, settings, executor)
