@@ -100,59 +100,81 @@ EXECUTORS: dict[str, Callable[[], object]] = {
 }
 
 
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", type=int, default=24)
     parser.add_argument("--trials", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--only", nargs="+", choices=list(EXECUTORS), metavar="EXECUTOR",
                         help="time only these executors (default: all)")
-    args = parser.parse_args()
-    from spikewidgets.examples import example_model
+    return parser.parse_args()
 
-    simulations = args.models * args.trials * len(FACTORS)
-    names = args.only or list(EXECUTORS)
+
+def time_rounds(folder: Path, names: list[str], n_trials: int, n_rounds: int
+                ) -> tuple[dict[str, list[float]], dict[str, float], dict[str, float]]:
+    """Seconds of each round per executor, overheads per chunk and idle CPU.
+
+    The executors are timed in ``n_rounds`` rounds in rotating order, on the
+    models in ``folder``; the idle CPU (of Dask) and the overhead per chunk (of
+    the process pool and Dask) are measured in the first round only.
+    """
     seconds: dict[str, list[float]] = {name: [] for name in names}
     overheads: dict[str, float] = {}
     idle: dict[str, float] = {}
-    with tempfile.TemporaryDirectory() as folder:
-        folder = Path(folder)
-        source = example_model("go_nogo", folder / "source")
-        for index in range(args.models):
-            (folder / f"model_{index:02d}.mat").write_bytes(source.read_bytes())
-        for round_index in range(args.rounds):
-            shift = round_index % len(names)
-            for name in names[shift:] + names[:shift]:
-                with EXECUTORS[name]() as executor:
-                    run(folder, 1, executor)  # start the workers, load compiled code
-                    if round_index == 0 and name in (DASK, DASK_LOW):
-                        idle[name] = idle_cpu()
-                    seconds[name].append(run(folder, args.trials, executor))
-                    if round_index == 0 and name in ("2 processes", DASK):
-                        overheads[name] = chunk_overhead(executor)
-                print(f"round {round_index + 1}: {name}: {seconds[name][-1]:.2f} s", flush=True)
+    for round_index in range(n_rounds):
+        shift = round_index % len(names)
+        for name in names[shift:] + names[:shift]:
+            with EXECUTORS[name]() as executor:
+                run(folder, 1, executor)  # start the workers, load compiled code
+                if round_index == 0 and name in (DASK, DASK_LOW):
+                    idle[name] = idle_cpu()
+                seconds[name].append(run(folder, n_trials, executor))
+                if round_index == 0 and name in ("2 processes", DASK):
+                    overheads[name] = chunk_overhead(executor)
+            print(f"round {round_index + 1}: {name}: {seconds[name][-1]:.2f} s", flush=True)
+    return seconds, overheads, idle
 
-    def ratios(numerator: str, denominator: str) -> str:
-        if numerator not in seconds or denominator not in seconds:
-            return "not timed"
-        values = [b / a for a, b in zip(seconds[numerator], seconds[denominator], strict=True)]
-        return (f"{statistics.median(values):.2f}x "
-                f"[{min(values):.2f}, {max(values):.2f}]")
 
+def ratios(seconds: dict[str, list[float]], numerator: str, denominator: str) -> str:
+    """Throughput of ``numerator`` over that of ``denominator`` within each round."""
+    if numerator not in seconds or denominator not in seconds:
+        return "not timed"
+    values = [b / a for a, b in zip(seconds[numerator], seconds[denominator], strict=True)]
+    return (f"{statistics.median(values):.2f}x "
+            f"[{min(values):.2f}, {max(values):.2f}]")
+
+
+def print_results(args: argparse.Namespace, seconds: dict[str, list[float]],
+                  overheads: dict[str, float], idle: dict[str, float]) -> None:
+    simulations = args.models * args.trials * len(FACTORS)
     print(f"\n{args.models} go_nogo models x {len(FACTORS)} factors x {args.trials} trials "
           f"= {simulations} simulations; median of {args.rounds} rounds [range]")
     for name, values in seconds.items():
         print(f"{name:>30}: {simulations / statistics.median(values):6.1f} simulations/s "
               f"[{simulations / max(values):.1f}, {simulations / min(values):.1f}]")
     print("throughput ratios within a round, median [range]:")
-    print(f"  2 processes vs 1 process:          {ratios('2 processes', '1 process')}")
-    print(f"  2 threads vs 1 process:            {ratios('2 threads', '1 process')}")
-    print(f"  Dask (defaults) vs 2 processes:    {ratios(DASK, '2 processes')}")
-    print(f"  Dask (low overhead) vs 2 processes: {ratios(DASK_LOW, '2 processes')}")
+    print(f"  2 processes vs 1 process:          {ratios(seconds, '2 processes', '1 process')}")
+    print(f"  2 threads vs 1 process:            {ratios(seconds, '2 threads', '1 process')}")
+    print(f"  Dask (defaults) vs 2 processes:    {ratios(seconds, DASK, '2 processes')}")
+    print(f"  Dask (low overhead) vs 2 processes: {ratios(seconds, DASK_LOW, '2 processes')}")
     for name, value in idle.items():
         print(f"idle CPU of {name}: {100 * value:.1f} % of a core")
     for name, value in overheads.items():
         print(f"overhead per chunk, {name}: {1000 * value:.1f} ms")
+
+
+def main() -> None:
+    args = parse_args()
+    from spikewidgets.examples import example_model
+
+    names = args.only or list(EXECUTORS)
+    with tempfile.TemporaryDirectory() as folder:
+        folder = Path(folder)
+        source = example_model("go_nogo", folder / "source")
+        for index in range(args.models):
+            (folder / f"model_{index:02d}.mat").write_bytes(source.read_bytes())
+        seconds, overheads, idle = time_rounds(folder, names, args.trials, args.rounds)
+    print_results(args, seconds, overheads, idle)
 
 
 if __name__ == "__main__":

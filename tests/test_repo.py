@@ -93,6 +93,124 @@ def _is_module(dotted: tuple[str, ...], path: Path) -> bool:
         (folder / (dotted[-1] + suffix)).is_file() for suffix in suffixes)
 
 
+class _PrivateUses(ast.NodeVisitor):
+    """The bookkeeping of `private_uses` for one file.
+
+    ``visit`` looks at one node only (``generic_visit`` does not descend): it is
+    called on every node of ``ast.walk``, so that imports are recorded in the
+    same order as they are found there. It checks import statements and
+    records the names bound to modules by them (``modules``) and the names
+    bound otherwise (``rebound``); `check_attribute` then checks ``X._name``.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.package = _package_of(path)
+        self.found: list[str] = []
+        self.modules: dict[str, tuple[str, ...]] = {}  # names bound to modules by imports
+        self.rebound: set[str] = set()
+
+    def report(self, node: ast.AST, what: str) -> None:
+        self.found.append(f"{self.path}:{node.lineno}: {what}")
+
+    def check_module(self, node: ast.AST, dotted: tuple[str, ...], statement: str) -> None:
+        """Report the first private part of a module's name, unless inside its package."""
+        for i, part in enumerate(dotted):
+            if _private(part) and self.package[:i] != dotted[:i]:
+                self.report(node, f"{statement}: {'.'.join(dotted[:i + 1])} is private to "
+                                  f"{'.'.join(dotted[:i]) or 'its package'}")
+                return
+
+    def generic_visit(self, node: ast.AST) -> None:
+        """Nodes of other kinds bind nothing, and their children are visited by the caller."""
+
+    # ------------------------------------------------------------------ imports
+
+    def visit_Import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            dotted = tuple(alias.name.split("."))
+            self.check_module(node, dotted, f"import {alias.name}")
+            if alias.asname:
+                self.modules[alias.asname] = dotted
+            else:
+                self.modules[dotted[0]] = dotted[:1]
+
+    def _base(self, node: ast.ImportFrom) -> tuple[str, ...] | None:
+        """The module a ``from`` import imports from; None when it cannot be resolved."""
+        if node.level:
+            if node.level > len(self.package):
+                return None  # not resolvable: not inside a package
+            base = self.package[:len(self.package) - node.level + 1]
+        else:
+            base = ()
+        return base + (tuple(node.module.split(".")) if node.module else ())
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        base = self._base(node)
+        if base is None:
+            return
+        statement = f"from {'.' * node.level}{node.module or ''} import"
+        self.check_module(node, base, statement)
+        for alias in node.names:
+            dotted = (*base, alias.name)
+            if alias.name == "*":
+                continue
+            if _is_module(dotted, self.path):
+                self.check_module(node, dotted, f"{statement} {alias.name}")
+                self.modules[alias.asname or alias.name] = dotted
+            elif _private(alias.name):
+                self.report(node, f"{statement} {alias.name}: private name of {'.'.join(base)}")
+
+    # ------------------------------------------------------------------ other bindings
+
+    def visit_Name(self, node: ast.Name) -> None:
+        if isinstance(node.ctx, (ast.Store, ast.Del)):
+            self.rebound.add(node.id)
+
+    def visit_arg(self, node: ast.arg) -> None:
+        self.rebound.add(node.arg)
+
+    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        self.rebound.add(node.name)
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        self.rebound.add(node.name)
+
+    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
+        if node.name:
+            self.rebound.add(node.name)
+
+    # ------------------------------------------------------------------ attributes
+
+    def module_of(self, node: ast.expr) -> tuple[str, ...] | None:
+        """The module an expression is, when it is an imported name or its submodule."""
+        if isinstance(node, ast.Name):
+            return self.modules.get(node.id) if node.id not in self.rebound else None
+        if isinstance(node, ast.Attribute) and not _private(node.attr):
+            owner = self.module_of(node.value)
+            if owner and _is_module((*owner, node.attr), self.path):
+                return (*owner, node.attr)
+        return None
+
+    def check_attribute(self, node: ast.AST) -> None:
+        """Report ``X._name`` where ``X`` is a module; called after all nodes are visited."""
+        if not (isinstance(node, ast.Attribute) and _private(node.attr)):
+            return
+        owner = self.module_of(node.value)
+        if owner is None:
+            return
+        dotted = (*owner, node.attr)
+        written = f"{ast.unparse(node.value)}.{node.attr}"
+        if ".".join(dotted) in DOCUMENTED_UNDERSCORE:
+            return
+        if _is_module(dotted, self.path):
+            self.check_module(node, dotted, written)
+        else:
+            self.report(node, f"{written}: private name of {'.'.join(owner)}")
+
+
 def private_uses(source: str, path: Path) -> list[str]:
     """Uses of other modules' private names in one file, as ``path:line: what``.
 
@@ -107,83 +225,12 @@ def private_uses(source: str, path: Path) -> list[str]:
     ``self._x`` is never looked at.
     """
     tree = ast.parse(source, filename=str(path))
-    package = _package_of(path)
-    found: list[str] = []
-
-    def report(node: ast.AST, what: str) -> None:
-        found.append(f"{path}:{node.lineno}: {what}")
-
-    def check_module(node: ast.AST, dotted: tuple[str, ...], statement: str) -> None:
-        for i, part in enumerate(dotted):
-            if _private(part) and package[:i] != dotted[:i]:
-                report(node, f"{statement}: {'.'.join(dotted[:i + 1])} is private to "
-                             f"{'.'.join(dotted[:i]) or 'its package'}")
-                return
-
-    modules: dict[str, tuple[str, ...]] = {}  # names bound to modules by imports
-    rebound: set[str] = set()
+    checker = _PrivateUses(path)
     for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                dotted = tuple(alias.name.split("."))
-                check_module(node, dotted, f"import {alias.name}")
-                if alias.asname:
-                    modules[alias.asname] = dotted
-                else:
-                    modules[dotted[0]] = dotted[:1]
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                if node.level > len(package):
-                    continue  # not resolvable: not inside a package
-                base = package[:len(package) - node.level + 1]
-            else:
-                base = ()
-            base += tuple(node.module.split(".")) if node.module else ()
-            statement = f"from {'.' * node.level}{node.module or ''} import"
-            check_module(node, base, statement)
-            for alias in node.names:
-                dotted = (*base, alias.name)
-                if alias.name == "*":
-                    continue
-                if _is_module(dotted, path):
-                    check_module(node, dotted, f"{statement} {alias.name}")
-                    modules[alias.asname or alias.name] = dotted
-                elif _private(alias.name):
-                    report(node, f"{statement} {alias.name}: private name of {'.'.join(base)}")
-        elif isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
-            rebound.add(node.id)
-        elif isinstance(node, ast.arg):
-            rebound.add(node.arg)
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            rebound.add(node.name)
-        elif isinstance(node, ast.ExceptHandler) and node.name:
-            rebound.add(node.name)
-
-    def module_of(node: ast.expr) -> tuple[str, ...] | None:
-        """The module an expression is, when it is an imported name or its submodule."""
-        if isinstance(node, ast.Name):
-            return modules.get(node.id) if node.id not in rebound else None
-        if isinstance(node, ast.Attribute) and not _private(node.attr):
-            owner = module_of(node.value)
-            if owner and _is_module((*owner, node.attr), path):
-                return (*owner, node.attr)
-        return None
-
+        checker.visit(node)
     for node in ast.walk(tree):
-        if not (isinstance(node, ast.Attribute) and _private(node.attr)):
-            continue
-        owner = module_of(node.value)
-        if owner is None:
-            continue
-        dotted = (*owner, node.attr)
-        written = f"{ast.unparse(node.value)}.{node.attr}"
-        if ".".join(dotted) in DOCUMENTED_UNDERSCORE:
-            continue
-        if _is_module(dotted, path):
-            check_module(node, dotted, written)
-        else:
-            report(node, f"{written}: private name of {'.'.join(owner)}")
-    return sorted(set(found), key=lambda line: (int(line.split(":")[1]), line))
+        checker.check_attribute(node)
+    return sorted(set(checker.found), key=lambda line: (int(line.split(":")[1]), line))
 
 
 @pytest.fixture
