@@ -262,6 +262,10 @@ class UnitSelection:
     def strength(self) -> float:
         return float(len(self.units)) if self.units is not None else float(self.fraction)
 
+    def target(self) -> str:
+        """Which units, without the fraction (that is the strength): ``"inh units"``."""
+        return self.text() if self.units is not None else f"{self.unit_type} units"
+
 
 @dataclass(frozen=True)
 class LesionUnits(Perturbation):
@@ -287,7 +291,7 @@ class LesionUnits(Perturbation):
         return replace(parts, weights=weights, w_in=w_in, readout=readout, inputs_changed=True)
 
     def describe(self) -> dict[str, object]:
-        return {"kind": "lesion_units", "target": self.selection.text(),
+        return {"kind": "lesion_units", "target": self.selection.target(),
                 "strength": self.selection.strength()}
 
 
@@ -390,8 +394,10 @@ class Stimulate(Perturbation):
         return replace(parts, stimulation=stimulation)
 
     def describe(self) -> dict[str, object]:
+        end = "end" if math.isinf(self.stop) else f"{self.stop:g}"
         return {"kind": "stimulate" if self.mode == "exc" else "silence",
-                "target": self.selection.text(), "strength": self.selection.strength()}
+                "target": f"{self.selection.target()}, {self.start:g}-{end} s",
+                "strength": self.selection.strength()}
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ from spikewidgets.panel import (
     FigurePane,
     FileActions,
     ModelPicker,
+    PerturbationControls,
     RunControls,
     SearchPanel,
     StatusLine,
@@ -640,3 +641,221 @@ def test_status_line_shows_levels_in_words():
     with pytest.raises(traitlets.TraitError):
         line.level = "shouting"
     line.close()
+
+
+# --------------------------------------------------------------------------- perturbations
+
+
+def _perturbation_search(model_path, perturbations, n_trials=4, seed=3):
+    from spikewidgets.search import perturbation_search
+
+    return perturbation_search(model_path, "go_nogo", perturbations, scaling_factors=[20, 30, 40],
+                               n_trials=n_trials, seed=seed, progress=False)
+
+
+def test_perturbation_controls_offer_none_presets_and_custom():
+    from spikewidgets.perturbations import PRESETS, LesionConnections, ScaleConnections
+
+    controls = PerturbationControls()
+    assert controls.choice == "none" and controls.perturbation is None
+    assert controls.label == "none" and controls.read() is None
+    assert controls.custom_box.layout.display == "none"
+    assert "intact network only" in controls.note.value
+    values = [value for _, value in controls.choice_field.options]
+    assert values == ["none", *PRESETS, "custom"]
+    assert "ei_dec: inh → exc × 0.7" in dict(controls.choice_field.options)
+    seen = []
+    controls.observe(lambda change: seen.append(change.new), names="label")
+    controls.choice_field.value = "ei_dec"
+    assert controls.perturbation is PRESETS["ei_dec"] and seen == ["ei_dec"]
+    assert "inhibitory → excitatory weights multiplied by 0.7" in controls.note.value
+    assert "receiving type first" in controls.note.value
+    controls.choice_field.value = "custom"
+    assert controls.custom_box.layout.display is None
+    controls.pre_field.value, controls.post_field.value = "exc", "inh"
+    controls.factor_field.value = 1.5
+    assert controls.perturbation == ScaleConnections("exc", "inh", 1.5)
+    assert controls.label == "exc->inh x1.5" and seen[-1] == "exc->inh x1.5"
+    with pytest.raises(traitlets.TraitError, match="expected a number > 0"):
+        controls.factor = 0.0
+    with pytest.raises(traitlets.TraitError, match="expected one of none, ee_inc"):
+        controls.choice = "ei_down"
+    with pytest.raises(traitlets.TraitError):
+        controls.perturbation = PRESETS["ee_inc"]  # read-only: choose it instead
+    controls.set(ScaleConnections("any", "exc", 0.5))
+    assert (controls.choice, controls.pre, controls.post, controls.factor) == \
+        ("custom", "any", "exc", 0.5)
+    controls.set(None)
+    assert controls.perturbation is None and controls.custom_box.layout.display == "none"
+    with pytest.raises(ValueError, match="ScaleConnections"):
+        controls.set(LesionConnections(0.2))
+    with pytest.raises(ValueError, match="expected one of"):
+        controls.set("ei_down")
+    assert PerturbationControls("ii_dec").label == "ii_dec"
+    controls.close()
+
+
+def test_run_with_a_preset_searches_both_networks_on_the_same_trials(model_path):
+    panel = SearchPanel(model_path, n_trials=4, scaling_factors=GRID, seed=3,
+                        perturbation="ei_dec")
+    assert panel.perturbation_controls in panel.children
+    drawn = []  # trials behind each drawing of the perturbed curve
+    panel.plots["accuracy"].sources["perturbed"].on_change(
+        "data", lambda _attr, _old, new: drawn.append(len(new["accuracy"])))
+    ds = panel.run(wait=True)
+    expected = _perturbation_search(model_path, ["ei_dec"])
+    assert panel.result is ds and ds.attrs["complete"] == 1
+    assert list(ds.perturbation.values) == ["none", "ei_dec"]
+    for name in ("correct", "response", "accuracy", "accuracy_change", "mcnemar_p"):
+        xr.testing.assert_equal(ds[name], expected[name])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        plain = lambda_grid_search(model_path, "go_nogo", 4, [20, 30, 40], seed=3,
+                                   save=False, progress=False)
+    np.testing.assert_array_equal(ds.correct.sel(perturbation="none").values,
+                                  plain.correct.values)  # the intact network: a plain search
+    accuracy = panel.plots["accuracy"]
+    np.testing.assert_array_equal(accuracy.source.data["accuracy"], plain.accuracy.values)
+    assert accuracy.sources["perturbed"].data["accuracy"] == \
+        ds.accuracy.sel(perturbation="ei_dec").values.tolist()
+    assert accuracy.sources["perturbed_lines"].data["legend"] == ["perturbed: ei_dec"]
+    assert accuracy.intact_item.label.value == "intact, all trials"
+    assert drawn and drawn[-1] == 3  # one row per factor, filled in while running
+    assert "Intact network's optimum" in panel.status and "ei_dec at" in panel.status
+    assert "McNemar p" in panel.status and "toggle" in panel.status
+    assert "× 2 networks (intact, ei_dec)" in panel.run_controls.progress_label.value
+    toggle = panel.trial_viewer.perturbation_toggle
+    assert [value for _, value in toggle.options] == ["none", "ei_dec"]
+    assert toggle.layout.display is None
+    panel.close()
+
+
+def test_the_toggle_replays_a_trial_in_either_network(model_path):
+    from spikewidgets.perturbations import ScaleConnections
+
+    custom = ScaleConnections("exc", "inh", 1.5)
+    panel = SearchPanel(model_path, n_trials=4, scaling_factors=GRID, seed=3,
+                        perturbation=custom)
+    ds = panel.run(wait=True)
+    label = "exc->inh x1.5"
+    assert list(ds.perturbation.values) == ["none", label]
+    viewer = panel.trial_viewer
+    intact = panel.select(30, trial=1)
+    expected = simulate(model_path, 30.0, "go_nogo", seed=3, trial=1)
+    np.testing.assert_array_equal(intact.spike_time.values, expected.spike_time.values)
+    assert viewer.perturbation == "none" and viewer.info.value.startswith("intact network")
+    viewer.perturbation_toggle.value = label  # what a click on the toggle does
+    assert viewer.perturbation == label
+    perturbed = simulate(model_path, 30.0, "go_nogo", seed=3, trial=1, perturbation=custom)
+    np.testing.assert_array_equal(panel.sim.spike_time.values, perturbed.spike_time.values)
+    assert panel.sim.attrs["perturbation"] == label
+    assert panel.sim.attrs["correct"] == int(ds.correct.sel(perturbation=label, trial=1)[1])
+    assert viewer.info.value.startswith(f"perturbed network ({label})")
+    assert panel.plots["raster"].figure.title.text.endswith(f"perturbed: {label}")
+    viewer.trial_field.value = 2  # the network stays while the trial changes
+    assert panel.sim.attrs["trial"] == 2 and panel.sim.attrs["perturbation"] == label
+    back = panel.select(40, trial=2, perturbation="none")
+    assert "perturbation" not in back.attrs and viewer.perturbation_toggle.value == "none"
+    with pytest.raises(ValueError, match="networks of the search: none, exc->inh x1.5"):
+        panel.select(40, perturbation="ei_dec")
+    panel.close()
+
+
+def test_none_after_a_perturbation_is_a_plain_search_again(model_path):
+    panel = SearchPanel(model_path, n_trials=3, scaling_factors=GRID, seed=3,
+                        perturbation="ii_dec")
+    panel.run(wait=True)
+    panel.select(30, perturbation="ii_dec")
+    panel.perturbation_controls.choice_field.value = "none"
+    ds = panel.run(wait=True)
+    assert "perturbation" not in ds.dims and panel.result is ds
+    assert panel.status.startswith("✔ Optimum") or panel.status.startswith("⚠ Optimum")
+    assert panel.plots["accuracy"].sources["perturbed"].data["accuracy"] == []
+    assert panel.plots["accuracy"].intact_item.label.value == "all trials"
+    viewer = panel.trial_viewer
+    assert viewer.perturbation == "none" and viewer.perturbation_toggle.layout.display == "none"
+    assert panel.file_actions.save_button.description == "Save optimum to model file"
+    panel.close()
+
+
+def test_save_writes_the_intact_optimum_and_export_the_whole_search(model_path, tmp_path):
+    panel = SearchPanel(model_path, n_trials=4, scaling_factors=GRID, seed=3,
+                        perturbation="ie_dec")
+    ds = panel.run(wait=True)
+    files = panel.file_actions
+    assert not files.save_button.disabled
+    assert files.save_button.description == "Save intact optimum to model file"
+    files.save_button.click()
+    intact = ds.sel(perturbation="none")
+    model = load_model(model_path)
+    assert model.opt_scaling_factor == float(intact.opt_scaling_factor)
+    stored = scipy.io.loadmat(model_path)
+    np.testing.assert_allclose(np.ravel(stored["all_perfs"]), intact.accuracy.values)
+    assert "intact network's opt_scaling_factor" in panel.status
+    assert "perturbed network is not saved" in panel.status
+    target = panel.export(tmp_path / "perturbed")
+    assert target == tmp_path / "perturbed.nc"
+    with xr.open_dataset(target) as loaded:
+        assert list(loaded.perturbation.values) == ["none", "ie_dec"]
+        np.testing.assert_array_equal(loaded.accuracy_change.values, ds.accuracy_change.values)
+    panel.close()
+
+
+def test_stopped_perturbation_run_keeps_both_networks_and_refuses_saving(model_path):
+    panel = SearchPanel(model_path, n_trials=400, scaling_factors=GRID, seed=3,
+                        perturbation="ee_dec")
+    panel.run_controls.run_button.click()
+    _wait_for(lambda: "first_point" in panel.timings)
+    ds = panel.stop()
+    assert ds.attrs["complete"] == 0 and 0 < ds.sizes["trial"] < 400
+    assert ds.sizes["perturbation"] == 2 and "Stopped after" in panel.status
+    assert panel.file_actions.save_button.disabled
+    assert not panel.file_actions.export_button.disabled
+    panel.close()
+
+
+def test_trial_viewer_alone_replays_perturbed_networks(model_path):
+    from spikewidgets.perturbations import LesionConnections
+
+    lesion = LesionConnections(0.3)
+    ds = _perturbation_search(model_path, ["ei_inc", lesion], n_trials=3)
+    viewer = TrialViewer(ds, perturbations=[lesion])
+    assert [label for label, _ in viewer.perturbation_toggle.options] == \
+        ["intact", "perturbed: ei_inc", "perturbed: lesion 0.3"]
+    sim = viewer.select(20.0, trial=2, perturbation="lesion 0.3")
+    expected = simulate(model_path, 20.0, "go_nogo", seed=3, trial=2, perturbation=lesion)
+    np.testing.assert_array_equal(sim.spike_time.values, expected.spike_time.values)
+    assert viewer.perturbation_toggle.value == "lesion 0.3"
+    viewer.perturbation = "ei_inc"  # a preset is found by its name
+    assert viewer.sim.attrs["perturbation"] == "ei_inc"
+    viewer.close()
+    unknown = TrialViewer(ds)  # the lesion object was not given: said in words
+    unknown.select(20.0)
+    unknown.perturbation = "lesion 0.3"
+    assert unknown.status.level == "error" and "perturbations=[...]" in unknown.status.text
+    with pytest.raises(ValueError, match="not known to the trial viewer"):
+        unknown.select(20.0, perturbation="lesion 0.3", trial=1)
+    unknown.set_dataset(None)
+    assert unknown.perturbation == "none"
+    unknown.close()
+
+
+def test_file_actions_alone_save_the_intact_network_of_a_perturbation_search(model_path):
+    ds = _perturbation_search(model_path, ["ee_inc"], n_trials=3)
+    actions = FileActions(ds)
+    assert actions.save_button.description == "Save intact optimum to model file"
+    actions.save()
+    assert load_model(model_path).opt_scaling_factor == \
+        float(ds.opt_scaling_factor.sel(perturbation="none"))
+    assert ds.attrs["saved_to_model"] == 1
+    actions.close()
+
+
+def test_accuracy_view_alone_shows_both_curves(model_path):
+    ds = _perturbation_search(model_path, ["ei_dec"], n_trials=3)
+    view = AccuracyView(ds)
+    assert view.factors == [20.0, 30.0, 40.0]
+    assert view.plot.sources["perturbed"].data["perturbation"] == ["ei_dec"] * 3
+    view.selected_index = 1
+    assert list(view.plot.source.selected.indices) == [1]
+    view.close()

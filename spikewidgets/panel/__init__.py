@@ -7,6 +7,8 @@
     panel                            # show it; press Run
     panel.result                     # the search Dataset (also partial ones)
 
+    SearchPanel(perturbation="ei_dec")   # the intact and a perturbed network, paired
+
 The search runs in a background thread, so the notebook stays usable; the
 plots follow it live. Clicking a point of the accuracy plot (or moving the
 scaling-factor slider) and choosing a trial shows that trial of the search
@@ -22,10 +24,14 @@ ipywidgets container with traitlets traits that works on its own:
   ``factor_range``, ``factor_step``, ``grid``, ``n_trials``, ``seed``,
   ``running``, ``progress``; :meth:`~RunControls.on_run`,
   :meth:`~RunControls.on_stop`);
+- :class:`PerturbationControls`: none, one of the eight published presets, or
+  a custom connection scaling to run next to the intact network (traits
+  ``choice``, ``pre``, ``post``, ``factor``, ``perturbation``, ``label``);
 - :class:`AccuracyView`: the accuracy plot of a search Dataset (trait
-  ``selected_index``, set by a tap on a point);
+  ``selected_index``, set by a tap on a point); for a perturbation search,
+  the intact and the perturbed curves;
 - :class:`TrialViewer`: replays one trial of a search Dataset (traits
-  ``factor_index``, ``trial``, ``model``);
+  ``factor_index``, ``trial``, ``perturbation``, ``model``);
 - :class:`FileActions`: Save into the model file, Export to netCDF;
 - :class:`StatusLine`: what happened last, in words.
 
@@ -38,6 +44,8 @@ from .bokehjs import BokehJSGate, FigurePane, bokehjs_loader, figure_widget, set
 from .common import NO_FACTOR, StatusLine
 from .file_actions import FileActions
 from .model_picker import ModelChoice, ModelPicker
+from .network_toggle import NetworkToggle
+from .perturbation_controls import PerturbationControls
 from .run_controls import RunControls
 from .runner import SearchRequest, SearchRun
 from .search_panel import SearchPanel
@@ -51,6 +59,8 @@ __all__ = [
     "FileActions",
     "ModelChoice",
     "ModelPicker",
+    "NetworkToggle",
+    "PerturbationControls",
     "RunControls",
     "SearchPanel",
     "SearchRequest",

@@ -1,4 +1,11 @@
-"""Saving a search's optimum into its model file, and exporting its Dataset to netCDF."""
+"""Saving a search's optimum into its model file, and exporting its Dataset to netCDF.
+
+For a perturbation search (dims ``perturbation`` x ``scaling_factor`` x
+``trial``), Save writes the optimum of the intact network only: its trials
+are those of a plain search with the same seed, bit for bit, so the file
+gets what a search without the perturbation would have saved. Export writes
+the whole Dataset, both networks and their paired comparison.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +20,14 @@ from ..atomic import write_netcdf
 from ..modelfile import file_sha256, write_search_results
 from .common import Part, StatusLine, guarded
 
-__all__ = ["FileActions", "export_result", "save_result"]
+__all__ = ["FileActions", "export_result", "intact_search", "save_result"]
+
+
+def intact_search(dataset: xr.Dataset) -> xr.Dataset:
+    """The intact network of a perturbation search's Dataset (a plain search's Dataset as is)."""
+    if "perturbation" not in dataset.dims:
+        return dataset
+    return dataset.sel(perturbation=dataset.attrs.get("intact_perturbation", "none"))
 
 
 def save_result(dataset: xr.Dataset | None, saved_sha: str | None = None) -> tuple[Path, str]:
@@ -22,7 +36,8 @@ def save_result(dataset: xr.Dataset | None, saved_sha: str | None = None) -> tup
     Parameters
     ----------
     dataset : xarray.Dataset or None
-        The search's Dataset.
+        The search's Dataset. For a perturbation search, the intact
+        network's optimum, accuracies and factors are written.
     saved_sha : str, optional
         The file's checksum after an earlier save of the same result (saving
         twice is allowed).
@@ -50,8 +65,9 @@ def save_result(dataset: xr.Dataset | None, saved_sha: str | None = None) -> tup
     if file_sha256(path) not in (dataset.attrs.get("model_sha256"), saved_sha):
         raise ValueError(f"model file {path} changed since the search: run the search again "
                          "before saving")
-    write_search_results(path, float(dataset.opt_scaling_factor), dataset.accuracy.values,
-                         dataset.scaling_factor.values)
+    intact = intact_search(dataset)
+    write_search_results(path, float(intact.opt_scaling_factor), intact.accuracy.values,
+                         intact.scaling_factor.values)
     dataset.attrs["saved_to_model"] = 1
     return path, file_sha256(path)
 
@@ -80,6 +96,8 @@ class FileActions(Part, widgets.Box):
     """Save the optimum into the model file; export the Dataset to netCDF.
 
     Save is enabled for a complete search, Export for any (also a stopped one).
+    For a perturbation search, Save writes the intact network's optimum (the
+    button says so) and Export the whole Dataset.
 
     Parameters
     ----------
@@ -114,7 +132,7 @@ class FileActions(Part, widgets.Box):
         self.dataset: xr.Dataset | None = None
         self._saved_sha: str | None = None
         self.save_button = widgets.Button(description="Save optimum to model file", icon="save",
-                                          disabled=True, layout=widgets.Layout(width="230px"))
+                                          disabled=True, layout=widgets.Layout(width="260px"))
         self.path_field = widgets.Text(value=export_path, description="netCDF file",
                                        layout=widgets.Layout(width="340px"))
         self.export_button = widgets.Button(description="Export", icon="download", disabled=True)
@@ -133,11 +151,17 @@ class FileActions(Part, widgets.Box):
         self._saved_sha = None
         self.export_button.disabled = dataset is None
         self.save_button.disabled = dataset is None or not dataset.attrs.get("complete")
+        perturbed = dataset is not None and "perturbation" in dataset.dims
+        self.save_button.description = ("Save intact optimum to model file" if perturbed
+                                        else "Save optimum to model file")
+        self.save_button.tooltip = ("write the intact network's optimum (not the perturbed "
+                                    "network's) into the model file" if perturbed else "")
 
     def save(self) -> Path:
         """Write the optimum of the (complete) search into its model file.
 
-        Writes ``opt_scaling_factor``, ``all_perfs`` and ``scaling_factors``
+        For a perturbation search, the intact network's. Writes
+        ``opt_scaling_factor``, ``all_perfs`` and ``scaling_factors``
         with :func:`~spikewidgets.modelfile.write_search_results` (atomic),
         after checking that the file's checksum is still the one the search
         recorded.
@@ -154,9 +178,14 @@ class FileActions(Part, widgets.Box):
             since the search.
         """
         path, self._saved_sha = save_result(self.dataset, self._saved_sha)
-        self.status.show(f"Saved opt_scaling_factor = "
-                         f"{float(self.dataset.opt_scaling_factor):g} (with all_perfs and "
-                         f"scaling_factors) into {path}.", "success")
+        optimum = float(intact_search(self.dataset).opt_scaling_factor)
+        if "perturbation" in self.dataset.dims:
+            self.status.show(f"Saved the intact network's opt_scaling_factor = {optimum:g} "
+                             f"(with all_perfs and scaling_factors) into {path}; the perturbed "
+                             "network is not saved there (Export keeps it).", "success")
+        else:
+            self.status.show(f"Saved opt_scaling_factor = {optimum:g} (with all_perfs and "
+                             f"scaling_factors) into {path}.", "success")
         return path
 
     def export(self, path: str | os.PathLike | None = None) -> Path:

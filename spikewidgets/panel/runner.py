@@ -1,11 +1,14 @@
 """Scaling-factor searches of the panel, run in a background thread.
 
 :class:`SearchRun` is one search: it calls
-:func:`~spikewidgets.search.lambda_grid_search` with a ``callback`` (each
-finished block of trials gives a partial Dataset) and a ``stop`` event (Stop
-keeps the finished trials), in a daemon thread, and reports through three
-callbacks. :class:`SearchRunner` runs one search at a time and shows its
-progress on :class:`~spikewidgets.panel.RunControls` and a
+:func:`~spikewidgets.search.lambda_grid_search` (or, when the request holds a
+perturbation, :func:`~spikewidgets.search.perturbation_search` over the same
+grid with that perturbation, whose Dataset holds the intact network and the
+perturbed one) with a ``callback`` (each finished block of trials gives a
+partial Dataset) and a ``stop`` event (Stop keeps the finished trials), in a
+daemon thread, and reports through three callbacks. :class:`SearchRunner`
+runs one search at a time and shows its progress on
+:class:`~spikewidgets.panel.RunControls` and a
 :class:`~spikewidgets.panel.StatusLine`; what to draw is up to its callbacks.
 """
 
@@ -24,15 +27,17 @@ import numpy as np
 import xarray as xr
 
 from ..modelfile import RateModel
+from ..perturbations import Perturbation
 from ..results import EdgeOfGridWarning
-from ..search import SearchInterrupted, lambda_grid_search
+from ..search import SearchInterrupted, lambda_grid_search, perturbation_search
 from ..simulate import simulate
 
 if TYPE_CHECKING:
     from .common import StatusLine
     from .run_controls import RunControls
 
-__all__ = ["REDRAW_INTERVAL", "SearchRequest", "SearchRun", "SearchRunner", "warm_up"]
+__all__ = ["REDRAW_INTERVAL", "SearchRequest", "SearchRun", "SearchRunner", "perturbed_summary",
+           "warm_up"]
 
 # The panel reports these in its status line instead of printing them.
 warnings.filterwarnings("ignore", category=SearchInterrupted,
@@ -70,7 +75,11 @@ def warm_up(model: RateModel) -> threading.Event:
 
 @dataclass(frozen=True)
 class SearchRequest:
-    """Everything a search needs, read from the panel's controls and checked."""
+    """Everything a search needs, read from the panel's controls and checked.
+
+    With a ``perturbation``, the search runs the intact network and the
+    perturbed one on the same trials.
+    """
 
     path: Path
     model: RateModel
@@ -79,6 +88,31 @@ class SearchRequest:
     factors: np.ndarray
     n_trials: int
     seed: int
+    perturbation: Perturbation | None = None
+
+    @property
+    def networks(self) -> str:
+        """``""``, or ``" × 2 networks (intact, ei_dec)"`` for a perturbed run."""
+        if self.perturbation is None:
+            return ""
+        return f" × 2 networks (intact, {self.perturbation.label})"
+
+
+def perturbed_summary(dataset: xr.Dataset, perturbation: Perturbation | None,
+                      index: int) -> str:
+    """``"ei_dec at 30: accuracy 85% (…), change -15% (95 % CI …), McNemar p = 0.004; "``.
+
+    The perturbed network at the factor of index ``index`` (the intact
+    network's optimum), or ``""`` without a perturbation.
+    """
+    if perturbation is None:
+        return ""
+    at = dataset.sel(perturbation=perturbation.label).isel(scaling_factor=index)
+    factor = float(at.scaling_factor)
+    return (f"{perturbation.label} at {factor:g}: accuracy {float(at.accuracy):.0%}, change "
+            f"{float(at.accuracy_change):+.0%} (95 % CI {float(at.accuracy_change_ci_low):+.0%} "
+            f"to {float(at.accuracy_change_ci_high):+.0%}), McNemar p = "
+            f"{float(at.mcnemar_p):.2g}; ")
 
 
 class SearchRun:
@@ -163,7 +197,7 @@ class SearchRun:
         else:
             left = "estimating the time left…"
         return fraction, (f"{completed}/{request.n_trials} trials × {request.factors.size} "
-                          f"factors · {elapsed:.1f} s elapsed · {left}")
+                          f"factors{request.networks} · {elapsed:.1f} s elapsed · {left}")
 
     def summary(self) -> tuple[str, str]:
         """``(level, message)`` for the status line once the search has ended.
@@ -179,16 +213,23 @@ class SearchRun:
                 f"Stopped after {self.completed} of {request.n_trials} trials per factor "
                 f"({self.elapsed:.1f} s): the plots show these trials. Run again to finish; "
                 "saving needs a complete search.")
-        factors = dataset.scaling_factor.values
-        optimum = float(dataset.opt_scaling_factor)
+        intact = dataset
+        if request.perturbation is not None:
+            intact = dataset.sel(perturbation=dataset.attrs.get("intact_perturbation", "none"))
+        lead = "Optimum" if request.perturbation is None else "Intact network's optimum"
+        factors = intact.scaling_factor.values
+        optimum = float(intact.opt_scaling_factor)
         index = int(np.argmin(np.abs(factors - optimum)))
         message = (
-            f"Optimum: scaling factor {optimum:g} (λ = {1 / optimum:.4g}), accuracy "
-            f"{float(dataset.accuracy[index]):.0%} (95 % CI "
-            f"{float(dataset.accuracy_ci_low[index]):.0%}–"
-            f"{float(dataset.accuracy_ci_high[index]):.0%}); {factors.size} factors × "
-            f"{request.n_trials} trials in {self.elapsed:.1f} s. Click a point (or use the "
-            "slider) to see a trial.")
+            f"{lead}: scaling factor {optimum:g} (λ = {1 / optimum:.4g}), accuracy "
+            f"{float(intact.accuracy[index]):.0%} (95 % CI "
+            f"{float(intact.accuracy_ci_low[index]):.0%}–"
+            f"{float(intact.accuracy_ci_high[index]):.0%}); "
+            f"{perturbed_summary(dataset, request.perturbation, index)}{factors.size} factors "
+            f"× {request.n_trials} trials{request.networks} in {self.elapsed:.1f} s. Click a "
+            "point (or use the slider) to see a trial.")
+        if request.perturbation is not None:
+            message += " The toggle above the trial plots switches between the networks."
         if factors.size > 1 and index in (0, factors.size - 1):
             return "warning", (message + " The optimum is at the edge of the grid: widen the "
                                "range to be sure.")
@@ -200,12 +241,19 @@ class SearchRun:
 
     def _target(self) -> None:
         request = self.request
+        options = {"seed": request.seed, "progress": False, "callback": self._callback,
+                   "stop": self._stop, "n_workers": self._n_workers,
+                   "trials_per_chunk": self._trials_per_chunk, "executor": self._executor}
         try:
-            self.result = lambda_grid_search(
-                request.path, request.task, request.n_trials, request.factors,
-                request.settings, seed=request.seed, save=False, progress=False,
-                callback=self._callback, stop=self._stop, n_workers=self._n_workers,
-                trials_per_chunk=self._trials_per_chunk, executor=self._executor)
+            if request.perturbation is None:
+                self.result = lambda_grid_search(
+                    request.path, request.task, request.n_trials, request.factors,
+                    request.settings, save=False, **options)
+            else:
+                self.result = perturbation_search(
+                    request.path, request.task, [request.perturbation],
+                    scaling_factors=request.factors, n_trials=request.n_trials,
+                    task_settings=request.settings, **options)
         except Exception as error:
             self.error = error
         finally:
@@ -238,7 +286,8 @@ class SearchRunner:
     lock : threading.RLock, optional
         Held while the callbacks run and while a search starts.
     n_workers, trials_per_chunk, executor
-        Passed to :func:`~spikewidgets.search.lambda_grid_search`.
+        Passed to :func:`~spikewidgets.search.lambda_grid_search` (or
+        :func:`~spikewidgets.search.perturbation_search`).
 
     Attributes
     ----------
@@ -293,8 +342,8 @@ class SearchRunner:
             controls.progress, controls.progress_style = 0.0, "info"
             controls.progress_text = "starting…"
             self.status.show(f"Running {request.factors.size} scaling factors × "
-                             f"{request.n_trials} trials of {request.task} on "
-                             f"{request.path.name}…", "busy")
+                             f"{request.n_trials} trials{request.networks} of {request.task} "
+                             f"on {request.path.name}…", "busy")
             run = SearchRun(request, on_partial=self._partial, on_finish=self._finish,
                             on_tick=self._tick, **self._options)
             run.timings.update(self.timings)

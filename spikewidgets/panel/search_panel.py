@@ -7,32 +7,44 @@ import threading
 import time
 from collections.abc import Mapping
 from concurrent.futures import Executor
-from pathlib import Path
 
 import ipywidgets as widgets
 import traitlets
 import xarray as xr
 
 from ..examples import EXAMPLE_TASKS
-from ..modelfile import RateModel
+from ..perturbations import ScaleConnections
 from .accuracy_view import AccuracyView
 from .common import Part, StatusLine, guarded
 from .file_actions import FileActions
 from .model_picker import ModelPicker
+from .perturbation_controls import PerturbationControls
 from .run_controls import RunControls
 from .runner import SearchRequest, SearchRunner, warm_up
+from .shortcuts import PanelShortcuts
 from .trial_viewer import TrialViewer
 
 __all__ = ["SearchPanel"]
 
 
-class SearchPanel(Part, widgets.VBox):
+class SearchPanel(PanelShortcuts, Part, widgets.VBox):
     """Jupyter panel to run the scaling-factor search and look at single trials.
 
     It is an ``ipywidgets.VBox`` of the parts :class:`ModelPicker`,
-    :class:`RunControls`, a :class:`StatusLine`, :class:`AccuracyView`,
-    :class:`TrialViewer` and :class:`FileActions`; a tap on the accuracy plot
-    sets the trial viewer's scaling factor (the two ``*_index`` traits are linked).
+    :class:`PerturbationControls`, :class:`RunControls`, a :class:`StatusLine`,
+    :class:`AccuracyView`, :class:`TrialViewer` and :class:`FileActions`; a
+    tap on the accuracy plot sets the trial viewer's scaling factor (the two
+    ``*_index`` traits are linked).
+
+    With a perturbation chosen, Run runs one
+    :func:`~spikewidgets.search.perturbation_search` over the grid with that
+    perturbation: the intact and the perturbed network on the same trials.
+    The accuracy plot then shows both curves, the trial viewer's toggle
+    replays a trial in either network, :attr:`result` is the perturbation
+    search's Dataset (``result.sel(perturbation="none")`` is the intact
+    network, the same as a run without perturbation), Save writes the intact
+    network's optimum and Export the whole Dataset. With ``"none"`` the panel
+    runs :func:`~spikewidgets.search.lambda_grid_search` as before.
 
     Parameters
     ----------
@@ -58,15 +70,23 @@ class SearchPanel(Part, widgets.VBox):
         soonest and lets Stop end the run quickly.
     executor : concurrent.futures.Executor, optional
         Where to run the blocks instead, such as a Dask ``Client.get_executor()``.
+    perturbation : str or ScaleConnections, optional
+        Initial perturbation: ``"none"`` (default), a preset name
+        (``"ei_dec"``, ...), ``"custom"`` or a
+        :class:`~spikewidgets.perturbations.ScaleConnections`.
 
     Attributes
     ----------
-    model_picker, run_controls, status_line, accuracy_view, trial_viewer, file_actions
-        The parts.
+    model_picker, run_controls, perturbation_controls, status_line
+        The parts above the plots.
+    accuracy_view, trial_viewer, file_actions
+        The parts that show and keep the result.
     runner : SearchRunner
         Runs the searches in a background thread.
     result : xarray.Dataset or None
-        Dataset of the last search (partial if it was stopped).
+        Dataset of the last search (partial if it was stopped): a plain
+        search's, or, after a run with a perturbation, the perturbation
+        search's (dims ``perturbation`` x ``scaling_factor`` x ``trial``).
     """
 
     def __init__(
@@ -81,6 +101,7 @@ class SearchPanel(Part, widgets.VBox):
         n_workers: int | None = None,
         trials_per_chunk: int = 1,
         executor: Executor | None = None,
+        perturbation: str | ScaleConnections | None = None,
     ) -> None:
         super().__init__()
         self._lock = threading.RLock()
@@ -88,6 +109,7 @@ class SearchPanel(Part, widgets.VBox):
         self.status_line = StatusLine("Choose a model file and press Run.")
         self.model_picker = ModelPicker(task_settings=task_settings, status=self.status_line)
         self.run_controls = RunControls(scaling_factors, int(n_trials), int(seed))
+        self.perturbation_controls = PerturbationControls(perturbation)
         self.accuracy_view = AccuracyView(lock=self._lock, width=720, height=300)
         self.trial_viewer = TrialViewer(status=self.status_line, lock=self._lock, width=360,
                                         height=300)
@@ -107,8 +129,8 @@ class SearchPanel(Part, widgets.VBox):
                               "converted to a spiking LIF network")
         search_row = widgets.HBox([self.accuracy_view, self.file_actions], layout=widgets.Layout(
             flex_flow="row wrap", align_items="flex-start", grid_gap="8px"))
-        self.children = (header, self.model_picker, self.run_controls, self.status_line,
-                         search_row, self.trial_viewer)
+        self.children = (header, self.model_picker, self.perturbation_controls,
+                         self.run_controls, self.status_line, search_row, self.trial_viewer)
         self.add_class("spw-panel")
         if model is None and EXAMPLE_TASKS and EXAMPLE_TASKS[0] in self.model_picker.examples:
             model = EXAMPLE_TASKS[0]
@@ -116,45 +138,6 @@ class SearchPanel(Part, widgets.VBox):
             self.load(model, task, task_settings)
         elif task is not None:
             self.model_picker.task = task
-
-    # ------------------------------------------------------------------ state
-
-    @property
-    def plots(self) -> dict:
-        """The plot objects by name: ``accuracy``, ``output``, ``raster`` and ``rates``.
-
-        Each holds a Bokeh ``figure`` and its sources (see :mod:`spikewidgets.plots`).
-        """
-        return {"accuracy": self.accuracy_view.plot, **self.trial_viewer.plots}
-
-    sim = property(lambda self: self.trial_viewer.sim,
-                   doc="The trial shown (:func:`~spikewidgets.simulate.simulate`), or None.")
-    rate = property(lambda self: self.trial_viewer.rate,
-                    doc="The rate network's output for the input of the trial shown, or None.")
-
-    @property
-    def status(self) -> str:
-        """The text of the status line."""
-        return self.status_line.text
-
-    @property
-    def running(self) -> bool:
-        """Whether a search is running."""
-        return self.runner.running
-
-    @property
-    def timings(self) -> dict[str, float]:
-        """``perf_counter`` times of the last run (see :attr:`SearchRunner.timings`)."""
-        return self.runner.timings
-
-    def load(self, model: str | os.PathLike, task: str | None = None,
-             task_settings: Mapping[str, float] | None = None) -> RateModel | None:
-        """Load a model file (or the bundled example of a task) into the panel.
-
-        See :meth:`ModelPicker.load`. Returns the model, or None if it could
-        not be read (the status line then says why, in words).
-        """
-        return self.model_picker.load(model, task, task_settings)
 
     # ------------------------------------------------------------------ running
 
@@ -178,6 +161,10 @@ class SearchPanel(Part, widgets.VBox):
             With ``wait``, stop the search after this many seconds (and
             return the trials finished by then).
 
+        With a perturbation chosen (:attr:`perturbation_controls`), the
+        intact and the perturbed network run on the same trials, and the
+        Dataset is a perturbation search's.
+
         Raises
         ------
         RuntimeError
@@ -198,11 +185,14 @@ class SearchPanel(Part, widgets.VBox):
             self.accuracy_view.show(None)
             self.trial_viewer.set_dataset(None)
             self.trial_viewer.model = choice.model
+            perturbation = self.perturbation_controls.read()
+            self.trial_viewer.perturbations = ({} if perturbation is None
+                                               else {perturbation.label: perturbation})
             self.file_actions.set_dataset(None)
             controls = self.run_controls
             self.runner.start(SearchRequest(choice.path, choice.model, choice.task,
                                              choice.settings, factors, int(controls.n_trials),
-                                             int(controls.seed)))
+                                             int(controls.seed), perturbation))
         return self.wait(timeout, stop_on_timeout=True) if wait else None
 
     def _on_partial(self, partial: xr.Dataset) -> None:
@@ -243,30 +233,6 @@ class SearchPanel(Part, widgets.VBox):
         """
         self.runner.wait(timeout, stop_on_timeout=stop_on_timeout)
         return self.result
-
-    # ------------------------------------------------------------------ trials and files
-
-    def select(self, scaling_factor: float, trial: int = 0) -> xr.Dataset:
-        """Show one trial at one searched scaling factor and return it (as ``simulate`` does).
-
-        See :meth:`TrialViewer.select` (a partial search works too): ValueError
-        if there is no search result yet or ``scaling_factor`` was not searched.
-        """
-        return self.trial_viewer.select(scaling_factor, trial)
-
-    def save(self) -> Path:
-        """Write the optimum of the last (complete) search into its model file.
-
-        See :meth:`FileActions.save`: refused if the file changed since the search.
-        """
-        return self.file_actions.save()
-
-    def export(self, path: str | os.PathLike | None = None) -> Path:
-        """Write :attr:`result` to a netCDF file (default: the name in the export field).
-
-        See :meth:`FileActions.export`.
-        """
-        return self.file_actions.export(path)
 
     def close(self) -> None:
         """Stop a running search and close every widget of the panel."""

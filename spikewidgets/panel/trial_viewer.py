@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import threading
+from collections.abc import Iterable
 
 import ipywidgets as widgets
 import numpy as np
@@ -11,67 +11,20 @@ import traitlets
 import xarray as xr
 
 from ..modelfile import RateModel, load_model
+from ..perturbations import Perturbation
 from ..plots import plot_output, plot_raster, plot_rates
-from ..rate import simulate_rate
-from ..seeding import rate_noise_seed
-from ..simulate import simulate
 from .bokehjs import FigurePane
 from .common import NO_FACTOR, Part, Quiet, StatusLine, guarded
+from .network_toggle import NetworkToggle
+from .replay import (
+    INTACT,
+    perturbations_by_label,
+    replay_trial,
+    resolve_perturbation,
+    trial_text,
+)
 
 __all__ = ["TrialViewer", "replay_trial", "trial_text"]
-
-
-def replay_trial(model: RateModel, dataset: xr.Dataset, index: int,
-                 trial: int) -> tuple[xr.Dataset, xr.Dataset | None, str]:
-    """Simulate trial ``trial`` of the search ``dataset`` at its factor number ``index``.
-
-    Parameters
-    ----------
-    model : RateModel
-        The model the search ran on.
-    dataset : xarray.Dataset
-        The search's Dataset (its attributes give the task, settings and seed).
-    index : int
-        Index of the scaling factor in ``dataset.scaling_factor``.
-    trial : int
-        The trial (same stimulus and noise as in the search).
-
-    Returns
-    -------
-    sim : xarray.Dataset
-        The spiking trial (:func:`~spikewidgets.simulate.simulate`).
-    rate : xarray.Dataset or None
-        The rate network's output for the same input
-        (:func:`~spikewidgets.rate.simulate_rate`), None if it could not be
-        computed.
-    note : str
-        Why not, or "".
-    """
-    attrs = dataset.attrs
-    seed = int(attrs["seed"])
-    initial = bool(attrs.get("use_initial_weights", 0))
-    sim = simulate(model, float(dataset.scaling_factor.values[index]), attrs["task"],
-                   settings=json.loads(attrs["task_settings"]), seed=seed, trial=int(trial),
-                   downsample=int(attrs.get("downsample", 1)), use_initial_weights=initial)
-    try:
-        rate = simulate_rate(model, sim.stimulus.values, seed=rate_noise_seed(seed, int(trial)),
-                             rates=False, use_initial_weights=initial)
-    except Exception as error:  # the spiking trial is still worth showing
-        return sim, None, f" (no rate network output: {error})"
-    return sim, rate, ""
-
-
-def trial_text(sim: xr.Dataset, dataset: xr.Dataset, index: int) -> str:
-    """One line about a replayed trial, with its score in the search if it was run there."""
-    attrs = sim.attrs
-    verdict = "correct" if attrs.get("correct") else "wrong"
-    text = (f"trial {attrs['trial']}: {attrs['condition']}, {verdict} "
-            f"(response {attrs['response']:.2f})")
-    trial = int(attrs["trial"])
-    if trial in dataset.trial.values:
-        searched = bool(dataset.correct.sel(trial=trial).values[index])
-        text += f"; in the search: {'correct' if searched else 'wrong'}"
-    return text
 
 
 class TrialViewer(Part, widgets.VBox):
@@ -80,11 +33,19 @@ class TrialViewer(Part, widgets.VBox):
     A scaling-factor slider and a trial field choose the trial; it is
     simulated again with the search's stimulus and noise, and the rate
     network's output for the same input is drawn next to the spiking readout.
+    For a perturbation search, a toggle (``intact`` / ``perturbed: LABEL``)
+    chooses which network replays the trial, with
+    :func:`~spikewidgets.simulate.simulate` ``(..., perturbation=...)``.
 
     Parameters
     ----------
     dataset : xarray.Dataset, optional
-        A search Dataset (:func:`~spikewidgets.search.lambda_grid_search`).
+        A search Dataset (:func:`~spikewidgets.search.lambda_grid_search`,
+        or :func:`~spikewidgets.search.perturbation_search`).
+    perturbations : sequence of Perturbation or str, optional
+        The perturbations of a perturbation search, to replay its perturbed
+        networks (the Dataset holds their labels only; presets are found by
+        name without this).
     model : RateModel, optional
         The model it ran on (default: read from ``dataset.attrs["model_path"]``
         when a trial is first replayed).
@@ -104,6 +65,13 @@ class TrialViewer(Part, widgets.VBox):
         (linked to ``factor_slider``).
     trial : int (trait)
         The trial shown (linked to ``trial_field``).
+    perturbation : str (trait)
+        Label of the network that replays the trial: ``"none"`` for the
+        intact network, or one of the Dataset's perturbations (linked to
+        ``perturbation_toggle``, a :class:`NetworkToggle` shown only for a
+        perturbation search).
+    perturbations : dict
+        Perturbation objects by label (see the parameter).
     model : RateModel or None (trait)
         The model trials are replayed with.
     plots : dict
@@ -118,9 +86,11 @@ class TrialViewer(Part, widgets.VBox):
 
     factor_index = traitlets.Int(NO_FACTOR)
     trial = traitlets.Int(0)
+    perturbation = traitlets.Unicode(INTACT)
     model = traitlets.Instance(RateModel, allow_none=True)
 
     def __init__(self, dataset: xr.Dataset | None = None, model: RateModel | None = None, *,
+                 perturbations: Iterable[Perturbation | str] | None = None,
                  width: int = 440, height: int = 320, columns: int | None = None,
                  status: StatusLine | None = None, lock: threading.RLock | None = None,
                  **kwargs: object) -> None:
@@ -128,6 +98,7 @@ class TrialViewer(Part, widgets.VBox):
         self._lock = lock if lock is not None else threading.RLock()
         self._quiet = Quiet()
         self._shown: tuple | None = None
+        self.perturbations = perturbations_by_label(perturbations)
         self.dataset: xr.Dataset | None = None
         self.sim: xr.Dataset | None = None
         self.rate: xr.Dataset | None = None
@@ -143,17 +114,22 @@ class TrialViewer(Part, widgets.VBox):
         self.trial_field = widgets.BoundedIntText(
             value=0, min=0, max=0, description="trial", layout=widgets.Layout(width="140px"),
             style={"description_width": "35px"})
+        self.perturbation_toggle = NetworkToggle()
         self.info = widgets.HTML("")
         self.factor_slider.add_class("spw-factor")
         self.trial_field.add_class("spw-trial")
         self.pane = FigurePane([plot.figure for plot in self.plots.values()], columns=columns,
                                lock=self._lock)
-        select_row = widgets.HBox([self.factor_slider, self.trial_field, self.info],
-                                  layout=widgets.Layout(align_items="center"))
+        select_row = widgets.HBox([self.factor_slider, self.trial_field,
+                                   self.perturbation_toggle, self.info],
+                                  layout=widgets.Layout(align_items="center",
+                                                        flex_flow="row wrap"))
         self.children = (select_row, self.pane) + ((self.status,) if own_status else ())
         self.factor_slider.observe(self._on_slider, names="value")
+        self.perturbation_toggle.observe(self._on_toggle, names="value")
         traitlets.link((self.trial_field, "value"), (self, "trial"))
-        self.observe(self._guard(self._on_selection), names=["factor_index", "trial"])
+        self.observe(self._guard(self._on_selection),
+                     names=["factor_index", "trial", "perturbation"])
         self.model = model
         if dataset is not None:
             self.set_dataset(dataset)
@@ -184,6 +160,9 @@ class TrialViewer(Part, widgets.VBox):
             if dataset is not None:
                 total = int(dataset.attrs.get("n_trials", dataset.sizes.get("trial", 1)))
                 self.trial_field.max = max(total - 1, 0)
+            chosen = self.perturbation_toggle.set_networks(dataset, self.perturbation)
+            if chosen != self.perturbation:
+                self.perturbation = chosen
         if dataset is None:
             self.clear()
 
@@ -194,6 +173,15 @@ class TrialViewer(Part, widgets.VBox):
                 plot.update(None)
             self.sim = self.rate = self._shown = None
         self.info.value = ""
+
+    @traitlets.validate("perturbation")
+    def _check_perturbation(self, proposal: traitlets.Bunch) -> str:
+        allowed = self.perturbation_toggle.labels
+        if proposal.value not in allowed:
+            raise traitlets.TraitError(
+                f"perturbation is {proposal.value!r}, expected one of the networks of the "
+                f"search: {', '.join(allowed)}")
+        return proposal.value
 
     @traitlets.validate("factor_index")
     def _check_index(self, proposal: traitlets.Bunch) -> int:
@@ -210,21 +198,33 @@ class TrialViewer(Part, widgets.VBox):
         if not self._quiet:
             self.factor_index = change.new
 
+    def _on_toggle(self, change: traitlets.Bunch) -> None:
+        if not self._quiet:
+            self.perturbation = change.new
+
     def _on_selection(self, change: traitlets.Bunch) -> None:
-        if change.name == "factor_index" and self.factor_slider.value != change.new:
+        widget = {"factor_index": self.factor_slider,
+                  "perturbation": self.perturbation_toggle}.get(change.name)
+        if widget is not None and widget.value != change.new:
             with self._quiet():
-                self.factor_slider.value = change.new
+                widget.value = change.new
         if not self._quiet and self.factor_index != NO_FACTOR:
             self.show(self.factor_index, self.trial)
 
-    def select(self, scaling_factor: float, trial: int = 0) -> xr.Dataset:
+    def select(self, scaling_factor: float, trial: int = 0,
+               perturbation: str | None = None) -> xr.Dataset:
         """Show one trial at one searched scaling factor and return it (as ``simulate`` does).
+
+        ``perturbation`` (a label of a perturbation search, ``"none"`` for the
+        intact network) also chooses the network; by default the one chosen
+        stays.
 
         Raises
         ------
         ValueError
             If there is no search Dataset yet, ``scaling_factor`` was not
-            searched, or ``trial`` is not one of its trials.
+            searched, ``trial`` is not one of its trials, or ``perturbation``
+            is not one of its networks.
         """
         if self.dataset is None:
             raise ValueError("there is no search result yet: run a search first")
@@ -237,25 +237,36 @@ class TrialViewer(Part, widgets.VBox):
             raise ValueError(f"scaling_factor is {scaling_factor!r}, expected one of the "
                              f"searched factors {', '.join(f'{f:g}' for f in factors)}")
         with self._quiet():
+            if perturbation is not None:
+                try:
+                    self.perturbation = str(perturbation)
+                except traitlets.TraitError as error:
+                    raise ValueError(str(error)) from None
             self.trial = int(trial)
             self.factor_index = int(matches[0])
         return self.show(int(matches[0]), int(trial))
 
     def show(self, index: int, trial: int) -> xr.Dataset:
-        """Replay trial ``trial`` at the factor of index ``index`` and draw it; return it."""
+        """Replay trial ``trial`` at the factor of index ``index`` and draw it; return it.
+
+        The network is the one :attr:`perturbation` names.
+        """
         dataset = self.dataset
         if dataset is None:
             raise ValueError("there is no search result yet: run a search first")
-        key = (id(dataset), int(index), int(trial))
+        label = self.perturbation
+        key = (id(dataset), int(index), int(trial), label)
         if key == self._shown and self.sim is not None:
             return self.sim
+        perturbation = resolve_perturbation(label, self.perturbations)
         if self.model is None:
             self.model = load_model(dataset.attrs["model_path"])
-        sim, rate, note = replay_trial(self.model, dataset, int(index), int(trial))
+        sim, rate, note = replay_trial(self.model, dataset, int(index), int(trial),
+                                       perturbation)
         with self._lock:
             self.plots["raster"].update(sim)
             self.plots["output"].update(sim, rate)
             self.plots["rates"].update(sim)
             self.sim, self.rate, self._shown = sim, rate, key
-        self.info.value = trial_text(sim, dataset, int(index)) + note
+        self.info.value = trial_text(sim, dataset, int(index), label) + note
         return sim

@@ -1,7 +1,8 @@
-"""Bokeh figures of a scaling-factor search and of one simulated trial.
+"""Bokeh figures of a scaling-factor search, of a perturbation search and of one simulated trial.
 
 Every builder takes an :class:`xarray.Dataset` (the result of
 :func:`~spikewidgets.search.lambda_grid_search`, of
+:func:`~spikewidgets.search.perturbation_search`, of
 :func:`~spikewidgets.simulate.simulate` or of
 :func:`~spikewidgets.rate.simulate_rate`) and returns a small object that holds
 the figure and its :class:`~bokeh.models.ColumnDataSource` objects. Its
@@ -19,15 +20,22 @@ The figures can be used on their own::
     show(plot_accuracy(dataset).figure)
 """
 
-from .accuracy import AccuracyPlot, plot_accuracy
+from .accuracy import PERTURBED_COLORS, AccuracyPlot, plot_accuracy
 from .base import (
     ACCURACY_PLACEHOLDER,
     EXC_COLOR,
     INH_COLOR,
     MAX_TRACE_POINTS,
+    PERTURBATION_PLACEHOLDER,
     RATE_COLOR,
     SPIKING_COLOR,
     TRIAL_PLACEHOLDER,
+)
+from .perturbation import (
+    PerturbationEffectsPlot,
+    PerturbationSweepPlot,
+    plot_perturbation_effects,
+    plot_perturbation_sweep,
 )
 from .trial import OutputPlot, RasterPlot, RatePlot, plot_output, plot_raster, plot_rates
 
@@ -36,15 +44,21 @@ __all__ = [
     "EXC_COLOR",
     "INH_COLOR",
     "MAX_TRACE_POINTS",
+    "PERTURBATION_PLACEHOLDER",
+    "PERTURBED_COLORS",
     "RATE_COLOR",
     "SPIKING_COLOR",
     "TRIAL_PLACEHOLDER",
     "AccuracyPlot",
     "OutputPlot",
+    "PerturbationEffectsPlot",
+    "PerturbationSweepPlot",
     "RasterPlot",
     "RatePlot",
     "plot_accuracy",
     "plot_output",
+    "plot_perturbation_effects",
+    "plot_perturbation_sweep",
     "plot_raster",
     "plot_rates",
 ]

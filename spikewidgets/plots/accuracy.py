@@ -6,8 +6,18 @@ from dataclasses import dataclass
 
 import numpy as np
 import xarray as xr
-from bokeh.models import ColumnDataSource, HoverTool, Range1d, Whisker
+from bokeh.core.properties import value
+from bokeh.models import (
+    ColumnDataSource,
+    GlyphRenderer,
+    HoverTool,
+    LegendItem,
+    Range1d,
+    TapTool,
+    Whisker,
+)
 from bokeh.palettes import Category10_10
+from bokeh.plotting import figure
 
 from .base import (
     ACCURACY_PLACEHOLDER,
@@ -18,11 +28,19 @@ from .base import (
     legend_below,
     new_figure,
 )
+from .perturbation import check_perturbation_dataset, intact_label
 
-__all__ = ["AccuracyPlot", "plot_accuracy"]
+__all__ = ["PERTURBED_COLORS", "AccuracyPlot", "plot_accuracy"]
 
 #: Colours of the per-condition accuracy lines (neither red nor blue).
 _CONDITION_COLORS = tuple(Category10_10[k] for k in (2, 4, 5, 9, 6, 8, 1, 7))
+#: Colours of the curves of perturbed networks (none of the conditions' first colours).
+PERTURBED_COLORS = ("#c51b7d", "#8c6d31", "#17becf", "#bcbd22", "#7f7f7f")
+#: Columns of ``sources["perturbed"]`` taken from the Dataset's variables.
+_PERTURBED_VARIABLES = {"accuracy": "accuracy", "ci_low": "accuracy_ci_low",
+                        "ci_high": "accuracy_ci_high", "change": "accuracy_change",
+                        "change_low": "accuracy_change_ci_low",
+                        "change_high": "accuracy_change_ci_high", "mcnemar_p": "mcnemar_p"}
 
 
 @dataclass
@@ -31,17 +49,40 @@ class AccuracyPlot(Plot):
 
     Tapping a point selects it: ``source.selected.indices`` then holds the
     index of the factor (watch it with ``source.selected.on_change``).
+
+    Given the Dataset of a perturbation search, ``source`` holds the intact
+    network and ``sources["perturbed"]`` one row per perturbed network and
+    factor, drawn as a second curve (its own colour and marker).
     """
 
     source: ColumnDataSource = None  # type: ignore[assignment]
+    #: The legend entry of the curve of all trials (renamed for a perturbation search).
+    intact_item: LegendItem | None = None
 
     def update(self, ds: xr.Dataset | None) -> None:
-        """Show the search Dataset ``ds`` (partial or complete); None empties the plot."""
+        """Show the search Dataset ``ds`` (partial or complete); None empties the plot.
+
+        ``ds`` may also be a perturbation search's Dataset: the intact network
+        is then drawn as a plain search, each perturbed network beside it.
+        """
         if ds is None:
             self.clear()
+            self._name_intact(False)
             return
         check_dataset(ds, "ds", ("accuracy", "accuracy_ci_low", "accuracy_ci_high"))
         self.show_placeholder(False)
+        perturbed = "perturbation" in ds.dims
+        labels: list[str] = []
+        if perturbed:
+            check_perturbation_dataset(ds)
+            intact = intact_label(ds)
+            labels = self._show_perturbed(ds, intact)
+            ds = ds.sel(perturbation=intact)
+        else:
+            self.sources["perturbed"].data = {key: [] for key in self.sources["perturbed"].data}
+            self.sources["perturbed_lines"].data = {key: [] for key in
+                                                    self.sources["perturbed_lines"].data}
+        self._name_intact(perturbed)
         factors = np.asarray(ds.scaling_factor.values, dtype=np.float64)
         completed = int(ds.sizes.get("trial", 0))
         mean_rate = (ds.mean_rate.mean("trial").values if completed
@@ -58,6 +99,15 @@ class AccuracyPlot(Plot):
             "mean_rate": np.asarray(mean_rate, dtype=np.float64),
             "tied": np.where(tied, "yes", "no"),
         }
+        self._show_conditions(ds, factors, completed)
+        self._show_optimum(ds, factors, completed)
+        total = ds.attrs.get("n_trials", completed)
+        task = ds.attrs.get("task", "")
+        networks = f", intact and {', '.join(labels)}" if labels else ""
+        self.figure.title.text = (f"{task} accuracy{networks}, {completed} of {total} trials "
+                                  "per factor" if task else "accuracy")
+
+    def _show_conditions(self, ds: xr.Dataset, factors: np.ndarray, completed: int) -> None:
         conditions = [str(c) for c in ds.task_condition.values] if "task_condition" in ds.dims \
             else []
         xs, ys, names, colors = [], [], [], []
@@ -72,6 +122,8 @@ class AccuracyPlot(Plot):
                 colors.append(_CONDITION_COLORS[column % len(_CONDITION_COLORS)])
         self.sources["conditions"].data = {"xs": xs, "ys": ys, "condition": names,
                                            "color": colors}
+
+    def _show_optimum(self, ds: xr.Dataset, factors: np.ndarray, completed: int) -> None:
         optimum = float(ds.opt_scaling_factor) if "opt_scaling_factor" in ds else float("nan")
         if completed and np.isfinite(optimum):
             index = int(np.argmin(np.abs(factors - optimum)))
@@ -79,10 +131,36 @@ class AccuracyPlot(Plot):
                                             "accuracy": [float(ds.accuracy.values[index])]}
         else:
             self.sources["optimum"].data = {"scaling_factor": [], "accuracy": []}
-        total = ds.attrs.get("n_trials", completed)
-        task = ds.attrs.get("task", "")
-        self.figure.title.text = (f"{task} accuracy, {completed} of {total} trials per factor"
-                                  if task else "accuracy")
+
+    def _show_perturbed(self, ds: xr.Dataset, intact: str) -> list[str]:
+        """Fill the perturbed networks' sources; return their labels."""
+        factors = np.asarray(ds.scaling_factor.values, dtype=np.float64)
+        labels = [str(label) for label in ds.perturbation.values if str(label) != intact]
+        columns: dict[str, list] = {key: [] for key in self.sources["perturbed"].data}
+        lines: dict[str, list] = {"xs": [], "ys": [], "legend": [], "color": []}
+        for k, label in enumerate(labels):
+            one = ds.sel(perturbation=label)
+            color, legend, n = PERTURBED_COLORS[k % len(PERTURBED_COLORS)], \
+                f"perturbed: {label}", factors.size
+            added = {"perturbation": [label] * n, "legend": [legend] * n, "color": [color] * n,
+                     "scaling_factor": factors, "lam": 1.0 / factors}
+            for key, name in _PERTURBED_VARIABLES.items():
+                added[key] = np.asarray(one[name].values, dtype=np.float64)
+            for key, column in added.items():
+                columns[key].extend(np.asarray(column).tolist())
+            lines["xs"].append(factors)
+            lines["ys"].append(added["accuracy"])
+            lines["legend"].append(legend)
+            lines["color"].append(color)
+        self.sources["perturbed"].data = columns
+        self.sources["perturbed_lines"].data = lines
+        return labels
+
+    def _name_intact(self, perturbed: bool) -> None:
+        if self.intact_item is not None:
+            wanted = "intact, all trials" if perturbed else "all trials"
+            if getattr(self.intact_item.label, "value", None) != wanted:
+                self.intact_item.label = value(wanted)
 
     def select(self, index: int | None) -> None:
         """Select the point of factor number ``index`` (None clears the selection)."""
@@ -99,7 +177,10 @@ def plot_accuracy(ds: xr.Dataset | None = None, *, width: int = 440, height: int
     ----------
     ds : xarray.Dataset, optional
         Result of :func:`~spikewidgets.search.lambda_grid_search` (a partial
-        result works too). None gives an empty figure.
+        result works too), or of :func:`~spikewidgets.search.perturbation_search`
+        (the intact network as the main curve, each perturbed network as
+        another, with its change against the intact one in the hover). None
+        gives an empty figure.
     width, height : int
         Size of the figure in pixels.
     placeholder : str
@@ -112,7 +193,11 @@ def plot_accuracy(ds: xr.Dataset | None = None, *, width: int = 440, height: int
         row per factor: ``scaling_factor``, ``lam`` = 1 / factor,
         ``accuracy``, ``ci_low``, ``ci_high``, ``n_trials``, ``mean_rate`` in
         Hz, ``tied``); ``sources`` also holds ``conditions`` (one line per
-        task condition) and ``optimum``.
+        task condition), ``optimum`` and, for a perturbation search,
+        ``perturbed`` (one row per perturbed network and factor:
+        ``perturbation``, ``scaling_factor``, ``accuracy``, ``ci_low``,
+        ``ci_high``, ``change``, ``change_low``, ``change_high``,
+        ``mcnemar_p``) and ``perturbed_lines``.
     """
     source = ColumnDataSource(
         {"scaling_factor": [], "lam": [], "accuracy": [], "ci_low": [], "ci_high": [],
@@ -133,6 +218,7 @@ def plot_accuracy(ds: xr.Dataset | None = None, *, width: int = 440, height: int
     points = fig.scatter("scaling_factor", "accuracy", source=source, size=10,
                          color=SPIKING_COLOR, selection_color="#2ca02c",
                          nonselection_alpha=0.5, legend_label="all trials")
+    perturbed, perturbed_lines, markers = _perturbed_curves(fig)
     fig.scatter("scaling_factor", "accuracy", source=optimum, marker="star", size=22,
                 color="#ffbf00", line_color=SPIKING_COLOR, legend_label="optimum")
     fig.add_tools(HoverTool(renderers=[points], tooltips=[
@@ -143,10 +229,43 @@ def plot_accuracy(ds: xr.Dataset | None = None, *, width: int = 440, height: int
         ("mean rate", "@mean_rate{0.0} Hz"),
         ("tied with optimum", "@tied"),
     ]))
-    fig.add_tools("tap")
+    fig.add_tools(_perturbed_hover(markers))
+    fig.add_tools(TapTool(renderers=[points]))
     legend_below(fig)
-    plot = AccuracyPlot(fig, {"accuracy": source, "conditions": conditions, "optimum": optimum},
-                        source=source, **add_placeholder(fig, placeholder, (0, 100), (0, 1)))
+    item = next(item for item in fig.legend[0].items if points in item.renderers)
+    plot = AccuracyPlot(fig, {"accuracy": source, "conditions": conditions, "optimum": optimum,
+                              "perturbed": perturbed, "perturbed_lines": perturbed_lines},
+                        source=source, intact_item=item,
+                        **add_placeholder(fig, placeholder, (0, 100), (0, 1)))
     if ds is not None:
         plot.update(ds)
     return plot
+
+
+def _perturbed_curves(fig: figure) -> tuple[ColumnDataSource, ColumnDataSource, GlyphRenderer]:
+    """The glyphs of perturbed networks: lines, whiskers, square markers."""
+    perturbed = ColumnDataSource(
+        {key: [] for key in ("perturbation", "legend", "scaling_factor", "lam", "accuracy",
+                             "ci_low", "ci_high", "change", "change_low", "change_high",
+                             "mcnemar_p", "color")}, name="perturbed_accuracy")
+    lines = ColumnDataSource({"xs": [], "ys": [], "legend": [], "color": []},
+                             name="perturbed_accuracy_lines")
+    fig.multi_line(xs="xs", ys="ys", color="color", source=lines, line_width=2,
+                   legend_field="legend")
+    fig.add_layout(Whisker(source=perturbed, base="scaling_factor", lower="ci_low",
+                           upper="ci_high", line_color="color", line_alpha=0.6))
+    markers = fig.scatter("scaling_factor", "accuracy", source=perturbed, marker="square",
+                          size=9, color="color")
+    return perturbed, lines, markers
+
+
+def _perturbed_hover(markers: GlyphRenderer) -> HoverTool:
+    """What hovering over a perturbed network's point says."""
+    return HoverTool(renderers=[markers], tooltips=[
+        ("network", "@perturbation"),
+        ("scaling factor", "@scaling_factor{0.[00]}"),
+        ("accuracy", "@accuracy{0.0%} (95 % CI @ci_low{0.0%} – @ci_high{0.0%})"),
+        ("change vs intact", "@change{+0.0%} (95 % CI @change_low{+0.0%} – "
+                             "@change_high{+0.0%})"),
+        ("McNemar p", "@mcnemar_p{0.[0000]}"),
+    ])

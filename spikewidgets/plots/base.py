@@ -21,6 +21,7 @@ __all__ = [
     "EXC_COLOR",
     "INH_COLOR",
     "MAX_TRACE_POINTS",
+    "PERTURBATION_PLACEHOLDER",
     "RATE_COLOR",
     "SPIKING_COLOR",
     "TRIAL_PLACEHOLDER",
@@ -51,6 +52,9 @@ _TOOLS = "pan,box_zoom,wheel_zoom,reset,save"
 ACCURACY_PLACEHOLDER = "Press Run: accuracy for each scaling factor appears here"
 #: What the empty figures of one trial say will appear in them.
 TRIAL_PLACEHOLDER = "Click a point of the accuracy plot to see one trial here"
+#: What the empty figures of a perturbation search say will appear in them.
+PERTURBATION_PLACEHOLDER = ("Run perturbation_search: the accuracy of each perturbed network "
+                            "appears here")
 
 
 def new_figure(name: str, title: str, width: int, height: int, **kwargs: object) -> figure:
@@ -141,8 +145,21 @@ def add_placeholder(fig: figure, text: str, x: tuple[float, float],
     return {"placeholder": label, "extent": extent, "extent_data": extent_data}
 
 
-def check_dataset(ds: object, name: str, needed: tuple[str, ...]) -> None:
+def check_dataset(ds: object, name: str, needed: tuple[str, ...],
+                  made_by: str | None = None) -> None:
     """Raise if ``ds`` is not a Dataset holding the variables ``needed`` (``name`` is the argument).
+
+    Parameters
+    ----------
+    ds : object
+        What was passed.
+    name : str
+        The argument's name, for the message.
+    needed : tuple of str
+        Variables (or coordinates) ``ds`` must hold.
+    made_by : str, optional
+        The function whose Dataset is expected, for the message (default:
+        ``lambda_grid_search`` for ``ds``, ``simulate`` otherwise).
 
     Raises
     ------
@@ -155,9 +172,10 @@ def check_dataset(ds: object, name: str, needed: tuple[str, ...]) -> None:
         raise TypeError(f"{name} is {type(ds).__name__}, expected an xarray.Dataset")
     missing = [key for key in needed if key not in ds.variables]
     if missing:
+        made_by = made_by or ("lambda_grid_search" if name == "ds" else "simulate")
         raise ValueError(
             f"{name} has no variable(s) {', '.join(missing)}; expected the Dataset returned "
-            f"by {'lambda_grid_search' if name == 'ds' else 'simulate'}"
+            f"by {made_by}"
         )
 
 
@@ -208,7 +226,10 @@ class Plot:
 
 
 def trial_title(prefix: str, sim: xr.Dataset) -> str:
-    """``"prefix, scaling factor 30, trial 2, go correct"`` from a simulated trial's attrs."""
+    """``"prefix, scaling factor 30, trial 2, go correct"`` from a simulated trial's attrs.
+
+    A trial of a perturbed network ends with ``", perturbed: LABEL"``.
+    """
     parts = [prefix]
     if "scaling_factor" in sim.attrs:
         parts.append(f"scaling factor {sim.attrs['scaling_factor']:g}")
@@ -217,5 +238,7 @@ def trial_title(prefix: str, sim: xr.Dataset) -> str:
     if "condition" in sim.attrs:
         verdict = {1: "correct", 0: "wrong"}.get(sim.attrs.get("correct"), "")
         parts.append(f"{sim.attrs['condition']} {verdict}".strip())
+    if sim.attrs.get("perturbation") not in (None, "none"):
+        parts.append(f"perturbed: {sim.attrs['perturbation']}")
     return ", ".join(parts)
 
