@@ -106,3 +106,30 @@ def test_published_layouts_are_searched_identically(tmp_path):
     for other in results[1:]:
         for name in ("correct", "response", "mean_rate"):
             assert np.array_equal(other[name].values, results[0][name].values)
+
+
+def test_dms_example_was_trained_by_a_curriculum_and_holds_its_record():
+    from spikewidgets.train import read_stages
+
+    raw = read_raw(_bundled("dms"))
+    stages = read_stages(raw)
+    assert [stage["settings"]["delay"] for stage in stages] == [10, 150]
+    assert [stage["settings"]["T"] for stage in stages] == [270, 410]
+    assert all(stage["passed"] for stage in stages)
+    assert [stage["stop_accuracy"] for stage in stages] == [0.95, 0.99]
+    np.testing.assert_array_equal(raw["stage_trials"][0], [s["trials"] for s in stages])
+    assert raw["stage_trials"][0, -1] == raw["tr"][0, 0] + 1
+    assert raw["stage_perfs"][0, 0] > 0.95 and raw["stage_losses"][0, 0] < 7
+    assert raw["stage_perfs"][0, 1] > 0.99 and raw["stage_losses"][0, 1] < 3
+    np.testing.assert_array_equal(raw["taus"], [[4.0, 25.0]])
+    assert raw["scaling_factors"].shape == (1, 23) and raw["all_perfs"].max() >= 0.95
+
+
+def test_dms_example_holds_the_sample_through_other_delays(tmp_path):
+    # Trained at 750 ms; the response window follows the test stimulus at any delay.
+    path = example_model("dms", tmp_path)
+    optimum = load_model(path).opt_scaling_factor
+    ds = lambda_grid_search(path, "dms", 40, [optimum], {"delay": 50}, seed=778,
+                            progress=False, save=False)
+    assert float(ds.accuracy[0]) >= 0.85, float(ds.accuracy[0])
+    assert '"resp_start": 220' in ds.attrs["task_settings"]

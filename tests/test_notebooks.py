@@ -24,6 +24,8 @@ EXPECTED = (
     "04-the-panel",
     "05-your-own-model",
     "06-scaling-out",
+    "07-working-memory",
+    "08-perturbations",
 )
 #: Largest committed notebook.
 MAX_BYTES = 500 * 1024

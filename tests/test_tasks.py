@@ -181,3 +181,98 @@ def test_register_a_user_task():
             register_task(_Threshold())
     finally:
         register_task(_Threshold(), replace=True)
+
+
+# ------------------------------------------------------------------ delayed match-to-sample
+
+
+def test_dms_has_the_published_timing_and_stimuli():
+    task, settings, trials = _draw("dms")
+    assert settings == {"T": 411, "stim_on": 30, "stim_dur": 50, "delay": 150,
+                        "resp_start": 320, "eval_amp_thresh": 0.7}
+    assert task.n_inputs == 2 and task.conditions == ("++", "+-", "-+", "--")
+    assert {t.condition for t in trials} == set(task.conditions)
+    for trial in trials:
+        sample, test = trial.u[0, 30], trial.u[1, 230]
+        assert trial.u.shape == (2, 411) and {sample, test} <= {-1.0, 1.0}
+        expected = np.zeros((2, 411))
+        expected[0, 30:80], expected[1, 230:280] = sample, test
+        assert np.array_equal(trial.u, expected)
+        assert trial.label == (1 if sample == test else -1)
+        assert trial.condition == {1: "+", -1: "-"}[sample] + {1: "+", -1: "-"}[test]
+    assert 150 < sum(t.label == 1 for t in trials) < 250
+    assert task.label_names == {1: "same", -1: "diff"}
+    assert task.saved_labels(np.array([1, -1])).tolist() == ["same", "diff"]
+
+
+def test_dms_scores_its_window_like_xor():
+    task = get_task("dms")
+    settings = task.settings()
+    # 40 rate steps after the test stimulus ends: LIF step 32000 of 41000.
+    assert task.window_start(settings) == 32000 and task.window_start(settings, 2) == 16000
+    trace = np.zeros(41000)
+    trace[25000:26000] = 1.0  # during the delay: not scored
+    start = task.window_start(settings)
+    assert not task.score(trace[None, start - 1:], 1, settings).correct[0]
+    trace[start - 1 + 500] = 0.71
+    same = task.score(trace[None, start - 1:], 1, settings)
+    assert same.correct[0] and same.response_index[0] == 500 and same.response[0] == 0.71
+    assert not task.score(trace[None, start - 1:], -1, settings).correct[0]
+    trace[start - 1 + 800] = -0.8
+    assert task.score(trace[None, start - 1:], -1, settings).correct[0]
+    assert [line.level for line in task.decision_lines(settings)] == [0.7, -0.7]
+
+
+def test_dms_training_uses_the_xor_target_at_its_timing():
+    task = get_task("dms")
+    settings = task.training_settings()
+    assert settings["T"] == 410 and settings["resp_start"] == 320
+    target = task.target(settings, -1)
+    assert target.shape == (410,)
+    np.testing.assert_array_equal(np.flatnonzero(target), np.arange(290, 390))
+    assert (target[290:390] == -1).all()
+    outputs = np.zeros((3, 409))
+    outputs[0, 330] = 0.8  # "same" answered in the window
+    outputs[1, 300] = -0.8  # "diff" answered before the window: too early
+    outputs[2, 400] = -0.8  # "diff" answered in the window
+    assert task.training_correct(settings, outputs, np.array([1, -1, -1])).tolist() == [
+        True, False, True]
+
+
+def test_dms_delay_moves_the_test_stimulus_and_the_response_window():
+    task = get_task("dms")
+    short = task.settings({"delay": 50})
+    # The window starts 40 steps, the trial ends 131 steps after the test stimulus.
+    assert (short["resp_start"], short["T"]) == (220, 311)
+    trial = task.make_trial(np.random.default_rng(3), short)
+    assert trial.u.shape == (2, 311)
+    assert np.flatnonzero(trial.u[1]).tolist() == list(range(130, 180))
+    assert np.flatnonzero(trial.u[0]).tolist() == list(range(30, 80))
+    assert task.training_settings({"delay": 10})["T"] == 270
+    np.testing.assert_array_equal(np.flatnonzero(task.target(task.training_settings(
+        {"delay": 10}), 1)), np.arange(150, 250))
+    longer = task.settings({"delay": 300, "stim_dur": 40})
+    assert (longer["resp_start"], longer["T"]) == (450, 541)
+    # Given explicitly, resp_start and T are used as given.
+    fixed = task.settings({"delay": 50, "resp_start": 250, "T": 411})
+    assert (fixed["resp_start"], fixed["T"]) == (250, 411)
+    assert task.settings({"delay": 0})["resp_start"] == 170
+    with pytest.raises(TaskSettingsError, match="past the end of the trial"):
+        task.settings({"delay": 300, "T": 411})
+    with pytest.raises(TaskSettingsError, match="after both stimuli"):
+        task.settings({"delay": 150, "resp_start": 250})
+    with pytest.raises(TaskSettingsError, match="expected a number"):
+        task.settings({"delay": "long"})
+
+
+def test_dms_is_registered_after_the_published_tasks():
+    from spikewidgets.tasks import DelayedMatchToSample, infer_task_name, task_names_in_order
+
+    assert task_names_in_order()[:4] == ["go_nogo", "xor", "mante", "dms"]
+    assert isinstance(get_task("DMS"), DelayedMatchToSample)
+    # A two-input model is an XOR model unless its file name says DMS.
+    assert infer_task_name(2, "Task_dms_N_200_Taus_4.0_20.0_Act_sigmoid.mat") == "dms"
+    assert infer_task_name(2, "dms_example.mat") == "dms"
+    assert infer_task_name(2, "model.mat") == "xor"
+    with pytest.raises(TaskSettingsError, match="has 2 input"):
+        get_task("dms").check_model_inputs(1)

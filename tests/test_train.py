@@ -20,6 +20,7 @@ from spikewidgets.modelfile import load_model
 from spikewidgets.rate import run_rate, simulate_rate
 from spikewidgets.synthetic import random_model_arrays
 from spikewidgets.tasks import (
+    DelayedMatchToSample,
     Score,
     Task,
     TaskSettingsError,
@@ -30,11 +31,13 @@ from spikewidgets.tasks import (
     unregister_task,
 )
 from spikewidgets.train import (
+    CurriculumStage,
     MissingTrainDependencyError,
     TrainingConfig,
     compile_model,
     file_name,
     initialize_network,
+    read_stages,
     train,
 )
 
@@ -451,3 +454,141 @@ def test_task_inputs_match_training():
         trial = task.make_trial(np.random.default_rng(0), settings)
         assert trial.u.shape == (n_inputs, n_steps)
         assert TrainingConfig(task=name).task_object is task
+
+
+# ------------------------------------------------------------------ curricula and resuming
+
+
+class _AlwaysRightDms(DelayedMatchToSample):
+    """DMS whose stopping rule counts every rate trial as correct: stages pass on schedule."""
+
+    name = "dms_always_right"
+
+    def training_correct(self, settings, outputs, labels):
+        return np.ones(len(labels), dtype=bool)
+
+
+@pytest.fixture
+def always_right():
+    task = register_task(_AlwaysRightDms(), replace=True)
+    yield task
+    unregister_task(task.name)
+
+
+def test_curriculum_moves_on_when_a_stage_is_passed_and_records_it(always_right, tmp_path):
+    stages = (CurriculumStage({"delay": 10}, stop_loss=100.0),
+              CurriculumStage({"delay": 150}, stop_loss=100.0, max_trials=300))
+    config = TrainingConfig(task=always_right, n_units=20, seed=5, curriculum=stages)
+    result = train(config, out_dir=tmp_path, progress=False)
+    assert result.converged and result.trials == 200
+    first, second = result.stages
+    assert (first.passed, first.trials, first.stage_trials, first.accuracy) == (True, 100, 100, 1.0)
+    assert (second.passed, second.trials, second.stage_trials) == (True, 200, 100)
+    assert first.settings["T"] == 270 and second.settings["T"] == 410
+    assert [h[0] for h in result.history] == [100, 200]
+    raw = scipy.io.loadmat(result.path)
+    assert [k for k in raw if not k.startswith("__")] == [
+        *PUBLISHED_KEYS, "curriculum_stages", "stage_trials", "stage_perfs", "stage_losses"]
+    np.testing.assert_array_equal(raw["stage_trials"], [[100, 200]])
+    assert raw["stage_trials"].dtype == np.int64
+    np.testing.assert_array_equal(raw["stage_perfs"], [[1.0, 1.0]])
+    np.testing.assert_allclose(raw["stage_losses"], [[first.loss, second.loss]])
+    record = read_stages(raw)
+    assert [stage["settings"]["delay"] for stage in record] == [10, 150]
+    assert [stage["passed"] for stage in record] == [True, True]
+    assert record[1]["max_trials"] == 300 and record[1]["stop_loss"] == 100.0
+    assert record[0]["stop_accuracy"] == 0.95 and record[0]["trials"] == 100
+    # Trial lengths of the stages: the first trial (x0) of stage 1, the last (u) of stage 2.
+    assert raw["x0"].shape == (270, 20, 1) and raw["u"].shape == (2, 410)
+    assert raw["losses"].shape == (1, 200) and raw["tr"][0, 0] == 199
+    assert raw["eval_os"].shape == (100, 409)
+    assert load_model(result.path).n_inputs == 2
+
+
+def test_a_stage_that_runs_out_ends_training_unless_it_advances(tmp_path):
+    stages = (CurriculumStage({"delay": 10}, max_trials=200), CurriculumStage({}))
+    config = TrainingConfig(task="dms", n_units=20, seed=6, curriculum=stages)
+    assert config.trial_budget == 200 + 100_000
+    with pytest.warns(RuntimeWarning, match=r"stopped in stage 1 of 2 after 200 trials.*"
+                                            r"later stages were not trained"):
+        result = train(config, out_dir=tmp_path / "a", progress=False)
+    assert not result.converged and result.trials == 200 and len(result.stages) == 1
+    raw = scipy.io.loadmat(result.path)
+    np.testing.assert_array_equal(raw["stage_trials"], [[200, -1]])
+    assert np.isnan(raw["stage_perfs"][0, 1])
+    record = read_stages(raw)
+    assert record[0]["passed"] is False and record[1]["trials"] is None
+    warm_up = (CurriculumStage({"delay": 10}, max_trials=200, advance_on_budget=True),
+               CurriculumStage({}, max_trials=100))
+    with pytest.warns(RuntimeWarning, match=r"stopped in stage 2 of 2 after 100 trials"):
+        advanced = train(dataclasses.replace(config, curriculum=warm_up),
+                         out_dir=tmp_path / "b", progress=False)
+    assert advanced.trials == 300 and [s.stage_trials for s in advanced.stages] == [200, 100]
+    # The same first 200 trials: the curriculum's trials come from the same stream.
+    np.testing.assert_array_equal(scipy.io.loadmat(advanced.path)["losses"][0, :200],
+                                  raw["losses"][0])
+    # max_trials caps the stages together.
+    capped = dataclasses.replace(config, curriculum=warm_up, max_trials=250)
+    with pytest.warns(RuntimeWarning):
+        assert train(capped, out_dir=tmp_path / "c", progress=False).trials == 250
+
+
+def test_curriculum_arguments_are_checked():
+    with pytest.raises(TaskSettingsError, match=r"curriculum\[1\].*unknown key 'delai'"):
+        TrainingConfig(task="dms", curriculum=(CurriculumStage({"delay": 10}),
+                                               CurriculumStage({"delai": 150})))
+    with pytest.raises(TypeError, match="curriculum is 'fast', expected a sequence"):
+        TrainingConfig(task="dms", curriculum="fast")
+    with pytest.raises(TypeError, match=r"curriculum\[0\] is 3"):
+        TrainingConfig(task="dms", curriculum=[3])
+    with pytest.raises(ValueError, match="stop_accuracy is 2"):
+        CurriculumStage({}, stop_accuracy=2)
+    with pytest.raises(ValueError, match="max_trials is 0"):
+        CurriculumStage({}, max_trials=0)
+    with pytest.raises(TypeError, match="settings is 10"):
+        CurriculumStage(10)
+    config = TrainingConfig(task="dms", curriculum=[{"settings": {"delay": 10},
+                                                     "max_trials": 500}])
+    assert config.curriculum == (CurriculumStage({"delay": 10}, max_trials=500),)
+    assert hash(config) == hash(dataclasses.replace(config))
+    with pytest.raises(FileNotFoundError, match="initial_model is 'nowhere.mat'"):
+        TrainingConfig(task="dms", initial_model="nowhere.mat")
+
+
+@pytest.mark.filterwarnings("ignore:training .* stopped:RuntimeWarning")
+def test_training_resumes_from_a_saved_model(trained, tmp_path):
+    # ``trained``: go_nogo, N = 100, seed 2, 1000 trials. Go on for 100 trials with another seed.
+    saved = scipy.io.loadmat(trained.path)
+    config = TrainingConfig(task="go_nogo", n_units=100, seed=9, max_trials=100,
+                            initial_model=trained.path)
+    resumed = train(config, out_dir=tmp_path, progress=False)
+    raw = scipy.io.loadmat(resumed.path)
+    # The untrained network, masks and input weights are those of the saved model ...
+    for key in ("w0", "taus_gaus0", "w_in0", "w_in", "m", "som_m", "inh", "exc", "som_N"):
+        np.testing.assert_array_equal(raw[key], saved[key], err_msg=key)
+    assert str(raw["initial_model"][0]) == trained.path.name
+    assert [k for k in raw if not k.startswith("__")] == [*PUBLISHED_KEYS, "initial_model"]
+    # ... and training goes on from its trained weights: the loss starts where it ended,
+    # well below that of a new network after as many trials.
+    first_loss, last_losses = trained.history[0][2], [h[2] for h in trained.history[-3:]]
+    assert resumed.history[0][2] < 0.7 * first_loss
+    assert resumed.history[0][2] < 1.3 * max(last_losses)
+    assert not np.array_equal(raw["w"], saved["w"])
+    assert (raw["w"][saved["w0"] == 0] == 0).all()
+    steps = np.abs(raw["taus_gaus"].astype(float) - saved["taus_gaus"])
+    assert 0 < steps.max() < 100 * 0.01 * 3.2  # at most ~3.2 lr per Adam step
+
+
+def test_a_saved_model_must_fit_the_config(tmp_path):
+    with pytest.warns(RuntimeWarning):
+        saved = train(TrainingConfig(task="go_nogo", n_units=12, seed=1, max_trials=100),
+                      out_dir=tmp_path, progress=False).path
+    for changes, message in (({"n_units": 13}, "has n_units 12 but the config has 13"),
+                             ({"taus": (5,)}, r"has taus \(4.0, 20.0\) but the config"),
+                             ({"activation": "softplus"}, "activation 'sigmoid'"),
+                             ({"task": "xor"}, "'xor' has 2 input.*has 1")):
+        config = TrainingConfig(**{"task": "go_nogo", "n_units": 12, "seed": 1,
+                                   "max_trials": 100, "initial_model": saved, **changes})
+        with pytest.raises(ValueError, match=message):
+            train(config, out_dir=tmp_path / "never", progress=False)
+    assert not (tmp_path / "never").exists() or not list((tmp_path / "never").iterdir())

@@ -15,6 +15,7 @@ from .base import (
     first_crossing,
     score_signed,
 )
+from .dms import DelayedMatchToSample
 from .published import NOGO_CEILING, GoNoGo, Mante, Xor
 from .registry import (
     get_task,
@@ -30,6 +31,7 @@ __all__ = [
     "NOGO_CEILING",
     "STEPS_PER_COLUMN",
     "DecisionLine",
+    "DelayedMatchToSample",
     "GoNoGo",
     "Mante",
     "Score",
@@ -48,6 +50,6 @@ __all__ = [
     "unregister_task",
 ]
 
-for _task in (GoNoGo(), Xor(), Mante()):
+for _task in (GoNoGo(), Xor(), Mante(), DelayedMatchToSample()):
     register_task(_task)
 del _task

@@ -46,6 +46,7 @@ __all__ = [
     "score_signed",
 ]
 
+#: LIF steps per column of a trial's input ``u`` (one 5 ms rate step).
 STEPS_PER_COLUMN = 100
 
 
@@ -113,8 +114,8 @@ class Task(ABC):
     that follow from the settings and :meth:`score`; override them to train
     as a published trainer did.
 
-    Class attributes
-    ----------------
+    Attributes
+    ----------
     name : str
         Registered name (lower case, underscores).
     n_inputs : int

@@ -32,6 +32,20 @@ def register_task(task: Task, *, replace: bool = False) -> Task:
     ------
     ValueError
         If a task of the same name exists and ``replace`` is False.
+
+    Examples
+    --------
+    Go-NoGo with a stricter threshold, under its own name:
+
+    >>> import spikewidgets as sw
+    >>> from spikewidgets.tasks import GoNoGo, unregister_task
+    >>> class StrictGoNoGo(GoNoGo):
+    ...     name = "strict_go_nogo"
+    ...     defaults = {**GoNoGo.defaults, "eval_amp_thresh": 0.9}
+    >>> task = sw.register_task(StrictGoNoGo())
+    >>> sw.get_task("strict-go-nogo") is task
+    True
+    >>> unregister_task("strict_go_nogo")
     """
     if not isinstance(task, Task):
         raise TypeError(f"task is {task!r}, expected an instance of spikewidgets.Task")
@@ -50,7 +64,20 @@ def unregister_task(name: str) -> None:
 
 
 def get_task(name: str | Task) -> Task:
-    """Look a task up by name (``go_nogo``, ``go-nogo``, ``xor``, ``mante``, ...)."""
+    """Look a task up by name (``go_nogo``, ``go-nogo``, ``xor``, ``mante``, ...).
+
+    Raises
+    ------
+    TaskSettingsError
+        For a name that no registered task has (the message lists them).
+
+    Examples
+    --------
+    >>> import spikewidgets as sw
+    >>> task = sw.get_task("go-nogo")
+    >>> task.name, task.n_inputs, task.defaults["eval_amp_thresh"]
+    ('go_nogo', 1, 0.7)
+    """
     if isinstance(name, Task):
         return name
     key = normalize_task_name(name)

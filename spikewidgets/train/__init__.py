@@ -16,10 +16,16 @@ dtypes of the TensorFlow trainer. Every random draw derives from one integer
 seed, so the same seed gives the same model. JAX and optax are imported only
 when training starts; ``import spikewidgets.train`` does not need them.
 
+A curriculum trains through stages of task settings, each with its own
+stopping rule (:class:`CurriculumStage`), and ``initial_model`` starts from a
+saved model; the model file then records every stage (:func:`read_stages`).
+
 Example
 -------
 >>> from spikewidgets.train import TrainingConfig, train
 >>> result = train(TrainingConfig(task="go_nogo", n_units=100, seed=0))  # doctest: +SKIP
+>>> stages = (CurriculumStage({"delay": 10}), CurriculumStage({"delay": 150}))
+>>> result = train(TrainingConfig(task="dms", curriculum=stages))  # doctest: +SKIP
 """
 
 from .config import (
@@ -30,6 +36,7 @@ from .config import (
     LEARNING_RATE,
     TrainingConfig,
 )
+from .curriculum import CurriculumStage, StageRecord, read_stages
 from .files import file_name
 from .model import (
     INSTALL_HINT,
@@ -49,13 +56,16 @@ __all__ = [
     "INSTALL_HINT",
     "LEARNING_RATE",
     "CompiledModel",
+    "CurriculumStage",
     "InitialNetwork",
     "MissingTrainDependencyError",
+    "StageRecord",
     "TrainingConfig",
     "TrainingResult",
     "compile_model",
     "file_name",
     "initialize_network",
+    "read_stages",
     "require_jax",
     "train",
 ]

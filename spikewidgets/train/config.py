@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from ..rate import ACTIVATIONS
 from ..tasks import Task, TaskSettingsError, get_task, task_names
 from ..validation import positive_int, positive_number, probability
+from .curriculum import CurriculumStage, check_curriculum
 
 __all__ = [
     "DEFAULT_STOP_ACCURACY",
@@ -66,6 +69,20 @@ def _task(value: object) -> str | Task:
         ) from None
 
 
+def _initial_model(value: object) -> Path | None:
+    if value is None:
+        return None
+    if not isinstance(value, (str, os.PathLike)):
+        raise TypeError(f"initial_model is {value!r}, expected the path of a trained model file")
+    path = Path(value)
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"initial_model is {str(path)!r}, which is not a file; expected a trained model "
+            "file (.mat) to start training from"
+        )
+    return path
+
+
 def _stop_loss(value: object) -> float:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)) \
             or math.isnan(float(value)) or float(value) < 0:
@@ -112,6 +129,20 @@ class TrainingConfig:
     stop_loss : float
         ... and mean evaluation loss below this (published 7). Stricter
         values train longer for more robust networks.
+    curriculum : sequence of CurriculumStage
+        Stages of task settings trained one after the other (e.g. a short,
+        then the long delay), each with its stopping rule and budget (see
+        :class:`~spikewidgets.train.CurriculumStage`); empty (the default): one stage,
+        the task's training settings with ``stop_accuracy``, ``stop_loss`` and
+        ``max_trials``. With a curriculum, ``max_trials`` (if given) caps the
+        trials of all stages together.
+    initial_model : path-like, optional
+        Start from the weights, readout and decay parameters of this trained
+        model file instead of a new network (to resume training or go on to
+        a harder stage). Its unit count, ``taus``, activation and input count
+        must match the config and the task; its sign and SOM masks and input
+        weights are kept; ``p_inh``, ``p_rec``, ``n_som`` and ``gain`` are
+        not used. The Adam state starts afresh.
 
     Raises
     ------
@@ -119,7 +150,10 @@ class TrainingConfig:
         For an argument out of range (:class:`~spikewidgets.TaskSettingsError`,
         a ValueError, for an unknown task name).
     TypeError
-        For a task that is neither a name nor a Task.
+        For a task that is neither a name nor a Task, or a curriculum that is
+        not a sequence of stages.
+    FileNotFoundError
+        For an ``initial_model`` that is not a file.
     """
 
     task: str | Task = "go_nogo"
@@ -134,6 +168,8 @@ class TrainingConfig:
     max_trials: int | None = None
     stop_accuracy: float = DEFAULT_STOP_ACCURACY
     stop_loss: float = DEFAULT_STOP_LOSS
+    curriculum: tuple[CurriculumStage, ...] = ()
+    initial_model: str | os.PathLike | None = None
 
     def __post_init__(self) -> None:
         if self.activation not in ACTIVATIONS:
@@ -153,9 +189,12 @@ class TrainingConfig:
             else positive_int("max_trials", self.max_trials),
             "stop_accuracy": probability("stop_accuracy", self.stop_accuracy),
             "stop_loss": _stop_loss(self.stop_loss),
+            "initial_model": _initial_model(self.initial_model),
         }
         for name, value in checked.items():
             object.__setattr__(self, name, value)
+        object.__setattr__(self, "curriculum", check_curriculum(self.curriculum,
+                                                                self.task_object))
 
     @property
     def task_object(self) -> Task:
@@ -164,9 +203,17 @@ class TrainingConfig:
 
     @property
     def trial_budget(self) -> int:
-        """``max_trials``, or the task's default budget when it is None."""
+        """``max_trials``, or the default budget when it is None.
+
+        The default is the task's ``max_training_trials``, or with a
+        curriculum the sum of its stages' budgets.
+        """
         if self.max_trials is not None:
             return self.max_trials
+        if self.curriculum:
+            default = int(self.task_object.max_training_trials)
+            return sum(default if stage.max_trials is None else stage.max_trials
+                       for stage in self.curriculum)
         return int(self.task_object.max_training_trials)
 
     @property

@@ -1,0 +1,66 @@
+"""Analyses of the spiking network's activity (NumPy, SciPy and xarray; no widgets).
+
+``spikewidgets.analysis.timescales``: spike-count autocorrelation,
+neuronal timescales by the method of Murray et al. (2014) as the
+working-memory study applied it, and the Fano factor, from spike counts or
+spike times. ``spikewidgets.analysis.spontaneous``: spike counts of the
+spiking network in trials without stimulus, and every unit's timescale next
+to its synaptic decay constant. The Bokeh figures of these Datasets are in
+:mod:`spikewidgets.analysis.plots` (imported on its own: it needs Bokeh).
+
+Example
+-------
+>>> from spikewidgets.analysis import network_timescales
+>>> ds = network_timescales("dms_example.mat", n_trials=100, seed=0)  # doctest: +SKIP
+>>> ds.timescale.groupby("unit_type").median()  # doctest: +SKIP
+"""
+
+from .spontaneous import DEFAULT_WINDOW, network_timescales, spontaneous_spike_counts
+from .timescales import (
+    BIN_WIDTH,
+    EXCLUDED_FIT,
+    EXCLUDED_NAN,
+    EXCLUDED_NO_DECAY,
+    EXCLUDED_NO_FALL,
+    EXCLUDED_RATE,
+    EXCLUDED_TRIALS,
+    MAX_LAG,
+    MIN_TRIALS,
+    RATE_RANGE,
+    TimescaleFit,
+    autocorrelation,
+    bin_spike_times,
+    exponential,
+    fano_factor,
+    fit_timescale,
+    population_timescale,
+    start_of_fall,
+    timescales_from_counts,
+    timescales_from_spike_times,
+)
+
+__all__ = [
+    "BIN_WIDTH",
+    "DEFAULT_WINDOW",
+    "EXCLUDED_FIT",
+    "EXCLUDED_NAN",
+    "EXCLUDED_NO_DECAY",
+    "EXCLUDED_NO_FALL",
+    "EXCLUDED_RATE",
+    "EXCLUDED_TRIALS",
+    "MAX_LAG",
+    "MIN_TRIALS",
+    "RATE_RANGE",
+    "TimescaleFit",
+    "autocorrelation",
+    "bin_spike_times",
+    "exponential",
+    "fano_factor",
+    "fit_timescale",
+    "network_timescales",
+    "population_timescale",
+    "spontaneous_spike_counts",
+    "start_of_fall",
+    "timescales_from_counts",
+    "timescales_from_spike_times",
+]
