@@ -114,6 +114,21 @@ def search_models(
         ``model_path``, ``model_sha256``, ``saved_to_model``, ``completed``
         and ``error`` per model. A model that could not be read has an ``error`` and NaN results;
         the others complete.
+
+    Examples
+    --------
+    Two copies of the bundled Go-NoGo model, searched on two threads:
+
+    >>> from concurrent.futures import ThreadPoolExecutor
+    >>> import spikewidgets as sw
+    >>> paths = [sw.example_model("go_nogo", folder) for folder in ("lab_a", "lab_b")]
+    >>> with ThreadPoolExecutor(2) as pool:
+    ...     ds = sw.search_models(paths, "go_nogo", 20, "10:70:20", seed=0, save=False,
+    ...                           progress=False, executor=pool)
+    >>> ds.model.values.tolist()
+    ['lab_a/go_nogo_example.mat', 'lab_b/go_nogo_example.mat']
+    >>> ds.opt_scaling_factor.values.tolist()
+    [30.0, 30.0]
     """
     paths = resolve_model_paths(models)
     names = _names(paths)

@@ -356,6 +356,15 @@ def load_model(path: str | os.PathLike) -> RateModel:
     ModelFileError
         If it is not a MAT file, is a v7.3 file, or does not hold a valid model
         (the message names the file, the key, what was found and what was expected).
+
+    Examples
+    --------
+    >>> import spikewidgets as sw
+    >>> model = sw.load_model(sw.example_model("go_nogo", "."))
+    >>> model.n_units, model.n_inputs, model.activation
+    (200, 1, 'sigmoid')
+    >>> model.opt_scaling_factor  # stored by the search of the bundled model
+    30.0
     """
     return RateModel.from_arrays(read_raw(path), path=Path(path))
 

@@ -26,6 +26,17 @@ def mcnemar_exact(gained: np.ndarray, lost: np.ndarray) -> np.ndarray:
     """Two-sided exact McNemar p-value from the discordant counts (1 when there are none).
 
     Equal to ``scipy.stats.binomtest(gained, gained + lost, 0.5).pvalue``.
+
+    Examples
+    --------
+    A perturbation that answered 7 trials right that the intact network got
+    wrong, and 1 the other way round:
+
+    >>> from spikewidgets.paired import mcnemar_exact
+    >>> float(mcnemar_exact(7, 1))
+    0.0703125
+    >>> mcnemar_exact([7, 3], [1, 3])
+    array([0.0703125, 1.       ])
     """
     gained, lost = np.asarray(gained, dtype=np.int64), np.asarray(lost, dtype=np.int64)
     discordant = gained + lost

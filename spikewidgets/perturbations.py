@@ -84,7 +84,7 @@ def _check_type(name: str, value: str) -> str:
 
 
 class Perturbation:
-    """Base class: a change to a network, applied by :meth:`apply`."""
+    """Base class: a change to a network, applied by :meth:`~Perturbation.apply`."""
 
     label: str = ""
 
@@ -153,6 +153,14 @@ def preset(name: str) -> ScaleConnections:
     ------
     ValueError
         For an unknown name (the message lists the presets).
+
+    Examples
+    --------
+    ``ei_dec`` weakens inhibition onto excitatory units by 30 %:
+
+    >>> from spikewidgets.perturbations import preset
+    >>> preset("ei_dec")
+    ScaleConnections(pre='inh', post='exc', factor=0.7, name='ei_dec')
     """
     if name not in PRESETS:
         raise ValueError(f"preset is {name!r}, expected one of {', '.join(sorted(PRESETS))}")
@@ -426,7 +434,23 @@ class Combined(Perturbation):
 
 def as_perturbation(value: Perturbation | str | Sequence[Perturbation | str] | None
                     ) -> Perturbation:
-    """A perturbation from an object, a preset name, a list (applied in order) or None (none)."""
+    """A perturbation from an object, a preset name, a list (applied in order) or None (none).
+
+    Raises
+    ------
+    TypeError
+        For anything else.
+
+    Examples
+    --------
+    >>> from spikewidgets.perturbations import LesionConnections, as_perturbation
+    >>> as_perturbation("ei_dec").label
+    'ei_dec'
+    >>> as_perturbation(None).label
+    'none'
+    >>> as_perturbation(["ei_dec", LesionConnections(0.1)]).label
+    'ei_dec + lesion 0.1'
+    """
     if value is None:
         return Combined((), "none")
     if isinstance(value, str):

@@ -359,7 +359,7 @@ def run_plans(
     description: str = "search",
     stop: threading.Event | None = None,
 ) -> bool:
-    """Run trials ``0 .. n_trials - 1`` of every plan, in blocks, on an executor.
+    """Run trials 0 to ``n_trials - 1`` of every plan, in blocks, on an executor.
 
     Parameters
     ----------

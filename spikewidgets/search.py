@@ -123,6 +123,22 @@ def lambda_grid_search(
         factor; the 0-d ``opt_scaling_factor``. An interrupted search returns
         the finished trials (``attrs["complete"] == 0``) and leaves the model
         file untouched.
+
+    Examples
+    --------
+    Search a copy of the bundled Go-NoGo model on four factors, 20 trials
+    each, without writing the optimum into the file:
+
+    >>> import spikewidgets as sw
+    >>> path = sw.example_model("go_nogo", ".")
+    >>> ds = sw.lambda_grid_search(path, "go_nogo", n_trials=20, scaling_factors="10:70:20",
+    ...                            seed=0, save=False, progress=False)
+    >>> dict(ds.sizes)
+    {'scaling_factor': 4, 'trial': 20, 'task_condition': 2}
+    >>> ds.accuracy.values.tolist()
+    [0.95, 1.0, 0.85, 0.2]
+    >>> float(ds.opt_scaling_factor)
+    30.0
     """
     folder = _model_folder(model_path, model_dir)
     _require(task_name=task_name, n_trials=n_trials, scaling_factors=scaling_factors)
@@ -240,6 +256,25 @@ def perturbation_search(
         For a model without a stored optimum when ``scaling_factors`` is not
         given, an unknown preset, a fraction outside [0, 1], a factor <= 0 or a
         unit index outside the network.
+
+    Examples
+    --------
+    A preset, inhibition onto excitatory units cut to 20 % and half of the
+    synapses lesioned, each against the intact network on the same 20 trials,
+    at the optimum stored in the bundled model (30):
+
+    >>> import spikewidgets as sw
+    >>> from spikewidgets.perturbations import LesionConnections, ScaleConnections
+    >>> path = sw.example_model("go_nogo", ".")
+    >>> ds = sw.perturbation_search(
+    ...     path, "go_nogo", ["ei_dec", ScaleConnections("inh", "exc", 0.2),
+    ...                       LesionConnections(0.5)], n_trials=20, seed=0, progress=False)
+    >>> ds.perturbation.values.tolist()
+    ['none', 'ei_dec', 'inh->exc x0.2', 'lesion 0.5']
+    >>> ds.accuracy_change.sel(scaling_factor=30).values.tolist()
+    [0.0, 0.0, -0.55, -0.5]
+    >>> ds.mcnemar_p.sel(scaling_factor=30, perturbation="lesion 0.5").item()
+    0.001953125
     """
     n_trials = positive_int("n_trials", n_trials)
     if scaling_factors is None:
@@ -280,7 +315,7 @@ def run_single_plan(
     stop: threading.Event | None = None,
     stacklevel: int = 2,
 ) -> xr.Dataset:
-    """Run trials ``0 .. n_trials - 1`` of one plan and return its Dataset (not saved).
+    """Run trials 0 to ``n_trials - 1`` of one plan and return its Dataset (not saved).
 
     ``callback`` gets the partial Dataset after each block. A search that
     stopped early has ``attrs["complete"] == 0`` and gives a
@@ -340,6 +375,15 @@ def evaluate_single_trial(
     int
         1 if the trial was answered correctly, 0 if not. Errors (bad file,
         wrong task, bad settings) raise; they are never counted as a wrong trial.
+
+    Examples
+    --------
+    >>> import spikewidgets as sw
+    >>> path = sw.example_model("go_nogo", ".")
+    >>> sw.evaluate_single_trial("go_nogo", path, 30, seed=0)
+    1
+    >>> sw.evaluate_single_trial("go_nogo", path, 70, seed=0)  # weights divided too much
+    0
     """
     plan = SearchPlan.prepare(model_path, task_name, [scaling_factor], settings, seed=seed)
     (score,) = plan.score_trials([0])

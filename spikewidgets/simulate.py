@@ -79,6 +79,18 @@ def simulate(
         ``mean_rate`` (unit), ``stimulus`` (input, rate_time), optionally
         ``voltage`` and ``rate`` (unit, time); ``unit_type`` says which units
         are excitatory.
+
+    Examples
+    --------
+    Trial 3 of a search with seed 0, at the factor 30, with the voltages:
+
+    >>> import spikewidgets as sw
+    >>> path = sw.example_model("go_nogo", ".")
+    >>> sim = sw.simulate(path, 30, "go_nogo", seed=0, trial=3, record_voltages=True)
+    >>> sim.attrs["condition"], sim.attrs["correct"]
+    ('go', 1)
+    >>> sim.voltage.dims, sim.voltage.shape
+    (('unit', 'time'), (200, 20000))
     """
     if (task is None) == (u is None):
         raise ValueError("pass either task (to draw a trial) or u (an explicit input), not both")

@@ -48,7 +48,7 @@ def random_model_arrays(
     Returns
     -------
     dict
-        Ready for :func:`scipy.io.savemat` or :meth:`RateModel.from_arrays`.
+        Ready for :func:`scipy.io.savemat` or :meth:`~spikewidgets.modelfile.RateModel.from_arrays`.
         ``w``, ``w0``, ``m``, ``som_m``, ``w_in`` (= ``w_in0``), ``exc``,
         ``inh`` and ``taus_gaus0`` are the trainer's initial network;
         ``w_out ~ N(0, 1) / sqrt(N)`` and ``taus_gaus ~ N(0, 1)`` are drawn

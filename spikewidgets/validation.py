@@ -58,6 +58,18 @@ def parse_scaling_factors(value: str | float | Iterable[float]) -> np.ndarray:
     ------
     ValueError
         For an empty grid, non-positive or non-finite values, or duplicates.
+
+    Examples
+    --------
+    >>> from spikewidgets import parse_scaling_factors
+    >>> parse_scaling_factors("20:40:5")
+    array([20., 25., 30., 35., 40.])
+    >>> parse_scaling_factors([30, 20.5])
+    array([20.5, 30. ])
+    >>> parse_scaling_factors([0, 10])
+    Traceback (most recent call last):
+    ...
+    ValueError: scaling_factors contains [0.0], expected finite positive values
     """
     if isinstance(value, str):
         parts = value.split(":")

@@ -12,9 +12,13 @@ __all__ = [
     "read_settings",
 ]
 
+#: Exit code for bad input (a one-line message naming the flag, no traceback).
 EXIT_BAD_INPUT = 2
+#: Exit code when results were computed but a model file could not be updated.
 EXIT_NOT_SAVED = 3
+#: Exit code when some of several models could not be searched (the others were).
 EXIT_SOME_MODELS_FAILED = 4
+#: Exit code of an interrupted command.
 EXIT_INTERRUPTED = 130
 
 

@@ -20,13 +20,23 @@ __all__ = [
 
 #: LIF time step in seconds at ``downsample=1`` (0.05 ms).
 BASE_DT = 0.00005
-TAU_M = 0.01  # membrane time constant (s)
+#: Membrane time constant (s).
+TAU_M = 0.01
+#: ``1 / TAU_M``.
 INVERSE_TAU_M = 1 / TAU_M
-T_REF = 0.002  # refractory period (s)
-V_RESET = -65.0  # reset voltage (mV)
-V_PEAK = -40.0  # spike threshold (mV)
-V_SPIKE = 30.0  # voltage recorded at a spike (mV)
-BIAS = -40.0  # bias current
-STEPS_PER_COLUMN = 100  # LIF steps per rate-model input column
+#: Refractory period (s).
+T_REF = 0.002
+#: Reset voltage (mV).
+V_RESET = -65.0
+#: Spike threshold (mV).
+V_PEAK = -40.0
+#: Voltage recorded at a spike (mV).
+V_SPIKE = 30.0
+#: Bias current.
+BIAS = -40.0
+#: LIF steps per rate-model input column.
+STEPS_PER_COLUMN = 100
+#: Smallest normal float64; synaptic traces below it are set to 0.
 SMALLEST_NORMAL = float(np.finfo(np.float64).smallest_normal)
-FIRST_COUNTED_STEP = 10  # mean rates count spikes from this (1-based) step on
+#: Mean rates count spikes from this (1-based) step on.
+FIRST_COUNTED_STEP = 10

@@ -119,7 +119,7 @@ class SearchRun:
     """A search running in a background thread.
 
     ``on_partial(run, dataset)`` is called (in the search thread) after each
-    finished block of trials, ``on_tick(run)`` every :data:`TICK` seconds and
+    finished block of trials, ``on_tick(run)`` every ``TICK`` seconds and
     ``on_finish(run)`` once at the end (``run.result`` or ``run.error`` set).
     ``timings`` holds ``time.perf_counter`` values: ``started``,
     ``finished`` and, if asked to stop, ``stop_requested``.

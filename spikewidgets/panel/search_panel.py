@@ -40,7 +40,7 @@ class SearchPanel(PanelShortcuts, Part, widgets.VBox):
     :func:`~spikewidgets.search.perturbation_search` over the grid with that
     perturbation: the intact and the perturbed network on the same trials.
     The accuracy plot then shows both curves, the trial viewer's toggle
-    replays a trial in either network, :attr:`result` is the perturbation
+    replays a trial in either network, ``result`` is the perturbation
     search's Dataset (``result.sel(perturbation="none")`` is the intact
     network, the same as a run without perturbation), Save writes the intact
     network's optimum and Export the whole Dataset. With ``"none"`` the panel
@@ -209,7 +209,7 @@ class SearchPanel(PanelShortcuts, Part, widgets.VBox):
         """Stop the running search; the trials already finished are kept.
 
         With ``wait``, wait (at most ``timeout`` seconds) for the search thread
-        to end and return :attr:`result`, the partial Dataset.
+        to end and return ``result``, the partial Dataset.
         """
         if not self.runner.stop():
             return self.result
@@ -217,7 +217,7 @@ class SearchPanel(PanelShortcuts, Part, widgets.VBox):
 
     def wait(self, timeout: float | None = None, *,
              stop_on_timeout: bool = False) -> xr.Dataset | None:
-        """Wait for the running search to end and return :attr:`result`.
+        """Wait for the running search to end and return ``result``.
 
         Parameters
         ----------

@@ -249,7 +249,7 @@ class TrialViewer(Part, widgets.VBox):
     def show(self, index: int, trial: int) -> xr.Dataset:
         """Replay trial ``trial`` at the factor of index ``index`` and draw it; return it.
 
-        The network is the one :attr:`perturbation` names.
+        The network is the one ``perturbation`` names.
         """
         dataset = self.dataset
         if dataset is None:

@@ -203,7 +203,7 @@ class PerturbationSweepPlot(Plot):
     """Accuracy (or its change) against perturbation strength, one line per group.
 
     ``source`` holds one row per plotted perturbation (the columns of
-    :func:`perturbation_columns` plus ``group``, ``value``, ``low``,
+    ``perturbation_columns()`` plus ``group``, ``value``, ``low``,
     ``high`` and ``color``); ``sources`` also holds ``lines`` (one per group)
     and ``intact`` (the reference).
     """
@@ -263,7 +263,7 @@ def plot_perturbation_sweep(ds: xr.Dataset | None = None, *, change: bool = Fals
     ``perturbation_target``: I -> E connections scaled by 0.5 ... 1.5,
     lesion fractions, fractions of the same units silenced in the same
     window) make one line against ``perturbation_strength`` (see
-    :func:`group_name`). The intact network is a horizontal reference
+    ``group_name()``). The intact network is a horizontal reference
     line (with its interval as a band). Perturbations without a strength
     (self-connections removed, shuffled inputs, combinations) are left out:
     :func:`plot_perturbation_effects` shows them.
@@ -339,7 +339,7 @@ class PerturbationEffectsPlot(Plot):
     """One horizontal bar per perturbation: its change in accuracy (or accuracy), with interval.
 
     ``source`` holds one row per perturbation (the intact network left out),
-    the first at the top: the columns of :func:`perturbation_columns` plus
+    the first at the top: the columns of ``perturbation_columns()`` plus
     ``row``, ``base``, ``value``, ``low``, ``high``, ``significance`` and
     ``color``.
     """

@@ -1,0 +1,231 @@
+"""The documentation site (``docs/``) and the examples of the docstrings.
+
+The site is built here as README says, offline, with every warning an error
+and every reference checked (``sphinx-build -W -n``), into a temporary folder;
+the tests then read the built pages, and headless Chromium opens two of them
+(the page of ``lambda_grid_search`` and a tutorial with a figure), refusing
+every request that would leave the built folder. The ``Examples`` sections of
+the core functions run as doctests, in a temporary working folder (they copy
+the bundled Go-NoGo model into it).
+
+The build needs the ``docs`` extra; without it (or without Chromium and
+Playwright for the browser test) the tests are skipped locally and fail in CI.
+"""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+import importlib.util
+import inspect
+import json
+import re
+import runpy
+import sys
+import warnings
+from pathlib import Path
+
+import pytest
+from browser_utils import find_chromium, launch_chromium
+from conftest import skip_or_fail
+
+REPO = Path(__file__).resolve().parents[1]
+DOCS = REPO / "docs"
+
+#: Modules whose docstrings hold examples, and the functions that must have one.
+DOCTESTED = {
+    "spikewidgets.search": ["lambda_grid_search", "evaluate_single_trial", "perturbation_search"],
+    "spikewidgets.simulate": ["simulate"],
+    "spikewidgets.modelfile": ["load_model"],
+    "spikewidgets.many": ["search_models"],
+    "spikewidgets.validation": ["parse_scaling_factors"],
+    "spikewidgets.tasks.registry": ["register_task", "get_task"],
+    "spikewidgets.perturbations": ["preset", "as_perturbation"],
+    "spikewidgets.paired": ["mcnemar_exact"],
+}
+#: Modules the API reference must cover (``spikewidgets.analysis`` when it exists).
+REQUIRED_API_MODULES = [
+    "spikewidgets.modelfile", "spikewidgets.kernel", "spikewidgets.simulate", "spikewidgets.rate",
+    "spikewidgets.tasks", "spikewidgets.search", "spikewidgets.plan", "spikewidgets.results",
+    "spikewidgets.seeding", "spikewidgets.validation", "spikewidgets.perturbations",
+    "spikewidgets.paired", "spikewidgets.many", "spikewidgets.store", "spikewidgets.scheduling",
+    "spikewidgets.plots", "spikewidgets.panel", "spikewidgets.train", "spikewidgets.cli",
+]
+DOCTEST_FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+
+
+def _conf() -> dict:
+    return runpy.run_path(str(DOCS / "conf.py"))
+
+
+# ------------------------------------------------------------------------ without a build
+
+
+def test_the_landing_page_gives_readmes_fresh_machine_commands():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## On a fresh machine", 1)[1].split("\n## ", 1)[0]
+    commands = re.findall(r"```bash\n(.*?)\n```", section, re.S)
+    assert len(commands) == 2
+    index = (DOCS / "index.md").read_text(encoding="utf-8")
+    for command in commands:
+        assert f"```bash\n{command}\n```" in index
+    assert "](../notebooks/img/panel.png)" in index
+
+
+def test_every_notebook_is_a_tutorial():
+    notebooks = sorted(path.stem for path in (REPO / "notebooks").glob("*.ipynb"))
+    links = sorted((DOCS / "tutorials").glob("*.nblink"))
+    assert [link.stem for link in links] == notebooks
+    for link in links:
+        target = json.loads(link.read_text(encoding="utf-8"))["path"]
+        assert (link.parent / target).resolve() == REPO / "notebooks" / f"{link.stem}.ipynb"
+
+
+def test_the_api_reference_covers_every_module():
+    documented = _conf()["sw_api_modules"]
+    required = list(REQUIRED_API_MODULES)
+    if importlib.util.find_spec("spikewidgets.analysis") is not None:
+        required.append("spikewidgets.analysis")
+    assert [name for name in required if name not in documented] == []
+    pages = "".join(path.read_text(encoding="utf-8")
+                    for path in [*DOCS.glob("api/*.rst"), DOCS / "cli.rst"])
+    on_pages = re.findall(r"^\.\. sw-module:: (\S+)$", pages, re.M)
+    assert sorted(on_pages) == sorted(documented)
+
+
+# ------------------------------------------------------------------------ doctests
+
+
+@pytest.mark.parametrize("module_name", sorted(DOCTESTED))
+def test_the_examples_of_the_docstrings_run(module_name, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the examples copy the bundled model into "."
+    module = importlib.import_module(module_name)
+    for name in DOCTESTED[module_name]:
+        doc = inspect.getdoc(getattr(module, name)) or ""
+        assert "Examples\n--------\n" in doc and ">>> " in doc, f"{name} has no Examples"
+    result = doctest.testmod(module, optionflags=DOCTEST_FLAGS, verbose=False)
+    assert result.attempted > 0
+    assert result.failed == 0, f"{result.failed} example(s) of {module_name} failed (above)"
+
+
+# ------------------------------------------------------------------------ the built site
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    """Build the site as README says (``-W -n``) into a temporary folder; its html folder."""
+    try:
+        from sphinx.cmd.build import build_main
+
+        for extension in ("numpydoc", "myst_nb", "pydata_sphinx_theme"):
+            importlib.import_module(extension)
+    except ImportError as error:
+        skip_or_fail(f"building the documentation needs the docs extra ({error.name})")
+    out = tmp_path_factory.mktemp("docs")
+    warnings_file = out / "warnings.txt"
+    with warnings.catch_warnings():  # Python's, raised by the libraries autodoc reads
+        warnings.simplefilter("ignore", DeprecationWarning)
+        status = build_main(["-W", "-n", "-q", "-b", "html", "-d", str(out / "doctrees"),
+                             "-w", str(warnings_file), str(DOCS), str(out / "html")])
+    reported = warnings_file.read_text(encoding="utf-8") if warnings_file.exists() else ""
+    assert status == 0 and not reported.strip(), f"sphinx-build failed ({status}):\n{reported}"
+    return out / "html"
+
+
+def _ids(html: str) -> set[str]:
+    return set(re.findall(r'\bid="([^"]+)"', html))
+
+
+@pytest.mark.slow
+def test_the_site_builds_warning_free_with_every_page(site):
+    for page in ("index", "migration", "cli", "api/index", "tutorials/index"):
+        assert (site / f"{page}.html").is_file(), page
+    for notebook in (REPO / "notebooks").glob("*.ipynb"):
+        assert (site / "tutorials" / f"{notebook.stem}.html").is_file(), notebook.name
+    assert (site / "_images" / "panel.png").is_file()
+
+
+@pytest.mark.slow
+def test_every_public_name_has_an_entry(site):
+    ids = set().union(*(_ids(path.read_text(encoding="utf-8"))
+                        for path in [*site.glob("api/*.html"), site / "cli.html"]))
+    documented = {}
+    for anchor in ids:
+        if not anchor.startswith("spikewidgets"):
+            continue
+        module_name, _, name = anchor.rpartition(".")
+        module = sys.modules.get(module_name)  # the build imported every documented module
+        if module is not None and hasattr(module, name):
+            documented.setdefault(name, []).append(getattr(module, name))
+    missing = []
+    for module_name in _conf()["sw_api_modules"]:
+        module = importlib.import_module(module_name)
+        for name in module.__all__:
+            value = getattr(module, name)
+            if inspect.ismodule(value):
+                assert f"module-{value.__name__}" in ids, value.__name__
+            elif not any(entry is value for entry in documented.get(name, [])):
+                missing.append(f"{module_name}.{name}")
+    assert missing == []
+
+
+@pytest.mark.slow
+def test_the_command_line_page_has_every_subcommand_and_option(site):
+    from spikewidgets.cli import build_parser
+
+    html = (site / "cli.html").read_text(encoding="utf-8")
+    parser = build_parser()
+    commands = parser._subparsers._group_actions[0].choices  # argparse keeps them private
+    assert list(commands) == ["search", "example", "train", "perturb"]
+    for name, sub in commands.items():
+        assert f"spikewidgets {name}</h2>" in re.sub(r"<a class=\"headerlink\".*?</a>", "", html)
+        for action in sub._actions:
+            flags = action.option_strings or [f"arg-{action.metavar or action.dest}"]
+            for flag in flags:
+                anchor = f"cmdoption-spikewidgets-{name}-{flag.lstrip('-')}"
+                assert f'id="{anchor}"' in html, anchor
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_a_browser_shows_the_signature_and_a_tutorials_figure(site, tmp_path):
+    executable = find_chromium()
+    try:
+        from playwright.sync_api import expect, sync_playwright
+    except ImportError:
+        executable, missing = None, "the playwright Python package"
+    else:
+        missing = "Chromium (apt-get install -y chromium)"
+    if executable is None:
+        skip_or_fail(f"the browser test of the documentation needs {missing}")
+    refused: list[str] = []
+
+    def local_only(route):
+        if route.request.url.startswith(("file://", "data:", "blob:")):
+            route.continue_()
+        else:
+            refused.append(route.request.url)
+            route.abort()
+
+    with sync_playwright() as playwright:
+        context = launch_chromium(playwright, tmp_path / "profile", executable)
+        try:
+            context.route("**/*", local_only)
+            page = context.pages[0] if context.pages else context.new_page()
+            page.goto((site / "api" / "search.html").as_uri())
+            signature = page.locator('dt[id="spikewidgets.search.lambda_grid_search"]')
+            expect(signature).to_be_visible()
+            text = " ".join(signature.inner_text().split())
+            assert "lambda_grid_search(" in text
+            for parameter in ("model_path", "task_name", "n_trials", "scaling_factors", "seed"):
+                assert parameter in text, parameter
+
+            page.goto((site / "tutorials" / "04-the-panel.html").as_uri())
+            figure = page.locator('article img[src$="panel.png"]').first
+            expect(figure).to_be_visible()
+            width = figure.evaluate("(img) => img.complete ? img.naturalWidth : 0")
+            assert width > 500  # the picture loaded, not a broken link
+            expect(page.locator("div.cell_output").first).to_be_attached()
+        finally:
+            context.close()
+    assert refused == [], "the site loads something from outside its folder"
