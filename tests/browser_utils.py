@@ -61,6 +61,25 @@ def find_chromium() -> str | None:
     return "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
 
 
+def require_chromium(purpose: str) -> str:
+    """The Chromium executable for a browser test; skip (fail in CI) if it or Playwright is missing.
+
+    ``purpose`` names the test in the message, e.g. "the browser test of the panel".
+    """
+    from conftest import skip_or_fail
+
+    executable = find_chromium()
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        executable, missing = None, "the playwright Python package"
+    else:
+        missing = "Chromium (apt-get install -y chromium)"
+    if executable is None:
+        skip_or_fail(f"{purpose} needs {missing}; never `playwright install`")
+    return executable
+
+
 def free_port() -> int:
     """A TCP port that is free on 127.0.0.1 right now."""
     with socket.socket() as sock:

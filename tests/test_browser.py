@@ -27,11 +27,10 @@ import pytest
 from browser_utils import (
     READ_SOURCES_JS,
     JupyterLab,
-    find_chromium,
     launch_chromium,
+    require_chromium,
     write_notebook,
 )
-from conftest import skip_or_fail
 
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "artifacts" / "browser"
@@ -114,16 +113,7 @@ COLUMN_READY_JS = """
 
 @pytest.fixture(scope="module")
 def chromium() -> str:
-    executable = find_chromium()
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        executable, missing = None, "the playwright Python package"
-    else:
-        missing = "Chromium (apt-get install -y chromium)"
-    if executable is None:
-        skip_or_fail(f"the browser test needs {missing}; never `playwright install`")
-    return executable
+    return require_chromium("the browser test")
 
 
 @pytest.fixture(scope="module")

@@ -26,7 +26,7 @@ import warnings
 from pathlib import Path
 
 import pytest
-from browser_utils import find_chromium, launch_chromium
+from browser_utils import launch_chromium, require_chromium
 from conftest import skip_or_fail
 
 REPO = Path(__file__).resolve().parents[1]
@@ -189,15 +189,9 @@ def test_the_command_line_page_has_every_subcommand_and_option(site):
 @pytest.mark.slow
 @pytest.mark.browser
 def test_a_browser_shows_the_signature_and_a_tutorials_figure(site, tmp_path):
-    executable = find_chromium()
-    try:
-        from playwright.sync_api import expect, sync_playwright
-    except ImportError:
-        executable, missing = None, "the playwright Python package"
-    else:
-        missing = "Chromium (apt-get install -y chromium)"
-    if executable is None:
-        skip_or_fail(f"the browser test of the documentation needs {missing}")
+    executable = require_chromium("the browser test of the documentation")
+    from playwright.sync_api import expect, sync_playwright
+
     refused: list[str] = []
 
     def local_only(route):
