@@ -28,7 +28,7 @@ from .store import ModelRecord, ResultStore, combine_models
 from .tasks import get_task
 from .validation import parse_scaling_factors, positive_int
 
-__all__ = ["DASK_LOW_OVERHEAD", "resolve_model_paths", "search_models"]
+__all__ = ["DASK_LOW_OVERHEAD", "model_files_in", "resolve_model_paths", "search_models"]
 
 
 def resolve_model_paths(models: str | os.PathLike | Iterable[str | os.PathLike]) -> list[Path]:
@@ -49,6 +49,26 @@ def resolve_model_paths(models: str | os.PathLike | Iterable[str | os.PathLike])
     if not paths:
         raise ValueError(f"models is {models!r}, which matches no file")
     return paths
+
+
+def model_files_in(folder: str | os.PathLike, argument: str = "model_dir") -> list[Path]:
+    """The ``.mat`` files of a folder (not of its subfolders), sorted, as the published script
+    searches them.
+
+    Raises
+    ------
+    ValueError
+        Naming ``argument``, if ``folder`` is not a folder or holds no ``.mat`` file.
+    """
+    path = Path(folder)
+    if not path.is_dir():
+        raise ValueError(f"{argument} is {str(folder)!r}, which is not a folder; expected a "
+                         "folder of .mat model files")
+    files = sorted(p for p in path.iterdir() if p.suffix == ".mat" and p.is_file())
+    if not files:
+        raise ValueError(f"{argument} {str(folder)!r} holds no .mat file; expected the model "
+                         "files written by a trainer")
+    return files
 
 
 def _names(paths: Sequence[Path]) -> list[str]:

@@ -166,7 +166,8 @@ class SearchPlan:
                              "variant on the same trials; expected paired=True")
         plan = cls(model, task_object, settings, factors, entropy, bool(paired), downsample,
                    bool(use_initial_weights), path, checksum, variants)
-        plan.variants()  # bad perturbations (a unit index out of range) fail here
+        if variants:
+            plan.variants()  # bad perturbations (a unit index out of range) fail here
         return plan
 
     # ------------------------------------------------------------------ networks
@@ -226,8 +227,10 @@ class SearchPlan:
             parts = []
             for index, network in enumerate(networks):
                 task_trial, rng = self.draw_trial(trial, None if self.paired else index)
+                stimulated = any(s is not None for s in network.stimulations)
                 result = run_lif(network, task_trial.u, rng=rng, out_start=start,
-                                 stimulation_rng=stimulation_generator(self.entropy, trial))
+                                 stimulation_rng=stimulation_generator(self.entropy, trial)
+                                 if stimulated else None)
                 score = self.task.score(result.out, task_trial.label, self.settings)
                 crossing = score.response_index
                 time = np.where(crossing >= 0, (start + crossing) * result.dt, np.nan)

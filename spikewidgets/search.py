@@ -146,9 +146,9 @@ def lambda_grid_search(
         if downsample != 1 or use_initial_weights:
             raise ValueError("downsample and use_initial_weights apply to one model file; "
                              "expected their defaults with a folder of models")
-        from .many import search_models
+        from .many import model_files_in, search_models
 
-        return search_models(_mat_files(folder), task_name, n_trials, scaling_factors,
+        return search_models(model_files_in(folder), task_name, n_trials, scaling_factors,
                              task_settings, seed=seed, paired=paired, save=save,
                              executor=executor, n_workers=n_workers,
                              trials_per_chunk=trials_per_chunk, progress=progress,
@@ -180,14 +180,6 @@ def _model_folder(model_path, model_dir) -> Path | None:
         raise ValueError("model_path is missing: expected a .mat model file (or model_dir, "
                          "a folder of them)")
     return Path(model_path) if Path(model_path).is_dir() else None
-
-
-def _mat_files(folder: Path) -> list[Path]:
-    files = sorted(p for p in folder.iterdir() if p.suffix == ".mat" and p.is_file())
-    if not files:
-        raise ValueError(f"model_dir {str(folder)!r} holds no .mat file; expected the model "
-                         "files written by a trainer")
-    return files
 
 
 def _require(**values: object) -> None:

@@ -77,16 +77,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _model_paths(args: argparse.Namespace) -> list[Path]:
-    from ..many import resolve_model_paths
+    from ..many import model_files_in, resolve_model_paths
 
     named = list(args.model) + list(args.model_path)
     for folder in args.model_dir:
-        if not Path(folder).is_dir():
-            raise ValueError(f"--model_dir {folder!r} is not a folder")
-        files = sorted(p for p in Path(folder).iterdir() if p.suffix == ".mat")
-        if not files:
-            raise ValueError(f"--model_dir {folder!r} holds no .mat file")
-        named += [str(p) for p in files]
+        named += [str(p) for p in model_files_in(folder, "--model_dir")]
     if not named:
         raise ValueError("no model given: name a .mat file (or --model_dir DIR)")
     return resolve_model_paths(named if len(named) > 1 else named[0])
