@@ -19,7 +19,10 @@ from pathlib import Path
 
 import xarray as xr
 
-from .plan import SearchInterrupted, SearchPlan, run_plans, save_optimum, with_intact
+from .adaptive_search import AdaptiveRun, run_adaptive_plans
+from .blocks import run_plans, save_optimum
+from .optimum import check_optimum_rule
+from .plan import SearchInterrupted, SearchPlan, checked_strategy, with_intact
 from .results import TrialScores
 from .scheduling import DASK_LOW_OVERHEAD
 from .search import stored_optimum
@@ -38,6 +41,15 @@ def resolve_model_paths(models: str | os.PathLike | Iterable[str | os.PathLike])
     ------
     ValueError
         If nothing matches.
+
+    Examples
+    --------
+    >>> import spikewidgets as sw
+    >>> from spikewidgets.many import resolve_model_paths
+    >>> for lab in ("lab_a", "lab_b"):
+    ...     _ = sw.example_model("xor", lab)
+    >>> [path.parent.name for path in resolve_model_paths("lab_*/*.mat")]
+    ['lab_a', 'lab_b']
     """
     if isinstance(models, (str, os.PathLike)):
         pattern = str(models)
@@ -59,6 +71,15 @@ def model_files_in(folder: str | os.PathLike, argument: str = "model_dir") -> li
     ------
     ValueError
         Naming ``argument``, if ``folder`` is not a folder or holds no ``.mat`` file.
+
+    Examples
+    --------
+    >>> import spikewidgets as sw
+    >>> from spikewidgets.many import model_files_in
+    >>> for task in ("xor", "go_nogo"):
+    ...     _ = sw.example_model(task, "models")
+    >>> [path.name for path in model_files_in("models")]
+    ['go_nogo_example.mat', 'xor_example.mat']
     """
     path = Path(folder)
     if not path.is_dir():
@@ -96,6 +117,8 @@ def search_models(
     progress: bool = True,
     callback: Callable[[str, xr.Dataset], None] | None = None,
     stop: threading.Event | None = None,
+    adaptive: object = False,
+    optimum: str = "first",
 ) -> xr.Dataset:
     """Grid-search the scaling factor of many models in one call.
 
@@ -112,7 +135,7 @@ def search_models(
         each model; a search given the same store skips the models it holds
         (after an interruption or a lost machine), and refuses a store made
         with other settings.
-    paired, save, executor, n_workers, trials_per_chunk, progress, stop
+    paired, save, executor, n_workers, trials_per_chunk, progress, stop, adaptive, optimum
         As for :func:`~spikewidgets.lambda_grid_search`. Blocks of all models
         share one executor; by default a pool of ``n_workers`` processes (all
         cores); threads measure the same throughput within the noise
@@ -156,53 +179,96 @@ def search_models(
     entropy = entropy_from_seed(seed)
     task = get_task(task_name)
     settings = task.settings(task_settings)  # bad settings are the call's error, not a model's
+    strategy = checked_strategy(adaptive, paired, perturbations)
     factors, attrs = _grid_and_attrs(scaling_factors, perturbations, task, settings, entropy,
                                       n_trials, paired)
+    attrs["optimum_rule"] = check_optimum_rule(optimum)
+    attrs.update(strategy.attrs() if strategy else {})
     at_optimum, save = factors is None, save and perturbations is None
     store_ = None if store is None else ResultStore(store, attrs)
     records = {} if store_ is None else store_.finished(names)
     todo = [(path, name) for path, name in zip(paths, names, strict=True) if name not in records]
     plans, plan_names = _prepare_plans(todo, records, task, factors, settings, entropy, paired,
-                                       perturbations)
-    scores: dict[str, list[TrialScores]] = {name: [] for name in plan_names}
-
-    def finish(index: int) -> None:
-        plan, name = plans[index], plan_names[index]
-        single = plan.dataset(scores[name], {"saved_to_model": 0})
-        single = single.squeeze("scaling_factor") if at_optimum else single
-        if save:
-            single.attrs["saved_to_model"] = int(save_optimum(plan.model_path, single,
-                                                              stacklevel=4))
-        records[name].dataset = single
-        records[name].saved_to_model = bool(single.attrs["saved_to_model"])
-        if store_ is not None:
-            store_.write(records, names)
-        if callback is not None:
-            callback(name, single)
-
-    def collect(index: int, finished: list[TrialScores]) -> None:
-        name = plan_names[index]
-        if records[name].completed or records[name].error:
-            return
-        scores[name].extend(finished)
-        if len(scores[name]) == n_trials:
-            finish(index)
-
-    def failed(index: int, error: BaseException) -> None:
-        records[plan_names[index]].error = \
-            f"{type(error).__name__}: {' '.join(str(error).split())}"
-
-    complete = run_plans(plans, n_trials, collect, on_error=failed, executor=executor,
-                         n_workers=n_workers, trials_per_chunk=trials_per_chunk, processes=True,
-                         progress=progress, description=f"{len(plans)} models", stop=stop)
+                                       perturbations, strategy, optimum)
+    models = _ModelSearches(plans, plan_names, records, names, n_trials, at_optimum=at_optimum,
+                            save=save, store=store_, callback=callback)
+    options = {"executor": executor, "n_workers": n_workers, "trials_per_chunk": trials_per_chunk,
+               "processes": True, "progress": progress, "description": f"{len(plans)} models",
+               "stop": stop}
+    if strategy is not None:
+        complete = _run_adaptive(plans, n_trials, models.finish, models.failed, options)
+    else:
+        complete = run_plans(plans, n_trials, models.collect, on_error=models.failed, **options)
     result = combine_models(records, names, attrs)
     result.attrs["complete"] = int(complete)
     if not complete:
-        done = sum(record.completed for record in records.values())
-        kept = f" and in {store_.path}" if store_ else ""
-        warnings.warn(f"the search stopped after {done} of {len(names)} models; finished "
-                      f"models are in the result{kept}", SearchInterrupted, stacklevel=2)
+        _warn_interrupted(records, len(names), store_)
     return result
+
+
+class _ModelSearches:
+    """What a many-model search does as blocks finish, models complete or fail."""
+
+    def __init__(self, plans: Sequence[SearchPlan], plan_names: Sequence[str],
+                 records: dict[str, ModelRecord], names: Sequence[str], n_trials: int, *,
+                 at_optimum: bool, save: bool, store: ResultStore | None, callback) -> None:
+        self.plans, self.plan_names, self.records, self.names = plans, plan_names, records, names
+        self.n_trials, self.at_optimum, self.save = n_trials, at_optimum, save
+        self.store, self.callback = store, callback
+        self.scores: dict[str, list[TrialScores]] = {name: [] for name in plan_names}
+
+    def finish(self, index: int, single: xr.Dataset | None = None) -> None:
+        """Store a completed model's Dataset, write its optimum and the store, call back."""
+        plan, name = self.plans[index], self.plan_names[index]
+        if single is None:
+            single = plan.dataset(self.scores[name], {"saved_to_model": 0})
+        single = single.squeeze("scaling_factor") if self.at_optimum else single
+        if self.save:
+            single.attrs["saved_to_model"] = int(save_optimum(plan.model_path, single,
+                                                              stacklevel=5))
+        self.records[name].dataset = single
+        self.records[name].saved_to_model = bool(single.attrs["saved_to_model"])
+        if self.store is not None:
+            self.store.write(self.records, self.names)
+        if self.callback is not None:
+            self.callback(name, single)
+
+    def collect(self, index: int, finished: list[TrialScores]) -> None:
+        """Keep a finished block of a full search; finish the model at its last trial."""
+        name = self.plan_names[index]
+        if self.records[name].completed or self.records[name].error:
+            return
+        self.scores[name].extend(finished)
+        if len(self.scores[name]) == self.n_trials:
+            self.finish(index)
+
+    def failed(self, index: int, error: BaseException) -> None:
+        """Record a model's error; the other models go on."""
+        self.records[self.plan_names[index]].error = \
+            f"{type(error).__name__}: {' '.join(str(error).split())}"
+
+
+def _warn_interrupted(records: Mapping[str, ModelRecord], n_models: int,
+                      store: ResultStore | None) -> None:
+    done = sum(record.completed for record in records.values())
+    kept = f" and in {store.path}" if store else ""
+    warnings.warn(f"the search stopped after {done} of {n_models} models; finished "
+                  f"models are in the result{kept}", SearchInterrupted, stacklevel=3)
+
+
+def _run_adaptive(plans: Sequence[SearchPlan], n_trials: int, finish, failed,
+                  options: dict) -> bool:
+    """Adaptive searches of every plan, their rounds sharing the executor."""
+    runs = [AdaptiveRun(plan, n_trials) for plan in plans]
+
+    def ended(index: int) -> None:
+        finish(index, runs[index].dataset({"saved_to_model": 0}))
+
+    complete = run_adaptive_plans(runs, on_finish=ended, catch_errors=True, **options)
+    for index, run in enumerate(runs):
+        if run.error is not None:
+            failed(index, run.error)
+    return complete
 
 
 def _grid_and_attrs(scaling_factors, perturbations, task, settings, entropy: int,
@@ -221,7 +287,8 @@ def _grid_and_attrs(scaling_factors, perturbations, task, settings, entropy: int
 
 
 def _prepare_plans(todo, records: dict[str, ModelRecord], task, factors, settings, entropy: int,
-                   paired: bool, perturbations=None) -> tuple[list[SearchPlan], list[str]]:
+                   paired: bool, perturbations=None, strategy=None, optimum: str = "first"
+                   ) -> tuple[list[SearchPlan], list[str]]:
     """One plan per readable model of ``todo`` (path, name); the others get an ``error``.
 
     ``factors`` None means each model's stored optimum.
@@ -232,7 +299,8 @@ def _prepare_plans(todo, records: dict[str, ModelRecord], task, factors, setting
         try:
             grid = [stored_optimum(path)] if factors is None else factors
             plan = SearchPlan.prepare(path, task, grid, settings, seed=entropy, paired=paired,
-                                      perturbations=perturbations)
+                                      perturbations=perturbations, adaptive=strategy,
+                                      optimum=optimum)
         except (OSError, ValueError) as error:
             records[name].error = " ".join(str(error).split())
             continue

@@ -2,35 +2,32 @@
 
 A :class:`SearchPlan` holds everything a worker needs to simulate and score a
 block of trials; it is picklable, so blocks run on threads, processes or a
-Dask cluster alike. Its network variants (today one per scaling factor) share
-each trial's stimulus and noise. :func:`run_plans` runs the blocks of one or
-many plans on an executor: validation of the run's arguments, the
-trials-per-block rule, the progress bar and the handling of stops live here,
-once, for the single-model search and the many-model search.
+Dask cluster alike. Its network variants (one per perturbation and scaling
+factor) share each trial's stimulus and noise. :mod:`spikewidgets.blocks`
+runs the blocks of one or many plans on an executor.
 """
 
 from __future__ import annotations
 
-import math
 import os
 import threading
 import uuid
-import warnings
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import xarray as xr
 
+from .adaptive import Strategy, as_strategy
+from .adaptive_results import apply_optimum_rule
 from .kernel import BASE_DT, LIFNetwork, NetworkVariant, run_lif, scaling_variants
-from .modelfile import ModelWriteError, RateModel, file_sha256, load_model, write_search_results
+from .modelfile import RateModel, file_sha256, load_model
+from .optimum import check_optimum_rule
 from .paired import perturbation_dataset
 from .perturbations import NetworkParts, Perturbation, as_perturbation
 from .results import TrialScores, build_dataset
-from .scheduling import Chunk, available_workers, run_chunks
 from .seeding import (
     entropy_from_seed,
     perturbation_generator,
@@ -45,11 +42,8 @@ from .version import __version__
 __all__ = [
     "SearchInterrupted",
     "SearchPlan",
+    "checked_strategy",
     "perturbed_variants",
-    "run_plans",
-    "save_optimum",
-    "score_block",
-    "trials_per_block",
     "with_intact",
 ]
 
@@ -58,7 +52,21 @@ LAMBDA_CONVENTION = ("weights are divided by scaling_factor; the paper's lambda 
 
 
 class SearchInterrupted(UserWarning):
-    """A search stopped before every trial finished; its results are partial."""
+    """A search stopped before every trial finished; its results are partial.
+
+    Examples
+    --------
+    >>> import threading, warnings
+    >>> import spikewidgets as sw
+    >>> stop = threading.Event()
+    >>> stop.set()  # stopped before it starts
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     ds = sw.lambda_grid_search(sw.example_model("go_nogo", "."), "go_nogo", 10, [30],
+    ...                                seed=0, progress=False, stop=stop)
+    >>> caught[0].category.__name__, ds.attrs["complete"]
+    ('SearchInterrupted', 0)
+    """
 
 
 @dataclass(frozen=True, eq=False)
@@ -91,6 +99,22 @@ class SearchPlan:
     perturbations : tuple of Perturbation
         Empty for a plain search; otherwise the perturbed copies of the
         network (the intact one first), each simulated at every factor.
+    adaptive : Strategy or None
+        How an adaptive search spends its trials (:mod:`spikewidgets.adaptive`);
+        None for a full grid.
+    optimum_rule : str
+        ``"first"`` or ``"robust"`` (:mod:`spikewidgets.optimum`).
+
+    Examples
+    --------
+    >>> import spikewidgets as sw
+    >>> from spikewidgets.plan import SearchPlan
+    >>> plan = SearchPlan.prepare(sw.example_model("go_nogo", "."), "go_nogo", "20:40:10",
+    ...                           seed=0)
+    >>> plan.scaling_factors.tolist(), plan.n_variants
+    ([20.0, 30.0, 40.0], 3)
+    >>> [score.correct.tolist() for score in plan.score_trials([0, 1])]
+    [[True, True, True], [True, True, True]]
     """
 
     model: RateModel
@@ -104,6 +128,8 @@ class SearchPlan:
     model_path: Path | None = None
     model_sha256: str = ""
     perturbations: tuple[Perturbation, ...] = ()
+    adaptive: Strategy | None = None
+    optimum_rule: str = "first"
     key: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     @classmethod
@@ -119,6 +145,8 @@ class SearchPlan:
         downsample: int = 1,
         use_initial_weights: bool = False,
         perturbations: Sequence[object] | None = None,
+        adaptive: object = None,
+        optimum: str = "first",
     ) -> SearchPlan:
         """Check the arguments of a search and make its plan.
 
@@ -140,6 +168,10 @@ class SearchPlan:
             Perturbations (objects of :mod:`spikewidgets.perturbations`, preset
             names, or lists applied in order). The intact network (``"none"``)
             is added first; the search is then paired.
+        adaptive : bool, str or Strategy, optional
+            An adaptive search (:func:`~spikewidgets.adaptive.as_strategy`).
+        optimum : {"first", "robust"}
+            The optimum rule (:mod:`spikewidgets.optimum`).
 
         Raises
         ------
@@ -164,8 +196,10 @@ class SearchPlan:
         if variants and not paired:
             raise ValueError("paired is False, but a perturbation search compares every "
                              "variant on the same trials; expected paired=True")
+        strategy = checked_strategy(adaptive, paired, variants)
         plan = cls(model, task_object, settings, factors, entropy, bool(paired), downsample,
-                   bool(use_initial_weights), path, checksum, variants)
+                   bool(use_initial_weights), path, checksum, variants, strategy,
+                   check_optimum_rule(optimum))
         if variants:
             plan.variants()  # bad perturbations (a unit index out of range) fail here
         return plan
@@ -255,6 +289,9 @@ class SearchPlan:
         attrs = self.shared_attrs(self.task, self.settings, self.entropy, n_trials,
                                   paired=self.paired, downsample=self.downsample,
                                   use_initial_weights=self.use_initial_weights)
+        attrs["optimum_rule"] = self.optimum_rule
+        if self.adaptive is not None:
+            attrs.update(self.adaptive.attrs())
         if self.model_path is not None:
             attrs["model_path"] = str(Path(self.model_path).resolve())
             attrs["model_sha256"] = self.model_sha256
@@ -288,13 +325,38 @@ class SearchPlan:
         if self.perturbations:
             return perturbation_dataset(self.scaling_factors, self.perturbations, scores,
                                         self.task.conditions, attrs)
-        return build_dataset(self.scaling_factors, scores, self.task.conditions, attrs,
-                             warn_edge=warn_edge, stacklevel=stacklevel + 1)
+        dataset = build_dataset(self.scaling_factors, scores, self.task.conditions, attrs)
+        return apply_optimum_rule(dataset, self.optimum_rule, warn_edge=warn_edge,
+                                  stacklevel=stacklevel + 1)
 
 
 _NETWORKS: OrderedDict[str, list[LIFNetwork]] = OrderedDict()
 _NETWORKS_LOCK = threading.Lock()
 _NETWORKS_KEPT = 4
+
+
+def checked_strategy(adaptive: object, paired: bool, perturbations: object) -> Strategy | None:
+    """The strategy of ``adaptive``, refused with an unpaired or a perturbation search.
+
+    Examples
+    --------
+    >>> from spikewidgets.plan import checked_strategy
+    >>> checked_strategy("race", paired=True, perturbations=None)
+    Race(alpha=0.05, margin=0.02, look_every=10)
+    >>> checked_strategy(True, paired=False, perturbations=None)
+    Traceback (most recent call last):
+    ...
+    ValueError: paired is False, but an adaptive search compares factors on the same trials;
+    expected paired=True
+    """
+    strategy = as_strategy(adaptive)
+    if strategy is not None and not paired:
+        raise ValueError("paired is False, but an adaptive search compares factors on the "
+                         "same trials; expected paired=True")
+    if strategy is not None and perturbations:
+        raise ValueError(f"adaptive is {adaptive!r} with perturbations; a perturbation "
+                         "search runs every variant on every trial: expected adaptive=False")
+    return strategy
 
 
 def perturbed_variants(
@@ -311,6 +373,16 @@ def perturbed_variants(
     A perturbation's random choices come from
     :func:`~spikewidgets.seeding.perturbation_generator` (the seed and its
     label), so it is the same network in every search with the same seed.
+
+    Examples
+    --------
+    >>> import spikewidgets as sw
+    >>> from spikewidgets.modelfile import load_model
+    >>> from spikewidgets.plan import perturbed_variants, with_intact
+    >>> model = load_model(sw.example_model("go_nogo", "."))
+    >>> variants = perturbed_variants(model, with_intact(["ei_dec"]), [20.0, 30.0], entropy=0)
+    >>> [variant.scaling_factor for variant in variants]
+    [20.0, 30.0, 20.0, 30.0]
     """
     base = NetworkParts(model.recurrent_weights(use_initial_weights), model.w_in, model.w_out,
                         model.exc, BASE_DT * downsample)
@@ -325,7 +397,15 @@ def perturbed_variants(
 
 
 def with_intact(perturbations: Sequence[object]) -> tuple[Perturbation, ...]:
-    """The perturbations as objects, the intact network ``"none"`` first, labels unique."""
+    """The perturbations as objects, the intact network ``"none"`` first, labels unique.
+
+    Examples
+    --------
+    >>> from spikewidgets.perturbations import LesionConnections
+    >>> from spikewidgets.plan import with_intact
+    >>> [p.label for p in with_intact(["ee_inc", LesionConnections(0.1)])]
+    ['none', 'ee_inc', 'lesion 0.1']
+    """
     if isinstance(perturbations, (str, Perturbation)):
         perturbations = [perturbations]
     made = [as_perturbation(item) for item in perturbations]
@@ -336,110 +416,3 @@ def with_intact(perturbations: Sequence[object]) -> tuple[Perturbation, ...]:
         raise ValueError(f"perturbations has repeated labels {repeated}; expected each "
                          "perturbation once")
     return tuple(made)
-
-
-def score_block(plan: SearchPlan, trials: Sequence[int]) -> list[TrialScores]:
-    """Simulate and score a block of trials of ``plan`` (what a worker runs)."""
-    return plan.score_trials(trials)
-
-
-def trials_per_block(total_trials: int, workers: int) -> int:
-    """Default block size: about four blocks per worker, at most 10 trials a block."""
-    return max(1, min(10, math.ceil(total_trials / (4 * workers))))
-
-
-def run_plans(
-    plans: Sequence[SearchPlan],
-    n_trials: int,
-    on_scores: Callable[[int, list[TrialScores]], None],
-    *,
-    on_error: Callable[[int, BaseException], None] | None = None,
-    executor: Executor | None = None,
-    n_workers: int | None = None,
-    trials_per_chunk: int | None = None,
-    processes: bool = False,
-    progress: bool = True,
-    description: str = "search",
-    stop: threading.Event | None = None,
-) -> bool:
-    """Run trials 0 to ``n_trials - 1`` of every plan, in blocks, on an executor.
-
-    Parameters
-    ----------
-    plans : sequence of SearchPlan
-        The plans; blocks of all of them share the executor.
-    n_trials : int
-        Trials per plan.
-    on_scores : callable
-        ``on_scores(plan_index, scores)`` in this thread as each block finishes.
-    on_error : callable, optional
-        ``on_error(plan_index, error)`` for a block that raised; without it the
-        error propagates.
-    executor : Executor, optional
-        Where to run; by default a pool of ``n_workers`` threads (or processes
-        with ``processes=True``), shut down at the end.
-    n_workers : int, optional
-        Size of the default pool (default: the cores this process may use).
-    trials_per_chunk : int, optional
-        Trials per block (default: :func:`trials_per_block`).
-    progress : bool
-        Show a tqdm progress bar of trials x variants.
-    description : str
-        Label of the progress bar.
-    stop : threading.Event, optional
-        Set it to stop early.
-
-    Returns
-    -------
-    bool
-        True if every block finished.
-    """
-    workers = available_workers() if n_workers is None else positive_int("n_workers", n_workers)
-    if trials_per_chunk is None:
-        trials_per_chunk = trials_per_block(n_trials * max(1, len(plans)), workers)
-    trials_per_chunk = positive_int("trials_per_chunk", trials_per_chunk)
-    chunks = [Chunk(index, score_block, (plan, list(range(first, min(first + trials_per_chunk,
-                                                                      n_trials)))))
-              for index, plan in enumerate(plans)
-              for first in range(0, n_trials, trials_per_chunk)]
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=n_trials * sum(plan.n_variants for plan in plans), desc=description,
-                   unit="trial x factor")
-
-    def collect(chunk: Chunk, finished: list[TrialScores]) -> None:
-        if bar is not None:
-            bar.update(len(finished) * plans[chunk.key].n_variants)
-        on_scores(chunk.key, finished)
-
-    def failed(chunk: Chunk, error: BaseException) -> None:
-        on_error(chunk.key, error)
-
-    def make_executor() -> Executor:
-        return ProcessPoolExecutor(workers) if processes else ThreadPoolExecutor(workers)
-
-    try:
-        return run_chunks(chunks, collect, executor=executor, make_executor=make_executor,
-                          on_error=None if on_error is None else failed, stop=stop)
-    finally:
-        if bar is not None:
-            bar.close()
-
-
-def save_optimum(path: str | os.PathLike, dataset: xr.Dataset, *, stacklevel: int = 2) -> bool:
-    """Write a complete search's optimum into its model file; warn (not raise) if it cannot.
-
-    Returns
-    -------
-    bool
-        Whether the file was written (it is unchanged otherwise).
-    """
-    try:
-        write_search_results(path, float(dataset.opt_scaling_factor), dataset.accuracy.values,
-                             dataset.scaling_factor.values)
-    except ModelWriteError as error:
-        warnings.warn(str(error), stacklevel=stacklevel + 1)
-        return False
-    return True

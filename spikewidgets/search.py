@@ -17,8 +17,11 @@ from pathlib import Path
 
 import xarray as xr
 
+from .adaptive import Strategy
+from .adaptive_search import AdaptiveRun, run_adaptive_plans
+from .blocks import run_plans, save_optimum
 from .modelfile import load_model
-from .plan import SearchInterrupted, SearchPlan, run_plans, save_optimum
+from .plan import SearchInterrupted, SearchPlan
 from .results import TrialScores
 from .tasks import Task
 from .validation import parse_scaling_factors, positive_int
@@ -42,7 +45,7 @@ def lambda_grid_search(
     task_settings: Mapping[str, object] | None = None,
     *,
     model_dir: str | os.PathLike | None = None,
-    seed: int | None = None,
+    seed: int | None = 0,
     paired: bool = True,
     save: bool = True,
     n_workers: int | None = None,
@@ -53,6 +56,8 @@ def lambda_grid_search(
     stop: threading.Event | None = None,
     downsample: int = 1,
     use_initial_weights: bool = False,
+    adaptive: bool | str | Strategy = False,
+    optimum: str = "first",
 ) -> xr.Dataset:
     """Find the scaling factor that turns a rate model into a working LIF network.
 
@@ -76,10 +81,11 @@ def lambda_grid_search(
     task_settings : mapping, optional
         Overrides of the task's defaults (``T``, ``stim_on``, ``stim_dur``,
         ``delay``, ``resp_start``, ``eval_amp_thresh``).
-    seed : int, optional
+    seed : int or None, default 0
         Seed of every random draw. Same seed, same Dataset, whatever the
-        number of workers or the executor. Without one a random seed is drawn
-        and stored in ``attrs["seed"]``.
+        number of workers or the executor (the panel and the command line
+        start from seed 0 too). None draws a random seed, stored in
+        ``attrs["seed"]``.
     paired : bool, default True
         Use the same trials (stimulus and noise) for every factor, so that
         factors are compared on identical trials (and the noise is drawn once
@@ -105,6 +111,20 @@ def lambda_grid_search(
         LIF time-step multiplier (the original's ``downsample``).
     use_initial_weights : bool, default False
         Simulate the untrained weights ``w0`` instead.
+    adaptive : bool, str or Strategy, default False
+        Spend the trials on the factors that may be the best
+        (:mod:`spikewidgets.adaptive`): ``True`` or ``"fixed_budget"``
+        (sequential halving within a third of the grid's simulations),
+        ``"race"`` (an elimination race with exact paired tests), or a
+        :class:`~spikewidgets.adaptive.FixedBudget` or
+        :class:`~spikewidgets.adaptive.Race` with other parameters. The
+        Dataset keeps its shape; ``simulated`` marks the trials each factor
+        ran, ``n_trials_run`` and ``left_in_round`` say how far it went, and
+        accuracy comes from the trials run.
+    optimum : {"first", "robust"}, default "first"
+        The optimum rule (:mod:`spikewidgets.optimum`): the highest accuracy,
+        ties to the smallest factor (as the original), or the middle of the
+        longest run of neighbouring factors statistically tied with the best.
     model_dir : path-like, optional
         Instead of ``model_path``: a folder whose ``.mat`` files (not its
         subfolders) are all searched, in sorted order, as the published
@@ -152,11 +172,12 @@ def lambda_grid_search(
                              task_settings, seed=seed, paired=paired, save=save,
                              executor=executor, n_workers=n_workers,
                              trials_per_chunk=trials_per_chunk, progress=progress,
-                             callback=callback, stop=stop)
+                             callback=callback, stop=stop, adaptive=adaptive, optimum=optimum)
     n_trials = positive_int("n_trials", n_trials)
     plan = SearchPlan.prepare(model_path, task_name, scaling_factors, task_settings, seed=seed,
                               paired=paired, downsample=downsample,
-                              use_initial_weights=use_initial_weights)
+                              use_initial_weights=use_initial_weights, adaptive=adaptive,
+                              optimum=optimum)
     dataset = run_single_plan(plan, n_trials, executor=executor, n_workers=n_workers,
                               trials_per_chunk=trials_per_chunk, progress=progress,
                               callback=callback, stop=stop, stacklevel=3)
@@ -197,7 +218,7 @@ def perturbation_search(
     scaling_factors: str | Iterable[float] | None = None,
     n_trials: int = 100,
     task_settings: Mapping[str, object] | None = None,
-    seed: int | None = None,
+    seed: int | None = 0,
     n_workers: int | None = None,
     executor: Executor | None = None,
     trials_per_chunk: int | None = None,
@@ -285,6 +306,13 @@ def stored_optimum(model_path: str | os.PathLike) -> float:
     ------
     ValueError
         If the file holds none.
+
+    Examples
+    --------
+    >>> import spikewidgets as sw
+    >>> from spikewidgets.search import stored_optimum
+    >>> stored_optimum(sw.example_model("go_nogo", "."))
+    30.0
     """
     optimum = load_model(model_path).opt_scaling_factor
     if optimum is None or not optimum > 0:
@@ -312,7 +340,22 @@ def run_single_plan(
     ``callback`` gets the partial Dataset after each block. A search that
     stopped early has ``attrs["complete"] == 0`` and gives a
     :class:`SearchInterrupted` warning, placed ``stacklevel`` frames up.
+
+    Examples
+    --------
+    >>> import spikewidgets as sw
+    >>> from spikewidgets.plan import SearchPlan
+    >>> from spikewidgets.search import run_single_plan
+    >>> plan = SearchPlan.prepare(sw.example_model("go_nogo", "."), "go_nogo", "20:40:10",
+    ...                           seed=0)
+    >>> ds = run_single_plan(plan, 10, progress=False)
+    >>> ds.accuracy.values.tolist(), ds.attrs["complete"]
+    ([1.0, 1.0, 1.0], 1)
     """
+    if plan.adaptive is not None:
+        return _run_adaptive_plan(plan, n_trials, executor=executor, n_workers=n_workers,
+                                  trials_per_chunk=trials_per_chunk, progress=progress,
+                                  callback=callback, stop=stop, stacklevel=stacklevel + 1)
     attrs = plan.attrs(n_trials)
     scores: list[TrialScores] = []
 
@@ -329,13 +372,39 @@ def run_single_plan(
     dataset = plan.dataset(scores, attrs, warn_edge=complete, stacklevel=stacklevel + 1)
     dataset.attrs["saved_to_model"] = 0
     if not complete:
-        warnings.warn(
-            f"the search stopped after {len(scores)} of {n_trials} trials; the results are "
-            f"partial and {plan.model_path} was not modified",
-            SearchInterrupted,
-            stacklevel=stacklevel,
-        )
+        _warn_interrupted(f"{len(scores)} of {n_trials} trials", plan, stacklevel + 1)
     return dataset
+
+
+def _run_adaptive_plan(plan: SearchPlan, n_trials: int, *, callback, stop, stacklevel: int,
+                       **run_options) -> xr.Dataset:
+    """:func:`run_single_plan` of an adaptive plan."""
+    run = AdaptiveRun(plan, n_trials)
+    attrs = plan.attrs(n_trials)
+
+    def partial(_index: int) -> None:
+        callback(run.dataset({**attrs, "complete": 0}))
+
+    finished = run_adaptive_plans([run], on_block=None if callback is None else partial,
+                                  on_round=None if callback is None else partial,
+                                  description=f"{plan.task.name} adaptive search", stop=stop,
+                                  **run_options)
+    attrs["complete"] = int(finished)
+    dataset = run.dataset(attrs, warn_edge=finished, stacklevel=stacklevel + 1)
+    dataset.attrs["saved_to_model"] = 0
+    if not finished:
+        _warn_interrupted(f"{run.simulations} simulations (trials x factors)", plan,
+                          stacklevel + 1)
+    return dataset
+
+
+def _warn_interrupted(done: str, plan: SearchPlan, stacklevel: int) -> None:
+    warnings.warn(
+        f"the search stopped after {done}; the results are partial and {plan.model_path} "
+        "was not modified",
+        SearchInterrupted,
+        stacklevel=stacklevel,
+    )
 
 
 def evaluate_single_trial(
@@ -344,7 +413,7 @@ def evaluate_single_trial(
     scaling_factor: float,
     settings: Mapping[str, object] | None = None,
     *,
-    seed: int | None = None,
+    seed: int | None = 0,
 ) -> int:
     """Simulate and score one trial of the LIF network at one scaling factor.
 
@@ -358,9 +427,9 @@ def evaluate_single_trial(
         Positive factor dividing the recurrent and readout weights.
     settings : mapping, optional
         Overrides of the task's defaults.
-    seed : int, optional
+    seed : int or None, default 0
         Seed of the trial's stimulus and noise (trial 0 of a search with the
-        same seed).
+        same seed; None draws a random one).
 
     Returns
     -------
