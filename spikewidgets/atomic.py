@@ -55,6 +55,26 @@ def atomic_write(
     ------
     OSError
         If anything fails; the target is then unchanged.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> from spikewidgets.atomic import atomic_write
+    >>> target = atomic_write("notes.txt", lambda temporary: Path(temporary).write_text("v1"))
+    >>> target.name, target.read_text()
+    ('notes.txt', 'v1')
+
+    A write that fails half-way leaves the file as it was, and no temporary file:
+
+    >>> def fail(temporary):
+    ...     Path(temporary).write_text("half of v2")
+    ...     raise OSError("disk full")
+    >>> atomic_write("notes.txt", fail)
+    Traceback (most recent call last):
+    ...
+    OSError: disk full
+    >>> Path("notes.txt").read_text(), list(Path(".").glob(".notes.txt.*"))
+    ('v1', [])
     """
     target = Path(os.path.abspath(path))
     if mode is None:
@@ -77,5 +97,16 @@ def atomic_write(
 
 
 def write_netcdf(dataset: xr.Dataset, path: str | os.PathLike) -> Path:
-    """Write ``dataset`` to a netCDF file atomically; an existing file is replaced whole."""
+    """Write ``dataset`` to a netCDF file atomically; an existing file is replaced whole.
+
+    Examples
+    --------
+    >>> import xarray as xr
+    >>> from spikewidgets.atomic import write_netcdf
+    >>> ds = xr.Dataset({"accuracy": ("scaling_factor", [0.55, 0.95])},
+    ...                 coords={"scaling_factor": [20.0, 30.0]})
+    >>> path = write_netcdf(ds, "search.nc")
+    >>> xr.load_dataset(path).accuracy.values.tolist()
+    [0.55, 0.95]
+    """
     return atomic_write(path, dataset.to_netcdf)

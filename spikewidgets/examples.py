@@ -58,6 +58,19 @@ def example_model(task: str = "go_nogo", directory: str | os.PathLike | None = N
     -------
     Path
         ``<directory>/<task>_example.mat``.
+
+    Examples
+    --------
+    A copy of the XOR model in the current folder, with the optimum its
+    search stored:
+
+    >>> import spikewidgets as sw
+    >>> path = sw.example_model("xor", ".")
+    >>> path.name
+    'xor_example.mat'
+    >>> model = sw.load_model(path)
+    >>> model.n_inputs, model.opt_scaling_factor is not None
+    (2, True)
     """
     source = _bundled(task)
     target_dir = Path(tempfile.mkdtemp(prefix="spikewidgets-")) if directory is None \

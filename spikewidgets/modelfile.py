@@ -23,6 +23,7 @@ import scipy.io
 from scipy.io.matlab import MatReadError, matfile_version
 
 from .atomic import atomic_write
+from .model_arrays import ArrayReader, ModelFileError
 
 __all__ = [
     "REQUIRED_KEYS",
@@ -42,12 +43,22 @@ REQUIRED_KEYS = ("w", "w_in", "w_out", "m", "som_m", "N", "inh", "exc", "taus", 
 SYNAPTIC_RISE_TIME = 0.002
 
 
-class ModelFileError(ValueError):
-    """A model file is missing, unreadable, or does not hold a valid rate model."""
-
-
 class ModelWriteError(OSError):
-    """Search results could not be written into a model file (the file is unchanged)."""
+    """Search results could not be written into a model file (the file is unchanged).
+
+    Examples
+    --------
+    An ``OSError`` (a read-only or full disk) of :func:`write_search_results`:
+
+    >>> import spikewidgets as sw
+    >>> path = sw.example_model("go_nogo", ".")
+    >>> try:
+    ...     sw.write_search_results(path, 35.0, [0.8, 0.95], [30.0, 35.0])
+    ... except sw.ModelWriteError as error:
+    ...     print(f"not saved, the file is unchanged: {error}")
+    >>> sw.load_model(path).opt_scaling_factor
+    35.0
+    """
 
 
 def _frozen(array: np.ndarray) -> np.ndarray:
@@ -91,6 +102,23 @@ class RateModel:
         Optimal scaling factor of an earlier search, when the file holds one.
     path : Path or None
         File the model was read from.
+
+    Examples
+    --------
+    A random 10-unit model in memory (:func:`load_model` reads one from a file).
+    Its effective weights are signed by the sending unit; its synaptic decay
+    constants lie between 4 and 20 rate steps of 5 ms:
+
+    >>> from spikewidgets.modelfile import RateModel
+    >>> from spikewidgets.synthetic import random_model_arrays
+    >>> model = RateModel.from_arrays(random_model_arrays(10, 1, seed=0))
+    >>> model.n_units, model.n_inputs, model.taus, model.w.flags.writeable
+    (10, 1, (4.0, 20.0), False)
+    >>> bool((model.recurrent_weights()[:, model.inh] <= 0).all())
+    True
+    >>> decay = model.synaptic_decay()
+    >>> bool(0.02 <= decay.min() and decay.max() <= 0.1)
+    True
     """
 
     w: np.ndarray
@@ -182,7 +210,7 @@ class RateModel:
                 f"{where}: missing required key(s) {', '.join(repr(k) for k in missing)}; "
                 f"a rate-model file needs {', '.join(REQUIRED_KEYS)}"
             )
-        read = _ArrayReader(arrays, where)
+        read = ArrayReader(arrays, where)
         n = read.unit_count()
         w_in = read.numeric("w_in")
         if w_in.ndim != 2 or w_in.shape[0] != n or w_in.shape[1] < 1:
@@ -216,80 +244,6 @@ class RateModel:
         )
 
 
-class _ArrayReader:
-    """Reads and checks the keys of a model mapping; errors name the file and the key."""
-
-    def __init__(self, arrays: Mapping[str, object], where: str) -> None:
-        self.arrays, self.where = arrays, where
-
-    def numeric(self, key: str) -> np.ndarray:
-        value = np.asarray(self.arrays[key])
-        if value.dtype.kind not in "biuf":
-            raise ModelFileError(
-                f"{self.where}: key {key!r} has dtype {value.dtype}, expected a numeric array"
-            )
-        value = value.astype(np.float64)
-        if not np.all(np.isfinite(value)):
-            bad = int(np.size(value) - np.count_nonzero(np.isfinite(value)))
-            raise ModelFileError(
-                f"{self.where}: key {key!r} holds {bad} NaN or infinite value(s), "
-                "expected finite numbers"
-            )
-        return value
-
-    def shaped(self, key: str, expected: tuple[int, ...], text: str) -> np.ndarray:
-        value = self.numeric(key)
-        if value.shape != expected:
-            raise ModelFileError(
-                f"{self.where}: key {key!r} has shape {value.shape}, expected {expected} ({text})"
-            )
-        return value
-
-    def per_unit(self, key: str, n: int) -> np.ndarray:
-        value = self.numeric(key).ravel()
-        if value.size != n:
-            raise ModelFileError(
-                f"{self.where}: key {key!r} has {value.size} values, expected {n} (one per unit)"
-            )
-        return value
-
-    def unit_count(self) -> int:
-        value = self.numeric("N")
-        if value.size != 1 or value.ravel()[0] < 1 or value.ravel()[0] % 1:
-            raise ModelFileError(
-                f"{self.where}: key 'N' is {value.ravel().tolist()}, expected one positive "
-                "integer"
-            )
-        return int(value.ravel()[0])
-
-    def taus(self) -> tuple[float, ...]:
-        taus = self.numeric("taus").ravel()
-        if taus.size not in (1, 2):
-            raise ModelFileError(
-                f"{self.where}: key 'taus' has {taus.size} values, expected 1 (fixed decay) "
-                "or 2 (minimum and maximum decay, in rate steps)"
-            )
-        if np.any(taus <= 0) or (taus.size == 2 and taus[1] < taus[0]):
-            raise ModelFileError(
-                f"{self.where}: key 'taus' is {taus.tolist()}, expected positive values with "
-                "minimum <= maximum"
-            )
-        return tuple(float(t) for t in taus)
-
-    def scalar(self, key: str) -> float | None:
-        """The key's single number, or None when absent (or not a single value)."""
-        if key in self.arrays and np.size(self.arrays[key]) == 1:
-            return float(self.numeric(key).ravel()[0])
-        return None
-
-    def text(self, key: str, default: str) -> str:
-        if key in self.arrays:
-            value = np.asarray(self.arrays[key]).ravel()
-            if value.size and value.dtype.kind in "US":
-                return str(value[0]).strip()
-        return default
-
-
 def read_raw(path: str | os.PathLike) -> dict[str, np.ndarray]:
     """Read every variable of a MATLAB v5 ``.mat`` file as stored (no squeezing).
 
@@ -299,6 +253,16 @@ def read_raw(path: str | os.PathLike) -> dict[str, np.ndarray]:
         If ``path`` does not exist.
     ModelFileError
         If the file is not a MAT file, or is a MATLAB v7.3 (HDF5) file.
+
+    Examples
+    --------
+    The arrays in the shapes MATLAB stored (a scalar is 1 x 1):
+
+    >>> import spikewidgets as sw
+    >>> from spikewidgets.modelfile import read_raw
+    >>> raw = read_raw(sw.example_model("go_nogo", "."))
+    >>> raw["w"].shape, raw["w_out"].shape, raw["opt_scaling_factor"]
+    ((200, 200), (1, 200), array([[30.]]))
     """
     path = Path(path)
     if path.suffix in (".pth", ".pt"):
@@ -370,7 +334,16 @@ def load_model(path: str | os.PathLike) -> RateModel:
 
 
 def file_sha256(path: str | os.PathLike) -> str:
-    """SHA-256 of a file's bytes (hex), as a search records it for its model file."""
+    """SHA-256 of a file's bytes (hex), as a search records it for its model file.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> from spikewidgets.modelfile import file_sha256
+    >>> _ = Path("abc.txt").write_bytes(b"abc")
+    >>> file_sha256("abc.txt")
+    'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad'
+    """
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -407,6 +380,16 @@ def write_search_results(
     ------
     ModelWriteError
         If the file could not be written; it is then left untouched.
+
+    Examples
+    --------
+    >>> import spikewidgets as sw
+    >>> from spikewidgets.modelfile import read_raw
+    >>> path = sw.example_model("go_nogo", ".")
+    >>> sw.write_search_results(path, 35.0, [0.5, 0.9, 0.8], [30, 35, 40])
+    >>> raw = read_raw(path)
+    >>> raw["opt_scaling_factor"], raw["all_perfs"].ravel(), raw["scaling_factors"]
+    (array([[35.]]), array([0.5, 0.9, 0.8]), array([[30., 35., 40.]]))
     """
     path = Path(path)
     all_perfs = np.asarray(all_perfs, dtype=np.float64).reshape(-1, 1)

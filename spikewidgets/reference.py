@@ -56,6 +56,34 @@ def reference_lif(
     dict
         ``out`` (nt,), ``voltages`` and ``rates`` (N, nt), ``spikes`` (N, nt) bool,
         ``mean_rates`` (N,) in Hz, ``trial_length`` and ``n_steps``.
+
+    Examples
+    --------
+    Given the same initial voltages and noise, the compiled kernel's voltages
+    and filtered spike trains equal the reference's bit for bit (the
+    readout, a sum in another order, to the last bits):
+
+    >>> import numpy as np
+    >>> from spikewidgets.kernel import LIFNetwork, run_lif
+    >>> from spikewidgets.modelfile import RateModel
+    >>> from spikewidgets.reference import reference_lif
+    >>> from spikewidgets.synthetic import random_model_arrays
+    >>> model = RateModel.from_arrays(random_model_arrays(20, 1, seed=0))
+    >>> network = LIFNetwork.from_model(model, [20.0])
+    >>> u = np.zeros((1, 11))  # 1000 LIF steps
+    >>> rng = np.random.default_rng(0)
+    >>> v_init_rand, noise = rng.random(20), rng.standard_normal((20, 1000)) / 10
+    >>> reference = reference_lif(network, u, v_init_rand, noise)
+    >>> int(reference["spikes"].sum()), reference["n_steps"]
+    (40, 1000)
+    >>> compiled = run_lif(network, u, v_init_rand=v_init_rand, noise=noise,
+    ...                    record_traces=True)
+    >>> np.array_equal(reference["voltages"], compiled.voltages[0].T)
+    True
+    >>> np.array_equal(reference["rates"], compiled.rates[0].T)
+    True
+    >>> np.allclose(reference["out"], compiled.out[0], rtol=1e-12, atol=1e-15)
+    True
     """
     dt = network.dt
     trial_length, nt = network.timing(u.shape[1])

@@ -66,7 +66,15 @@ _LOST_WORKER_NAMES = {"KilledWorker", "CommClosedError", "FutureCancelledError",
 
 @dataclass(frozen=True)
 class Chunk:
-    """One block of work: ``function(*arguments)`` under a caller's ``key``."""
+    """One block of work: ``function(*arguments)`` under a caller's ``key``.
+
+    Examples
+    --------
+    >>> from spikewidgets.scheduling import Chunk
+    >>> chunk = Chunk("block 0", pow, (3, 2))
+    >>> chunk.function(*chunk.arguments)
+    9
+    """
 
     key: Hashable
     function: Callable[..., Any]
@@ -74,14 +82,30 @@ class Chunk:
 
 
 def is_lost_worker(error: BaseException) -> bool:
-    """Whether ``error`` means that the worker, not the work, failed."""
+    """Whether ``error`` means that the worker, not the work, failed.
+
+    Examples
+    --------
+    >>> from concurrent.futures.process import BrokenProcessPool
+    >>> from spikewidgets.scheduling import is_lost_worker
+    >>> is_lost_worker(BrokenProcessPool("a worker died")), is_lost_worker(ValueError("bad"))
+    (True, False)
+    """
     if isinstance(error, (BrokenExecutor, CancelledError, ConnectionError, EOFError)):
         return True
     return type(error).__name__ in _LOST_WORKER_NAMES
 
 
 def available_workers() -> int:
-    """CPU cores this process may use."""
+    """CPU cores this process may use.
+
+    Examples
+    --------
+    >>> import os
+    >>> from spikewidgets.scheduling import available_workers
+    >>> 1 <= available_workers() <= os.cpu_count()
+    True
+    """
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not Linux
@@ -94,6 +118,14 @@ def worker_threads(executor: Executor) -> int:
     The pools of ``concurrent.futures`` know their size; a Dask executor asks
     its client, whose view of the cluster follows workers joining and leaving.
     Any other executor counts as this machine's cores.
+
+    Examples
+    --------
+    >>> from concurrent.futures import ThreadPoolExecutor
+    >>> from spikewidgets.scheduling import worker_threads
+    >>> with ThreadPoolExecutor(max_workers=3) as pool:
+    ...     worker_threads(pool)
+    3
     """
     client = getattr(executor, "_client", None)
     if client is not None and hasattr(client, "scheduler_info"):
@@ -156,6 +188,29 @@ def run_chunks(
     bool
         True if every chunk finished, False if stopped or interrupted
         (KeyboardInterrupt) first.
+
+    Examples
+    --------
+    Four chunks on two threads; the results arrive in this thread, in the
+    order they finish:
+
+    >>> from spikewidgets.scheduling import Chunk, run_chunks
+    >>> squares = {}
+    >>> chunks = [Chunk(k, pow, (k, 2)) for k in range(4)]
+    >>> run_chunks(chunks, lambda chunk, value: squares.update({chunk.key: value}),
+    ...            n_workers=2)
+    True
+    >>> dict(sorted(squares.items()))
+    {0: 0, 1: 1, 2: 4, 3: 9}
+
+    An error goes to ``on_error`` (without it, it is raised here):
+
+    >>> errors = []
+    >>> run_chunks([Chunk("bad", int, ("x",))], lambda chunk, value: None,
+    ...            on_error=lambda chunk, error: errors.append((chunk.key, type(error).__name__)))
+    True
+    >>> errors
+    [('bad', 'ValueError')]
     """
     if make_executor is None:
         def make_executor() -> Executor:

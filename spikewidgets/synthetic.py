@@ -53,6 +53,27 @@ def random_model_arrays(
         ``inh`` and ``taus_gaus0`` are the trainer's initial network;
         ``w_out ~ N(0, 1) / sqrt(N)`` and ``taus_gaus ~ N(0, 1)`` are drawn
         after it from the same generator.
+
+    Examples
+    --------
+    A 50-unit model with two inputs, as a model file would hold it:
+
+    >>> import numpy as np
+    >>> from spikewidgets.modelfile import RateModel
+    >>> from spikewidgets.synthetic import random_model_arrays
+    >>> arrays = random_model_arrays(50, 2, seed=0)
+    >>> arrays["w"].shape, arrays["w_in"].shape, arrays["w"].dtype
+    ((50, 50), (50, 2), dtype('float32'))
+    >>> model = RateModel.from_arrays(arrays)
+
+    Dale's principle: every output of an inhibitory unit is negative or 0,
+    every output of an excitatory unit positive or 0:
+
+    >>> weights = model.recurrent_weights()
+    >>> bool((weights[:, model.inh] <= 0).all()), bool((weights[:, model.exc] >= 0).all())
+    (True, True)
+    >>> np.array_equal(random_model_arrays(50, 2, seed=0)["w"], arrays["w"])  # seeded
+    True
     """
     if n_units < 2:
         raise ValueError(f"n_units is {n_units}, expected at least 2")

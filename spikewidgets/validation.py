@@ -22,6 +22,17 @@ def positive_int(name: str, value: object) -> int:
     ------
     ValueError
         Naming ``name`` and the value otherwise.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from spikewidgets.validation import positive_int
+    >>> positive_int("n_trials", np.int64(100))
+    100
+    >>> positive_int("n_trials", 2.0)
+    Traceback (most recent call last):
+    ...
+    ValueError: n_trials is 2.0, expected a positive integer
     """
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) \
             or value < 1:
@@ -30,7 +41,23 @@ def positive_int(name: str, value: object) -> int:
 
 
 def positive_number(name: str, value: object) -> float:
-    """``value`` as a float, if it is a finite number > 0."""
+    """``value`` as a float, if it is a finite number > 0.
+
+    Raises
+    ------
+    ValueError
+        Naming ``name`` and the value otherwise.
+
+    Examples
+    --------
+    >>> from spikewidgets.validation import positive_number
+    >>> positive_number("factor", 3)
+    3.0
+    >>> positive_number("factor", float("inf"))
+    Traceback (most recent call last):
+    ...
+    ValueError: factor is inf, expected a finite positive number
+    """
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)) \
             or not math.isfinite(float(value)) or float(value) <= 0:
         raise ValueError(f"{name} is {value!r}, expected a finite positive number")
@@ -38,7 +65,23 @@ def positive_number(name: str, value: object) -> float:
 
 
 def probability(name: str, value: object, *, open_low: bool = False) -> float:
-    """``value`` as a float in [0, 1] (or (0, 1] with ``open_low``)."""
+    """``value`` as a float in [0, 1] (or (0, 1] with ``open_low``).
+
+    Raises
+    ------
+    ValueError
+        Naming ``name`` and the value otherwise.
+
+    Examples
+    --------
+    >>> from spikewidgets.validation import probability
+    >>> probability("fraction", 0), probability("fraction", 0.25)
+    (0.0, 0.25)
+    >>> probability("fraction", 0, open_low=True)
+    Traceback (most recent call last):
+    ...
+    ValueError: fraction is 0, expected a probability in (0, 1]
+    """
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
         raise ValueError(f"{name} is {value!r}, expected a probability")
     number = float(value)

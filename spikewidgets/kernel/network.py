@@ -23,7 +23,20 @@ __all__ = ["LIFNetwork", "NetworkVariant", "Stimulation", "libm_exp", "scaling_v
 
 
 def libm_exp(values: np.ndarray) -> np.ndarray:
-    """Element-wise ``exp`` through libm, as the original computes it (NumPy's may differ)."""
+    """Element-wise ``exp`` through libm, as the original computes it (NumPy's may differ).
+
+    Examples
+    --------
+    >>> import math
+    >>> import numpy as np
+    >>> from spikewidgets.kernel import libm_exp
+    >>> values = np.array([[0.0, 1.0], [-1.0, 2.0]])
+    >>> libm_exp(values)
+    array([[1.        , 2.71828183],
+           [0.36787944, 7.3890561 ]])
+    >>> bool(libm_exp(values)[1, 1] == math.exp(2.0))
+    True
+    """
     return np.array([math.exp(x) for x in np.ravel(values)]).reshape(np.shape(values))
 
 
@@ -34,6 +47,31 @@ class Stimulation:
     During 1-based steps ``start <= i < stop``, with probability 0.5 per step,
     ``+0.5`` mV (``mode="exc"``) or ``-0.5`` mV (``mode="inh"``) is added to
     the membrane voltage of ``units`` right after the noise.
+
+    Examples
+    --------
+    Units 0 to 2 of a random 20-unit network, stimulated for the whole
+    trial, fire more than without stimulation on the same noise; silenced,
+    less:
+
+    >>> import numpy as np
+    >>> from spikewidgets.kernel import LIFNetwork, Stimulation, run_lif
+    >>> from spikewidgets.modelfile import RateModel
+    >>> from spikewidgets.synthetic import random_model_arrays
+    >>> model = RateModel.from_arrays(random_model_arrays(20, 1, seed=0))
+    >>> network = LIFNetwork.from_model(model, [20.0])
+    >>> u = np.zeros((1, 11))  # 10 rate steps: 1000 LIF steps
+    >>> def spikes_of_units_0_to_2(stimulation):
+    ...     result = run_lif(network, u, rng=np.random.default_rng(0), stimulation=stimulation)
+    ...     return result.spike_counts[0, :3].tolist()
+    >>> spikes_of_units_0_to_2(None)
+    [2, 1, 1]
+    >>> spikes_of_units_0_to_2(Stimulation("exc", (0, 1, 2), start=1, stop=1001))
+    [11, 10, 10]
+    >>> spikes_of_units_0_to_2(Stimulation("inh", (0, 1, 2), start=1, stop=1001))
+    [0, 0, 0]
+    >>> Stimulation("inh", (0,), 1, 10).amplitude
+    -0.5
     """
 
     mode: str
@@ -74,6 +112,31 @@ class NetworkVariant:
         Input weights; None for the batch's shared ones.
     stimulation : Stimulation, optional
         Stimulation applied to this variant only.
+
+    Examples
+    --------
+    The intact network and a copy whose units 0 to 2 are stimulated, in one
+    batch: they see the same noise, and each gets what it would get alone:
+
+    >>> import numpy as np
+    >>> from spikewidgets.kernel import LIFNetwork, NetworkVariant, Stimulation, run_lif
+    >>> from spikewidgets.modelfile import RateModel
+    >>> from spikewidgets.synthetic import random_model_arrays
+    >>> model = RateModel.from_arrays(random_model_arrays(20, 1, seed=0))
+    >>> weights = model.recurrent_weights()
+    >>> intact = NetworkVariant(weights, model.w_out, 20.0)
+    >>> stimulated = NetworkVariant(weights, model.w_out, 20.0,
+    ...                             stimulation=Stimulation("exc", (0, 1, 2), 1, 1001))
+    >>> network = LIFNetwork.from_variants(model, [intact, stimulated])
+    >>> u = np.zeros((1, 11))
+    >>> both = run_lif(network, u, rng=np.random.default_rng(0),
+    ...                stimulation_rng=np.random.default_rng(1))
+    >>> both.spike_counts[:, :3].tolist()
+    [[2, 1, 1], [11, 11, 10]]
+    >>> alone = run_lif(LIFNetwork.from_variants(model, [intact]), u,
+    ...                 rng=np.random.default_rng(0))
+    >>> np.array_equal(alone.out[0], both.out[0])
+    True
     """
 
     weights: np.ndarray
@@ -92,7 +155,20 @@ class NetworkVariant:
 
 def scaling_variants(model: RateModel, scaling_factors: Sequence[float] | np.ndarray, *,
                      use_initial_weights: bool = False) -> list[NetworkVariant]:
-    """One variant of the intact network per scaling factor (the variants of a grid search)."""
+    """One variant of the intact network per scaling factor (the variants of a grid search).
+
+    Examples
+    --------
+    >>> from spikewidgets.kernel import scaling_variants
+    >>> from spikewidgets.modelfile import RateModel
+    >>> from spikewidgets.synthetic import random_model_arrays
+    >>> model = RateModel.from_arrays(random_model_arrays(20, 1, seed=0))
+    >>> variants = scaling_variants(model, [10, 20])
+    >>> [variant.scaling_factor for variant in variants]
+    [10.0, 20.0]
+    >>> variants[0].weights is variants[1].weights  # one matrix, not a copy per factor
+    True
+    """
     weights = model.recurrent_weights(use_initial_weights)
     return [NetworkVariant(weights, model.w_out, float(sf)) for sf in scaling_factors]
 
@@ -104,6 +180,24 @@ class LIFNetwork:
     Build with :meth:`from_model` (one variant per scaling factor) or
     :meth:`from_variants`. ``W`` and the readout of each variant are divided
     by its scaling factor exactly as the original does (``((w @ m) * som_m) / sf``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from spikewidgets.kernel import LIFNetwork
+    >>> from spikewidgets.modelfile import RateModel
+    >>> from spikewidgets.synthetic import random_model_arrays
+    >>> model = RateModel.from_arrays(random_model_arrays(20, 1, seed=0))
+    >>> network = LIFNetwork.from_model(model, [10.0, 20.0])
+    >>> network.n_variants, network.n_units, network.dt
+    (2, 20, 5e-05)
+    >>> np.array_equal(network.readout[1], model.w_out / 20.0)
+    True
+
+    An input of 11 columns (rate steps of 5 ms) lasts 0.05 s, 1000 LIF steps:
+
+    >>> network.timing(11)
+    (0.05, 1000)
     """
 
     weights_by_presynaptic: np.ndarray  # (K, N, N): [k, j, :] = W_k[:, j]

@@ -31,6 +31,23 @@ class LIFResult:
     voltages, rates : ndarray, shape (K, nt, N), or None
         Membrane voltage (mV, after the spike/record step) and filtered spike
         train ``r`` for every step, when recorded.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from spikewidgets.kernel import LIFNetwork, run_lif
+    >>> from spikewidgets.modelfile import RateModel
+    >>> from spikewidgets.synthetic import random_model_arrays
+    >>> model = RateModel.from_arrays(random_model_arrays(20, 1, seed=0))
+    >>> network = LIFNetwork.from_model(model, [10.0, 20.0])
+    >>> result = run_lif(network, np.zeros((1, 11)), rng=np.random.default_rng(0),
+    ...                  record_spikes=True)
+    >>> result.out.shape, result.spike_counts.shape, result.n_steps, result.trial_length
+    ((2, 1000), (2, 20), 1000, 0.05)
+    >>> result.spike_counts.sum(axis=1).tolist(), [units.size for units in result.spike_units]
+    ([34, 26], [49, 41])
+    >>> result.mean_rates.mean(axis=1)  # Hz: spikes from step 10 on over 0.05 s
+    array([34., 26.])
     """
 
     out: np.ndarray
@@ -108,6 +125,32 @@ def run_lif(
     Returns
     -------
     LIFResult
+
+    Examples
+    --------
+    A Go trial of the bundled Go-NoGo model at two scaling factors: at 30
+    (the stored optimum) the readout crosses the Go threshold 0.7 in the
+    response window (from step 10000), at 100 it does not:
+
+    >>> import numpy as np
+    >>> import spikewidgets as sw
+    >>> from spikewidgets.kernel import LIFNetwork, run_lif
+    >>> model = sw.load_model(sw.example_model("go_nogo", "."))
+    >>> task = sw.get_task("go_nogo")
+    >>> trial = task.make_trial(np.random.default_rng(2), task.settings())
+    >>> trial.condition
+    'go'
+    >>> network = LIFNetwork.from_model(model, [30.0, 100.0])
+    >>> result = run_lif(network, trial.u, rng=np.random.default_rng(0), out_start=10000)
+    >>> (result.out.max(axis=1) > 0.7).tolist()
+    [True, False]
+
+    Each variant's result is the one it gets alone with the same generator:
+
+    >>> alone = run_lif(LIFNetwork.from_model(model, [100.0]), trial.u,
+    ...                 rng=np.random.default_rng(0), out_start=10000)
+    >>> np.array_equal(alone.out[0], result.out[1])
+    True
     """
     u, trial_length, n_steps = _check_trial(network, u, out_start, rng, v_init_rand, noise)
     n_units, n_factors, dt = network.n_units, network.n_variants, network.dt

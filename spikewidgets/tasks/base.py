@@ -51,12 +51,39 @@ STEPS_PER_COLUMN = 100
 
 
 class TaskSettingsError(ValueError):
-    """Task settings that are unknown, of the wrong type, or inconsistent."""
+    """Task settings that are unknown, of the wrong type, or inconsistent.
+
+    A ``ValueError`` whose message names the setting and what was expected.
+
+    Examples
+    --------
+    >>> import spikewidgets as sw
+    >>> try:
+    ...     sw.get_task("go_nogo").settings({"T": 50})
+    ... except sw.TaskSettingsError as error:
+    ...     print(error)
+    task_settings put the stimulus of task 'go_nogo' up to column 75, past the end of the
+    trial (T = 50 columns)
+    """
 
 
 @dataclass(frozen=True)
 class Trial:
-    """One trial's input and expected answer."""
+    """One trial's input and expected answer.
+
+    Examples
+    --------
+    A Go trial: a pulse of 1 on columns 50 to 74 of its 201 columns:
+
+    >>> import numpy as np
+    >>> import spikewidgets as sw
+    >>> task = sw.get_task("go_nogo")
+    >>> trial = task.make_trial(np.random.default_rng(2), task.settings())
+    >>> trial.label, trial.condition, trial.u.shape
+    (1, 'go', (1, 201))
+    >>> np.flatnonzero(trial.u[0])[[0, -1]]
+    array([50, 74])
+    """
 
     u: np.ndarray  # (n_inputs, T)
     label: int
@@ -70,6 +97,18 @@ class Score:
     ``response`` is the statistic that was thresholded (max or min of the
     readout in the window); ``response_index`` the first window sample where
     the readout crossed a decision threshold (-1 if it never did).
+
+    Examples
+    --------
+    Two readouts of a Go trial's response window, scored by the Go-NoGo task:
+
+    >>> import numpy as np
+    >>> import spikewidgets as sw
+    >>> task = sw.get_task("go_nogo")
+    >>> window = np.array([[0.1, 0.9, 0.8], [0.1, 0.2, 0.1]])
+    >>> score = task.score(window, 1, task.settings())
+    >>> score.correct, score.response, score.response_index
+    (array([ True, False]), array([0.9, 0.2]), array([ 1, -1]))
     """
 
     correct: np.ndarray  # (K,) bool
@@ -79,20 +118,50 @@ class Score:
 
 @dataclass(frozen=True)
 class DecisionLine:
-    """A horizontal line that a plot of the readout draws: a level the task decides by."""
+    """A horizontal line that a plot of the readout draws: a level the task decides by.
+
+    Examples
+    --------
+    >>> import spikewidgets as sw
+    >>> task = sw.get_task("go_nogo")
+    >>> task.decision_lines(task.settings())
+    (DecisionLine(level=0.7, label='Go threshold'), DecisionLine(level=0.3, label='NoGo ceiling'))
+    """
 
     level: float
     label: str
 
 
 def first_crossing(crossed: np.ndarray) -> np.ndarray:
-    """Index of the first True along the last axis, -1 where there is none."""
+    """Index of the first True along the last axis, -1 where there is none.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from spikewidgets.tasks import first_crossing
+    >>> first_crossing(np.array([[False, True, True], [False, False, False]]))
+    array([ 1, -1])
+    """
     first = np.argmax(crossed, axis=-1)
     return np.where(crossed.any(axis=-1), first, -1)
 
 
 def score_signed(window: np.ndarray, label: int, threshold: float) -> Score:
-    """Positive label: max > threshold; negative label: min < -threshold."""
+    """Positive label: max > threshold; negative label: min < -threshold.
+
+    Examples
+    --------
+    A readout that dips below -0.7 answers a negative label:
+
+    >>> import numpy as np
+    >>> from spikewidgets.tasks import score_signed
+    >>> window = np.array([[0.1, -0.9, 0.2]])
+    >>> score = score_signed(window, -1, 0.7)
+    >>> score.correct, score.response, score.response_index
+    (array([ True]), array([-0.9]), array([1]))
+    >>> score_signed(window, 1, 0.7).correct
+    array([False])
+    """
     if label > 0:
         response = window.max(axis=-1)
         correct = response > threshold
@@ -135,6 +204,45 @@ class Task(ABC):
         Default trial budget of the trainer.
     file_label : str
         The task's name in trained model file names (default: ``name``).
+
+    Examples
+    --------
+    A task of your own: a flash on columns 20 to 29, or none; answer +1 for
+    a flash, -1 without:
+
+    >>> import numpy as np
+    >>> from spikewidgets.tasks import Task, Trial, score_signed
+    >>> class Flash(Task):
+    ...     name = "flash"
+    ...     n_inputs = 1
+    ...     defaults = {"T": 101, "stim_on": 20, "stim_dur": 10, "resp_start": 50,
+    ...                 "eval_amp_thresh": 0.5}
+    ...     conditions = ("flash", "dark")
+    ...     label_names = {1: "flash", -1: "dark"}
+    ...     def make_trial(self, rng, settings):
+    ...         u = np.zeros((1, int(settings["T"])))
+    ...         flash = bool(rng.random() < 0.5)
+    ...         if flash:
+    ...             start = int(settings["stim_on"])
+    ...             u[0, start:start + int(settings["stim_dur"])] = 1.0
+    ...         return Trial(u, 1 if flash else -1, "flash" if flash else "dark")
+    ...     def score(self, window, label, settings):
+    ...         return score_signed(window, label, settings["eval_amp_thresh"])
+    >>> task = Flash()
+    >>> settings = task.settings({"resp_start": 40})
+    >>> settings["resp_start"], task.window_start(settings)
+    (40, 4000)
+
+    The training hooks follow from the settings and the scoring: the target
+    is 0 until the end of the stimulus, then the label; a rate readout is
+    correct when :meth:`score` says so from ``resp_start`` on:
+
+    >>> task.target(settings, -1)[[29, 30]]
+    array([ 0., -1.])
+    >>> outputs = np.zeros((2, 100))
+    >>> outputs[0, 60:] = 0.8
+    >>> task.training_correct(settings, outputs, np.array([1, 1]))
+    array([ True, False])
     """
 
     name: str = ""

@@ -19,7 +19,14 @@ _REGISTRY: dict[str, Task] = {}
 
 
 def normalize_task_name(name: str) -> str:
-    """Lower-case a task name and turn hyphens and spaces into underscores."""
+    """Lower-case a task name and turn hyphens and spaces into underscores.
+
+    Examples
+    --------
+    >>> from spikewidgets.tasks import normalize_task_name
+    >>> normalize_task_name(" Go-NoGo "), normalize_task_name("my task")
+    ('go_nogo', 'my_task')
+    """
     if not isinstance(name, str):
         raise TypeError(f"task_name is {name!r}, expected a string such as 'go_nogo'")
     return name.strip().lower().replace("-", "_").replace(" ", "_")
@@ -59,7 +66,21 @@ def register_task(task: Task, *, replace: bool = False) -> Task:
 
 
 def unregister_task(name: str) -> None:
-    """Remove a registered task (for tests and notebooks that register temporary tasks)."""
+    """Remove a registered task (for tests and notebooks that register temporary tasks).
+
+    Examples
+    --------
+    >>> import spikewidgets as sw
+    >>> from spikewidgets.tasks import GoNoGo, unregister_task
+    >>> class GoNoGoCopy(GoNoGo):
+    ...     name = "go_nogo_copy"
+    >>> _ = sw.register_task(GoNoGoCopy())
+    >>> "go_nogo_copy" in sw.task_names()
+    True
+    >>> unregister_task("go-nogo-copy")
+    >>> "go_nogo_copy" in sw.task_names()
+    False
+    """
     _REGISTRY.pop(normalize_task_name(name), None)
 
 
@@ -89,12 +110,31 @@ def get_task(name: str | Task) -> Task:
 
 
 def task_names() -> list[str]:
-    """Names of the registered tasks, sorted."""
+    """Names of the registered tasks, sorted.
+
+    Examples
+    --------
+    The published tasks, and any you registered:
+
+    >>> import spikewidgets as sw
+    >>> names = sw.task_names()
+    >>> [name for name in names if name in ("go_nogo", "xor", "mante", "dms")]
+    ['dms', 'go_nogo', 'mante', 'xor']
+    """
     return sorted(_REGISTRY)
 
 
 def task_names_in_order() -> list[str]:
-    """Names of the registered tasks, in registration order (published tasks first)."""
+    """Names of the registered tasks, in registration order (published tasks first).
+
+    Examples
+    --------
+    The published tasks come first (tasks you register follow them):
+
+    >>> from spikewidgets.tasks import task_names_in_order
+    >>> task_names_in_order()[:4]
+    ['go_nogo', 'xor', 'mante', 'dms']
+    """
     return list(_REGISTRY)
 
 
@@ -110,6 +150,17 @@ def infer_task_name(n_inputs: int, file_name: str = "") -> str:
     ------
     TaskSettingsError
         If neither the name nor the input count identifies a task.
+
+    Examples
+    --------
+    ``xor`` and ``dms`` both have two inputs: the file name tells them apart,
+    and without one the first registered wins:
+
+    >>> from spikewidgets.tasks import infer_task_name
+    >>> infer_task_name(2, "Task_dms_N_200_Taus_4.0_25.0.mat")
+    'dms'
+    >>> infer_task_name(2, "model.mat"), infer_task_name(4)
+    ('xor', 'mante')
     """
     stem = normalize_task_name(str(file_name))
     matching = [task for task in _REGISTRY.values() if task.n_inputs == n_inputs]
