@@ -7,7 +7,8 @@ ipywidgets and Bokeh only when used: ``SearchPanel`` is imported from
 ``spikewidgets.panel`` on first access.
 """
 
-from . import examples, perturbations
+from . import adaptive, examples, perturbations
+from .adaptive import FixedBudget, Race
 from .examples import example_model
 from .kernel import LIFNetwork, LIFResult, NetworkVariant, Stimulation, run_lif
 from .many import search_models
@@ -40,11 +41,13 @@ from .version import __version__
 
 __all__ = [
     "EdgeOfGridWarning",
+    "FixedBudget",
     "LIFNetwork",
     "LIFResult",
     "ModelFileError",
     "ModelWriteError",
     "NetworkVariant",
+    "Race",
     "RateModel",
     "Score",
     "SearchInterrupted",
@@ -54,6 +57,7 @@ __all__ = [
     "TaskSettingsError",
     "Trial",
     "__version__",
+    "adaptive",
     "evaluate_single_trial",
     "example_model",
     "examples",
@@ -72,7 +76,7 @@ __all__ = [
 ]
 
 
-#: Names of ``__all__`` imported on first access (they need the lab extra).
+#: Names of ``__all__`` imported on first access (they import ipywidgets and Bokeh).
 _LAZY = {"SearchPanel": ".panel"}
 
 

@@ -9,7 +9,14 @@ from dataclasses import dataclass
 import numpy as np
 import xarray as xr
 
-__all__ = ["EdgeOfGridWarning", "TrialScores", "build_dataset", "wilson_interval"]
+__all__ = [
+    "EdgeOfGridWarning",
+    "TrialScores",
+    "build_dataset",
+    "variable_attrs",
+    "warn_if_at_edge",
+    "wilson_interval",
+]
 
 CONFIDENCE_LEVEL = 0.95
 #: Two-sided 97.5 % quantile of the standard normal distribution.
@@ -18,7 +25,17 @@ Z_95 = 1.959963984540054
 
 @dataclass(frozen=True)
 class TrialScores:
-    """Scores of one trial at every scaling factor (arrays of length K)."""
+    """Scores of one trial at every scaling factor (arrays of length K).
+
+    Examples
+    --------
+    >>> import spikewidgets as sw
+    >>> from spikewidgets.plan import SearchPlan
+    >>> plan = SearchPlan.prepare(sw.example_model("go_nogo", "."), "go_nogo", [30, 70], seed=0)
+    >>> (scores,) = plan.score_trials([0])
+    >>> scores.condition, scores.correct.tolist(), scores.mean_rate.round(1).tolist()
+    ('nogo', [True, False], [4.9, 9.9])
+    """
 
     trial: int
     label: int
@@ -42,6 +59,13 @@ def wilson_interval(n_correct: np.ndarray, n_trials: int) -> tuple[np.ndarray, n
         Successes per scaling factor.
     n_trials : int
         Trials per scaling factor.
+
+    Examples
+    --------
+    >>> from spikewidgets.results import wilson_interval
+    >>> low, high = wilson_interval([20, 10], 20)
+    >>> low.round(3).tolist(), high.round(3).tolist()
+    ([0.839, 0.299], [1.0, 0.701])
     """
     n = float(n_trials)
     p = np.asarray(n_correct, dtype=np.float64) / n
@@ -52,8 +76,43 @@ def wilson_interval(n_correct: np.ndarray, n_trials: int) -> tuple[np.ndarray, n
     return np.clip(centre - half_width, 0.0, 1.0), np.clip(centre + half_width, 0.0, 1.0)
 
 
-def _attrs(units: str, long_name: str, **extra: object) -> dict[str, object]:
-    return {"units": units, "long_name": long_name, **extra}
+def variable_attrs(long_name: str, description: str, units: str | None = None
+                   ) -> dict[str, str]:
+    """Attributes of a variable or coordinate of the Datasets that spikewidgets builds.
+
+    xarray labels a plot's axes ``"long_name [units]"``, so ``long_name`` is
+    short (with its units, at most 30 characters, one line under xarray's
+    wrapping) and the detail goes to ``description``. ``units`` is set only
+    for a physical unit (``"s"``, ``"ms"``, ``"Hz"``); fractions, counts,
+    flags, indices, p-values and text have none. Every value is a plain
+    string, so the Dataset writes to netCDF as it is.
+
+    Parameters
+    ----------
+    long_name : str
+        Short label, such as ``"accuracy"`` or ``"scaling factor"``.
+    description : str
+        What the values are, in a sentence.
+    units : str, optional
+        Physical unit; leave it out for dimensionless values.
+
+    Returns
+    -------
+    dict
+        ``long_name``, ``description`` and, when given, ``units``.
+
+    Examples
+    --------
+    >>> from spikewidgets.results import variable_attrs
+    >>> variable_attrs("rate", "spikes per second", "Hz")
+    {'long_name': 'rate', 'description': 'spikes per second', 'units': 'Hz'}
+    >>> variable_attrs("accuracy", "fraction of trials correct")
+    {'long_name': 'accuracy', 'description': 'fraction of trials correct'}
+    """
+    attrs = {"long_name": long_name, "description": description}
+    if units is not None:
+        attrs["units"] = units
+    return attrs
 
 
 def build_dataset(
@@ -61,17 +120,24 @@ def build_dataset(
     scores: Sequence[TrialScores],
     conditions: Sequence[str],
     attrs: Mapping[str, object],
-    *,
-    warn_edge: bool = True,
-    stacklevel: int = 3,
 ) -> xr.Dataset:
     """Assemble the search Dataset from the scores of finished trials.
 
     Trials are sorted by index, so the result does not depend on the order in
-    which workers finished. ``stacklevel`` places the edge-of-grid warning
-    (as for :func:`warnings.warn`, counted from this function). With no
-    finished trial the accuracy is NaN and there is no optimum
-    (``opt_scaling_factor`` is NaN).
+    which workers finished. The optimum is the highest accuracy, ties to the
+    smallest factor (:func:`~spikewidgets.adaptive_results.apply_optimum_rule`
+    applies other rules). With no finished trial the accuracy is NaN and there
+    is no optimum (``opt_scaling_factor`` is NaN).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from spikewidgets.results import TrialScores, build_dataset
+    >>> scores = [TrialScores(t, 1, "go", np.array([t < 3, True]), np.ones(2), np.ones(2),
+    ...                       np.full(2, 5.0)) for t in range(4)]
+    >>> ds = build_dataset(np.array([10.0, 20.0]), scores, ["go", "nogo"], {"task": "go_nogo"})
+    >>> ds.accuracy.values.tolist(), float(ds.opt_scaling_factor)
+    ([0.75, 1.0], 20.0)
     """
     scores = sorted(scores, key=lambda s: s.trial)
     factors = np.asarray(scaling_factors, dtype=np.float64)
@@ -105,60 +171,101 @@ def build_dataset(
     else:
         tied = np.zeros(n_factors, dtype=bool)
         optimum_index, optimum = -1, float("nan")
+    named = variable_attrs
     dataset = xr.Dataset(
         data_vars={
             "correct": (("scaling_factor", "trial"), correct,
-                        _attrs("1", "trial answered correctly")),
+                        named("correct", "trial answered correctly")),
             "response": (("scaling_factor", "trial"), stack("response", np.float64),
-                         _attrs("1", "thresholded statistic of the spiking readout "
-                                "in the response window (max, or min for negative labels)")),
+                         named("response", "thresholded statistic of the spiking readout "
+                               "in the response window (max, or min for negative labels)")),
             "response_time": (("scaling_factor", "trial"), stack("response_time", np.float64),
-                              _attrs("s", "time of the first threshold crossing in the "
-                                     "response window, from trial start (NaN if none)")),
+                              named("response time", "time of the first threshold crossing in "
+                                    "the response window, from trial start (NaN if none)",
+                                    "s")),
             "mean_rate": (("scaling_factor", "trial"), stack("mean_rate", np.float64),
-                          _attrs("Hz", "mean firing rate over all units")),
-            "accuracy": ("scaling_factor", accuracy, _attrs("1", "fraction of trials correct")),
+                          named("mean firing rate", "mean firing rate over all units", "Hz")),
+            "accuracy": ("scaling_factor", accuracy,
+                         named("accuracy", "fraction of trials correct")),
             "accuracy_ci_low": ("scaling_factor", ci_low,
-                                _attrs("1", "lower bound of the 95 % Wilson interval of accuracy")),
+                                named("accuracy, 95 % CI low",
+                                      "lower bound of the 95 % Wilson interval of accuracy")),
             "accuracy_ci_high": ("scaling_factor", ci_high,
-                                 _attrs("1", "upper bound of the 95 % Wilson interval of "
-                                        "accuracy")),
+                                 named("accuracy, 95 % CI high",
+                                       "upper bound of the 95 % Wilson interval of accuracy")),
             "condition_accuracy": (("scaling_factor", "task_condition"), condition_accuracy,
-                                   _attrs("1", "fraction of trials correct per condition")),
+                                   named("accuracy per condition",
+                                         "fraction of trials correct per condition")),
             "condition_trials": ("task_condition", condition_trials,
-                                 _attrs("1", "number of trials per condition")),
+                                 named("trials per condition", "number of trials per condition")),
             "tied_with_optimum": ("scaling_factor", tied,
-                                  _attrs("1", "accuracy equals the best accuracy")),
+                                  named("tied with the optimum",
+                                        "accuracy equals the best accuracy")),
             "opt_scaling_factor": ((), optimum,
-                                   _attrs("1", "optimal scaling factor (smallest of the tied "
-                                          "best; paper's lambda = 1 / this)")),
+                                   named("optimal scaling factor",
+                                         "optimal scaling factor (smallest of the tied best; "
+                                         "paper's lambda = 1 / this)")),
         },
         coords={
             "scaling_factor": ("scaling_factor", factors,
-                               _attrs("1", "scaling factor dividing recurrent and readout "
-                                      "weights")),
+                               named("scaling factor", "scaling factor dividing recurrent and "
+                                     "readout weights")),
             "trial": ("trial", np.array([s.trial for s in scores], dtype=np.int64),
-                      _attrs("1", "trial index")),
+                      named("trial", "trial index")),
             "task_condition": ("task_condition", np.asarray(conditions, dtype=str),
-                               _attrs("1", "conditions of the task")),
-            "condition": ("trial", condition, _attrs("1", "condition of the trial")),
+                               named("task condition", "conditions of the task")),
+            "condition": ("trial", condition, named("condition", "condition of the trial")),
             "label": ("trial", np.array([s.label for s in scores], dtype=np.int64),
-                      _attrs("1", "expected answer of the trial")),
+                      named("expected answer", "expected answer of the trial")),
         },
         attrs=dict(attrs),
     )
     dataset.attrs["n_trials_completed"] = n_trials
-    if warn_edge and n_trials and n_factors > 1 and optimum_index in (0, n_factors - 1):
-        side = "smallest" if optimum_index == 0 else "largest"
-        warnings.warn(
-            f"the optimal scaling factor {optimum:g} is the {side} of the grid "
-            f"({factors.min():g} to {factors.max():g}); widen the grid to be sure it is "
-            "the optimum",
-            EdgeOfGridWarning,
-            stacklevel=stacklevel,
-        )
     return dataset
 
 
 class EdgeOfGridWarning(UserWarning):
-    """The best scaling factor lies at the edge of the searched grid."""
+    """The best scaling factor lies at the edge of the searched grid.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import spikewidgets as sw
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     ds = sw.lambda_grid_search(sw.example_model("go_nogo", "."), "go_nogo", 10,
+    ...                                [60, 70], progress=False, save=False)
+    >>> print(caught[0].message)
+    the optimal scaling factor 70 is the largest of the grid (60 to 70); widen the grid
+    to be sure it is the optimum
+    """
+
+
+def warn_if_at_edge(factors: np.ndarray, optimum_index: int, stacklevel: int) -> None:
+    """Give an :class:`EdgeOfGridWarning` if the optimum is the grid's smallest or largest factor.
+
+    ``stacklevel`` is as for :func:`warnings.warn` called here (2: the caller).
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import numpy as np
+    >>> from spikewidgets.results import warn_if_at_edge
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     warn_if_at_edge(np.array([10.0, 20.0, 30.0]), 2, stacklevel=2)
+    ...     warn_if_at_edge(np.array([10.0, 20.0, 30.0]), 1, stacklevel=2)
+    >>> [str(warning.message)[:42] for warning in caught]
+    ['the optimal scaling factor 30 is the large']
+    """
+    n_factors = factors.size
+    if n_factors < 2 or optimum_index not in (0, n_factors - 1):
+        return
+    side = "smallest" if optimum_index == 0 else "largest"
+    warnings.warn(
+        f"the optimal scaling factor {factors[optimum_index]:g} is the {side} of the grid "
+        f"({factors.min():g} to {factors.max():g}); widen the grid to be sure it is "
+        "the optimum",
+        EdgeOfGridWarning,
+        stacklevel=stacklevel,
+    )

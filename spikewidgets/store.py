@@ -17,23 +17,38 @@ import numpy as np
 import xarray as xr
 
 from .atomic import write_netcdf
+from .results import variable_attrs
 
 __all__ = ["IDENTITY_ATTRS", "ModelRecord", "ResultStore", "combine_models"]
 
 #: Attributes that must match between a store and the search that resumes it.
 IDENTITY_ATTRS = ("task", "task_settings", "seed", "n_trials", "paired", "scaling_factors")
 
-#: Per-model variables that the combined Dataset adds to a single search's.
+#: Per-model variables that the combined Dataset adds to a single search's:
+#: name -> (long_name, description).
 _MODEL_VARIABLES = {
-    "model_path": "absolute path of the model file",
-    "model_sha256": "SHA-256 of the model file as searched",
-    "error": "why the model could not be searched (empty if it was)",
+    "model_path": ("model path", "absolute path of the model file"),
+    "model_sha256": ("model SHA-256", "SHA-256 of the model file as searched"),
+    "error": ("error", "why the model could not be searched (empty if it was)"),
 }
+
+
+#: Values of a model without results (and of trials a model did not run), where NaN won't do.
+_MISSING_MODEL = {"correct": False, "tied_with_optimum": False, "simulated": False,
+                  "n_trials_run": 0, "left_in_round": -1}
 
 
 @dataclass
 class ModelRecord:
-    """What a many-model search knows of one model file."""
+    """What a many-model search knows of one model file.
+
+    Examples
+    --------
+    >>> from spikewidgets.store import ModelRecord
+    >>> failed = ModelRecord("/data/b.mat", error="not a MAT file")
+    >>> failed.completed, failed.error
+    (False, 'not a MAT file')
+    """
 
     model_path: str
     model_sha256: str = ""
@@ -52,6 +67,29 @@ def combine_models(records: Mapping[str, ModelRecord], names: Sequence[str],
     """Stack the models' Datasets along a leading ``model`` dimension, in ``names`` order.
 
     Models without a Dataset get NaN results (``False`` for booleans).
+
+    Examples
+    --------
+    Two models, one searched (two factors, two trials) and one that failed:
+
+    >>> import numpy as np
+    >>> import xarray as xr
+    >>> from spikewidgets.store import ModelRecord, combine_models
+    >>> correct = np.array([[True, False], [True, True]])
+    >>> searched = xr.Dataset(
+    ...     {"correct": (("scaling_factor", "trial"), correct),
+    ...      "accuracy": ("scaling_factor", correct.mean(axis=1))},
+    ...     coords={"scaling_factor": [25.0, 30.0], "trial": [0, 1]})
+    >>> records = {"a.mat": ModelRecord("/data/a.mat", dataset=searched),
+    ...            "b.mat": ModelRecord("/data/b.mat", error="not a MAT file")}
+    >>> combined = combine_models(records, ["a.mat", "b.mat"], {"task": "go_nogo"})
+    >>> combined.accuracy.values
+    array([[0.5, 1. ],
+           [nan, nan]])
+    >>> combined.completed.values, combined.error.values.tolist()
+    (array([1, 0]), ['', 'not a MAT file'])
+    >>> combined.attrs
+    {'task': 'go_nogo', 'n_models': 2, 'n_models_completed': 1}
     """
     done = [name for name in names if records[name].completed]
     if done:
@@ -59,24 +97,23 @@ def combine_models(records: Mapping[str, ModelRecord], names: Sequence[str],
         # A scalar scaling factor (each model at its own optimum) becomes a coordinate on model.
         per_model = ["scaling_factor"] if "scaling_factor" not in parts[0].dims else "minimal"
         stacked = xr.concat(parts, dim="model", coords=per_model, compat="override",
-                            join="outer")
+                            join="outer", fill_value=_MISSING_MODEL)
         stacked = stacked.assign_coords(model=("model", done))
-        combined = stacked.reindex(model=list(names),
-                                   fill_value={"correct": False, "tied_with_optimum": False})
+        combined = stacked.reindex(model=list(names), fill_value=_MISSING_MODEL)
         for key, variable in stacked.variables.items():
             combined[key].attrs = dict(variable.attrs)
     else:
         combined = xr.Dataset(coords={"model": ("model", list(names))})
-    for key, long_name in _MODEL_VARIABLES.items():
+    for key, (long_name, description) in _MODEL_VARIABLES.items():
         combined[key] = ("model", [getattr(records[name], key) for name in names],
-                         {"units": "1", "long_name": long_name})
+                         variable_attrs(long_name, description))
     combined["saved_to_model"] = ("model", np.asarray(
         [int(records[name].saved_to_model) for name in names], dtype=np.int64),
-        {"units": "1", "long_name": "1 if the optimum was written into the model file"})
+        variable_attrs("saved to model", "1 if the optimum was written into the model file"))
     combined["completed"] = ("model", np.asarray(
         [int(records[name].completed) for name in names], dtype=np.int64),
-        {"units": "1", "long_name": "1 if the model's search finished"})
-    combined["model"].attrs.update(units="1", long_name="model file (relative path)")
+        variable_attrs("completed", "1 if the model's search finished"))
+    combined["model"].attrs.update(variable_attrs("model", "model file (relative path)"))
     combined.attrs = {**attrs, "n_models": len(names), "n_models_completed": len(done)}
     return combined
 
@@ -91,6 +128,34 @@ class ResultStore:
     attrs : mapping
         The search's attributes; an existing store must agree on
         :data:`IDENTITY_ATTRS`.
+
+    Examples
+    --------
+    A store that holds one finished model of two; a search with another
+    seed may not resume it:
+
+    >>> import numpy as np
+    >>> import xarray as xr
+    >>> from spikewidgets.store import ModelRecord, ResultStore
+    >>> correct = np.array([[True, False], [True, True]])
+    >>> searched = xr.Dataset(
+    ...     {"correct": (("scaling_factor", "trial"), correct),
+    ...      "accuracy": ("scaling_factor", correct.mean(axis=1))},
+    ...     coords={"scaling_factor": [25.0, 30.0], "trial": [0, 1]})
+    >>> attrs = {"task": "go_nogo", "task_settings": "{}", "seed": 0, "n_trials": 2,
+    ...          "paired": 1, "scaling_factors": "[25.0, 30.0]"}
+    >>> store = ResultStore("store.nc", attrs)
+    >>> store.finished(["a.mat", "b.mat"])  # no file yet
+    {}
+    >>> store.write({"a.mat": ModelRecord("/data/a.mat", dataset=searched),
+    ...              "b.mat": ModelRecord("/data/b.mat")}, ["a.mat", "b.mat"])
+    >>> finished = store.finished(["a.mat", "b.mat"])
+    >>> list(finished), finished["a.mat"].dataset.accuracy.values
+    (['a.mat'], array([0.5, 1. ]))
+    >>> ResultStore("store.nc", {**attrs, "seed": 1}).finished(["a.mat"])
+    Traceback (most recent call last):
+    ...
+    ValueError: store ...store.nc was made with seed = ..., not 1; use another store or ...
     """
 
     def __init__(self, path: str | os.PathLike, attrs: Mapping[str, object]) -> None:

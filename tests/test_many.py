@@ -49,7 +49,7 @@ def test_model_dimension_and_coordinates(folder):
     assert all(len(h) == 64 for h in ds.model_sha256.values)
     assert list(ds.error.values) == [""] * 4 and ds.attrs["complete"] == 1
     for variable in ds.variables.values():
-        assert "units" in variable.attrs and "long_name" in variable.attrs
+        assert "long_name" in variable.attrs and "description" in variable.attrs
     # Each model equals its own single search with the same seed.
     from spikewidgets import lambda_grid_search
 

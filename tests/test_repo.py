@@ -1,20 +1,28 @@
 """The repository's promises about itself.
 
 CI runs README's test command, lint is clean, the top-level API lists what it
-has, and no module uses another module's private names.
+has, and no module uses another module's private names. What the package
+imports is installed with it (the panel and the plots too), and every extra
+that the code and the documents name exists. README's first search prints
+what README shows.
 """
 
 from __future__ import annotations
 
 import ast
 import importlib.machinery
+import importlib.metadata
 import importlib.util
 import re
+import shlex
 import shutil
 import subprocess
+import sys
+import warnings
 from pathlib import Path
 
 import pytest
+from conftest import skip_or_fail
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -30,6 +38,162 @@ def test_ci_runs_the_readme_test_command():
     install = fresh[0].split("&&")[2].strip()
     extras = re.search(r'"\.\[(.*)\]"', install).group(1)
     assert f'"{".[" + extras + "]"}"' in ci or f"\".[{extras}]\"" in ci
+
+
+# ------------------------------------------------------------- dependencies and extras
+
+
+def _project() -> dict:
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10
+        try:
+            import tomli as tomllib
+        except ImportError:
+            skip_or_fail("reading pyproject.toml on Python 3.10 needs tomli")
+    return tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+
+
+def _installed_with(requirements: list[str]) -> set[str]:
+    """Distributions that installing ``requirements`` brings (as installed here)."""
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    found: set[str] = set()
+    pending = [Requirement(text) for text in requirements]
+    while pending:
+        requirement = pending.pop()
+        name = canonicalize_name(requirement.name)
+        if name == "spikewidgets":
+            optional = _project()["optional-dependencies"]
+            pending += [Requirement(text) for extra in requirement.extras
+                        for text in optional[extra]]
+            continue
+        if name in found:
+            continue
+        found.add(name)
+        try:
+            requires = importlib.metadata.requires(requirement.name) or []
+        except importlib.metadata.PackageNotFoundError:
+            continue
+        for text in requires:
+            needed = Requirement(text)
+            if needed.marker is None or any(needed.marker.evaluate({"extra": extra})
+                                            for extra in [*requirement.extras, ""]):
+                pending.append(needed)
+    return found
+
+
+def _third_party_imports(path: Path) -> set[str]:
+    """Top-level names of the modules a file imports from outside the standard library."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module.split(".")[0])
+    return {name for name in names
+            if name not in sys.stdlib_module_names and name != "spikewidgets"}
+
+
+def test_the_panel_and_the_plots_come_with_the_package():
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    project = _project()
+    core = {canonicalize_name(Requirement(text).name) for text in project["dependencies"]}
+    # ipywidgets, Bokeh and jupyter_bokeh for SearchPanel and spikewidgets.plots;
+    # matplotlib for xarray's own plots (ds.accuracy.plot()).
+    assert {"ipywidgets", "bokeh", "jupyter-bokeh", "matplotlib"} <= core
+    assert [Requirement(text).name for text in project["optional-dependencies"]["lab"]] == [
+        "jupyterlab"]
+
+
+def test_every_import_is_installed_with_the_package_or_names_its_extra():
+    from packaging.utils import canonicalize_name
+
+    project = _project()
+    core = _installed_with(project["dependencies"])
+    extras = {extra: _installed_with([f"spikewidgets[{extra}]"])
+              for extra in project["optional-dependencies"]}
+    distributions = importlib.metadata.packages_distributions()
+    problems = []
+    for path in sorted((REPO / "spikewidgets").rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        for module in sorted(_third_party_imports(path)):
+            installed_by = {canonicalize_name(name) for name in distributions.get(module, [])}
+            if not installed_by:
+                problems.append(f"{path.relative_to(REPO)}: {module} is not installed here")
+            elif not installed_by & core and not any(
+                    installed_by & extras[extra] and f"spikewidgets[{extra}]" in text
+                    for extra in extras):
+                problems.append(f"{path.relative_to(REPO)}: {module} is neither installed with "
+                                "spikewidgets nor named with its extra (spikewidgets[EXTRA])")
+    assert problems == []
+
+
+def test_every_extra_named_exists():
+    extras = set(_project()["optional-dependencies"])
+    places = [REPO / "README.md", REPO / ".ci" / "run", REPO / "binder" / "postBuild",
+              *REPO.glob("docs/*.md"), *(REPO / "spikewidgets").rglob("*.py")]
+    named = {}
+    for path in places:
+        text = path.read_text(encoding="utf-8")
+        for match in re.finditer(r"spikewidgets\[([a-z,]+)\]|\"\.\[([a-z,]+)\]\"", text):
+            for extra in (match.group(1) or match.group(2)).split(","):
+                named.setdefault(extra, path.relative_to(REPO))
+    assert {"train", "dask", "lab"} <= set(named)
+    assert {extra: str(path) for extra, path in named.items() if extra not in extras} == {}
+
+
+# ------------------------------------------------------------- README's first search
+
+
+def _section(readme: str, title: str) -> str:
+    return readme.split(f"## {title}\n", 1)[1].split("\n## ", 1)[0]
+
+
+def _numbers(comment: str) -> list[float]:
+    return [float(number) for number in re.findall(r"\d+(?:\.\d+)?", comment)]
+
+
+@pytest.mark.slow
+def test_readmes_first_search_prints_what_readme_shows(tmp_path, monkeypatch, capsys):
+    import numpy as np
+    import xarray as xr
+
+    from spikewidgets.cli import main
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    fresh = _section(readme, "On a fresh machine")
+    command = re.search(r"```bash\n(.*?)\n```", fresh, re.S).group(1)
+    search = next(part for part in command.split("&&")
+                  if part.strip().startswith("spikewidgets search"))
+    shown = re.search(r"```text\n(.*?)\n```", fresh, re.S).group(1).splitlines()
+    monkeypatch.chdir(tmp_path)
+    assert main(["example", "go_nogo", "."]) == 0
+    capsys.readouterr()
+    assert main([*shlex.split(search)[1:], "--quiet", "--out", "cli.nc"]) == 0
+    printed = capsys.readouterr()
+    assert printed.out.splitlines()[:len(shown)] == shown
+    assert printed.err == "", "README's search gives no warning"
+
+    quick = _section(readme, "Quick start")
+    first, plateau = re.findall(r"```python\n(.*?)\n```", quick, re.S)[:2]
+    namespace: dict = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        warnings.simplefilter("ignore", DeprecationWarning)
+        exec(first, namespace)  # README's code, as a reader runs it
+    ds = namespace["ds"]
+    with xr.open_dataset("cli.nc") as cli:  # "the command line's search, with the same Dataset"
+        assert np.array_equal(cli.correct.values, ds.correct.values)
+    said = re.search(r"float\(ds\.opt_scaling_factor\)\s+# ([\d.]+)", first).group(1)
+    assert float(ds.opt_scaling_factor) == float(said)
+    lines = dict(line.split("#", 1) for line in plateau.splitlines()[:2])
+    for code, comment in lines.items():
+        values = eval(code, namespace)  # README's own line
+        assert values.tolist() == _numbers(comment)[:values.size], (code, comment)
 
 
 def test_ruff_is_clean():

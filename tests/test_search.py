@@ -52,7 +52,7 @@ def test_dataset_layout_units_and_netcdf_round_trip(write_model, tmp_path):
         assert ds[name].dims == ("scaling_factor", "trial")
     assert ds.opt_scaling_factor.dims == ()
     for name, variable in {**ds.data_vars, **ds.coords}.items():
-        assert "units" in variable.attrs and "long_name" in variable.attrs, name
+        assert "long_name" in variable.attrs and "description" in variable.attrs, name
     assert ds.mean_rate.attrs["units"] == "Hz" and ds.response_time.attrs["units"] == "s"
     np.testing.assert_array_equal(ds.accuracy, ds.correct.mean("trial"))
     assert np.all((ds.accuracy_ci_low <= ds.accuracy) & (ds.accuracy <= ds.accuracy_ci_high))

@@ -14,7 +14,14 @@ from collections.abc import Sequence
 from ..examples import EXAMPLE_TASKS
 from ..version import __version__
 from . import perturb, search, train
-from .common import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_NOT_SAVED, EXIT_SOME_MODELS_FAILED
+from .common import (
+    API_FLAGS,
+    EXIT_BAD_INPUT,
+    EXIT_INTERRUPTED,
+    EXIT_NOT_SAVED,
+    EXIT_SOME_MODELS_FAILED,
+    flag_message,
+)
 
 __all__ = [
     "EXIT_BAD_INPUT",
@@ -35,7 +42,18 @@ def _run_example(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of the ``spikewidgets`` command."""
+    """The argument parser of the ``spikewidgets`` command.
+
+    Examples
+    --------
+    The defaults of ``spikewidgets search`` are those of README's examples
+    and of the panel: 100 trials on each of 12 factors from 10 to 65, seed 0.
+
+    >>> from spikewidgets.cli import build_parser
+    >>> args = build_parser().parse_args(["search", "go_nogo_example.mat"])
+    >>> args.trials, args.scaling_factors, args.seed
+    (100, '10:65:5', 0)
+    """
     parser = argparse.ArgumentParser(
         prog="spikewidgets",
         description="Turn trained rate RNNs into spiking LIF networks: find the scaling "
@@ -45,11 +63,11 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     searching = commands.add_parser("search", help="grid-search the scaling factor of a model")
     search.add_arguments(searching)
-    searching.set_defaults(handler=search.run)
+    searching.set_defaults(handler=search.run, flags=API_FLAGS)
     example = commands.add_parser("example", help="copy a bundled example model")
     example.add_argument("task", choices=EXAMPLE_TASKS)
     example.add_argument("directory", nargs="?", default=".",
-                         help="folder to copy it into (default: current folder)")
+                         help="folder to copy it into (default: the current folder)")
     example.set_defaults(handler=_run_example)
     training = commands.add_parser("train", help="train a rate model (needs spikewidgets[train])")
     train.add_arguments(training)
@@ -58,12 +76,37 @@ def build_parser() -> argparse.ArgumentParser:
         "perturb", help="accuracy of perturbed copies of a converted network, paired with "
                         "the intact one")
     perturb.add_arguments(perturbing)
-    perturbing.set_defaults(handler=perturb.run)
+    perturbing.set_defaults(handler=perturb.run, flags=API_FLAGS)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit code."""
+    """Run the command line; return the exit code.
+
+    Bad input gets one line on standard error that names the flag (exit code
+    2), never a traceback.
+
+    Examples
+    --------
+    Copy the bundled Go-NoGo model here and search three factors, 10 trials
+    each, without writing the optimum into the file:
+
+    >>> from spikewidgets.cli import main
+    >>> main(["example", "go_nogo", "."])
+    go_nogo_example.mat
+    0
+    >>> main(["search", "go_nogo_example.mat", "--trials", "10",
+    ...       "--scaling-factors", "5,20,60", "--no-save", "--quiet"])
+    task go_nogo, 10 trials per factor, seed 0
+    scaling factor  accuracy    95% interval  rate (Hz)
+                 5     0.500  [0.237, 0.763]       11.6
+                20     1.000  [0.722, 1.000]        5.5  <- optimum
+                60     0.100  [0.018, 0.404]        8.9
+    optimal scaling factor: 20 (paper's lambda = 0.05)
+    0
+    >>> main(["search", "go_nogo_example.mat", "--trials", "0"])  # message on stderr
+    2
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
@@ -75,7 +118,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except (ValueError, OSError) as error:
-        message = " ".join(str(error).split())
+        message = flag_message(str(error), getattr(args, "flags", {}))
         print(f"spikewidgets {args.command}: error: {message}", file=sys.stderr)
         return EXIT_BAD_INPUT
 

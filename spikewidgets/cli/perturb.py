@@ -29,50 +29,78 @@ from ..perturbations import (
     UnitSelection,
 )
 from ..tasks import infer_task_name
-from .common import parse_factors, read_settings
+from .common import DEFAULT_SEED, DEFAULT_TRIALS, format_table, parse_factors, read_settings
 
 __all__ = ["add_arguments", "parse_units", "parse_values", "run"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add the options of ``spikewidgets perturb`` to ``parser``."""
+    """Add the options of ``spikewidgets perturb`` to ``parser``.
+
+    Examples
+    --------
+    >>> import argparse
+    >>> from spikewidgets.cli.perturb import add_arguments
+    >>> parser = argparse.ArgumentParser(prog="spikewidgets perturb")
+    >>> add_arguments(parser)
+    >>> args = parser.parse_args(["model.mat", "--preset", "ei_dec", "--lesion", "0:0.2:0.1"])
+    >>> args.preset, args.lesion, args.trials, args.seed
+    (['ei_dec'], '0:0.2:0.1', 100, 0)
+    """
     parser.add_argument("model", help="trained rate model (.mat) holding an optimum")
     parser.add_argument("--task", help="task (default: inferred from the model)")
     parser.add_argument("--preset", action="append", default=[], metavar="NAME",
                         help="published modulation (receiving type first, +-30 %%): "
-                             f"{', '.join(sorted(PRESETS))}, or 'all'; repeatable")
+                             f"{', '.join(sorted(PRESETS))}, or 'all'; repeatable "
+                             "(default: none)")
     parser.add_argument("--scale", nargs=3, action="append", default=[],
                         metavar=("PRE", "POST", "FACTORS"),
                         help="scale PRE -> POST connections (exc, inh, any) by each factor "
-                             "(start:stop:step or a comma list): a sweep")
+                             "(start:stop:step or a comma list): a sweep; repeatable "
+                             "(default: none)")
     parser.add_argument("--lesion", metavar="FRACTIONS",
-                        help="remove these fractions of the connections (a sweep)")
+                        help="remove these fractions of the connections, a sweep "
+                             "(default: none)")
     parser.add_argument("--by-type", action="store_true",
                         help="with --lesion: the fraction of each connection type")
     parser.add_argument("--lesion-units", metavar="UNITS", action="append", default=[],
                         help="remove every synapse of UNITS (1,5,9 or a type: inh, or a "
-                             "fraction of a type: inh:0.5)")
+                             "fraction of a type: inh:0.5); repeatable (default: none)")
     parser.add_argument("--stimulate", nargs=3, action="append", default=[],
                         metavar=("UNITS", "START", "STOP"),
-                        help="depolarise UNITS from START to STOP (s from trial start)")
+                        help="depolarise UNITS from START to STOP (s from trial start); "
+                             "repeatable (default: none)")
     parser.add_argument("--silence", nargs=3, action="append", default=[],
                         metavar=("UNITS", "START", "STOP"),
-                        help="hyperpolarise UNITS from START to STOP (s)")
+                        help="hyperpolarise UNITS from START to STOP (s); repeatable "
+                             "(default: none)")
     parser.add_argument("--no-self-connections", action="store_true",
                         help="remove self-connections")
-    parser.add_argument("--trials", type=int, default=100,
-                        help="trials per variant (default 100)")
+    parser.add_argument("--trials", type=int, default=DEFAULT_TRIALS,
+                        help="trials per variant (default: %(default)s)")
     parser.add_argument("--scaling-factors", default=None,
-                        help="factors (default: the optimum stored in the model file)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of every draw (default 0)")
-    parser.add_argument("--settings", default=None, help="task settings as JSON")
-    parser.add_argument("--workers", type=int, default=None, help="threads (default: all cores)")
-    parser.add_argument("--out", default=None, help="write the Dataset to this netCDF file")
+                        help="factors as start:stop:step or a comma-separated list "
+                             "(default: the optimum stored in the model file)")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED,
+                        help="seed of every random draw (default: %(default)s)")
+    parser.add_argument("--settings", default=None,
+                        help="task settings as JSON (default: the task's own)")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="threads (default: all cores)")
+    parser.add_argument("--out", default=None,
+                        help="write the Dataset to this netCDF file (default: not written)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def parse_values(text: str, flag: str) -> list[float]:
-    """Numbers from ``start:stop:step`` (stop included) or a comma-separated list."""
+    """Numbers from ``start:stop:step`` (stop included) or a comma-separated list.
+
+    Examples
+    --------
+    >>> from spikewidgets.cli.perturb import parse_values
+    >>> parse_values("0:0.5:0.25", "--lesion"), parse_values("0.5,1.5", "--scale")
+    ([0.0, 0.25, 0.5], [0.5, 1.5])
+    """
     try:
         if ":" in text:
             start, stop, step = (float(part) for part in text.split(":"))
@@ -87,7 +115,16 @@ def parse_values(text: str, flag: str) -> list[float]:
 
 
 def parse_units(text: str, n_units: int, flag: str) -> UnitSelection:
-    """Units from ``1,5,9``, a type (``inh``) or a fraction of a type (``inh:0.5``)."""
+    """Units from ``1,5,9``, a type (``inh``) or a fraction of a type (``inh:0.5``).
+
+    Examples
+    --------
+    >>> from spikewidgets.cli.perturb import parse_units
+    >>> parse_units("inh:0.5", 200, "--silence")
+    UnitSelection(units=None, unit_type='inh', fraction=0.5)
+    >>> parse_units("1,5,9", 200, "--lesion-units").units
+    (1, 5, 9)
+    """
     kind, _, share = text.partition(":")
     try:
         if kind in ("exc", "inh", "any"):
@@ -148,25 +185,47 @@ def _sweeps(args: argparse.Namespace) -> list[Perturbation]:
     return made
 
 
-def format_table(ds) -> str:
+def _paired_table(ds) -> str:
     """One row per perturbation and factor: accuracy, change, its interval and McNemar's p."""
-    width = max(12, *(len(str(label)) for label in ds.perturbation.values))
-    header = (f"{'perturbation':<{width}} {'factor':>7} {'accuracy':>9} {'change':>8} "
-              f"{'95% interval':>17} {'McNemar p':>10}")
-    lines = [header]
+    rows = []
     for label in ds.perturbation.values:
         for factor in ds.scaling_factor.values:
             row = ds.sel(perturbation=label, scaling_factor=factor)
             interval = (f"[{float(row.accuracy_change_ci_low):+.3f}, "
                         f"{float(row.accuracy_change_ci_high):+.3f}]")
-            lines.append(f"{label!s:<{width}} {factor:>7g} {float(row.accuracy):>9.3f} "
-                         f"{float(row.accuracy_change):>+8.3f} {interval:>17} "
-                         f"{float(row.mcnemar_p):>10.3g}")
-    return "\n".join(lines)
+            rows.append([str(label), f"{factor:g}", f"{float(row.accuracy):.3f}",
+                         f"{float(row.accuracy_change):+.3f}", interval,
+                         f"{float(row.mcnemar_p):.3g}"])
+    return format_table(["perturbation", "factor", "accuracy", "change", "95% interval",
+                         "McNemar p"], rows, "<>>>>>")
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run ``spikewidgets perturb``; return the exit code."""
+    """Run ``spikewidgets perturb``; return the exit code.
+
+    Examples
+    --------
+    Inhibition onto excitatory units weakened by 30 % (the preset ``ei_dec``)
+    and half of the synapses lesioned, against the intact network on the same
+    10 trials, at the optimum stored in the bundled Go-NoGo model:
+
+    >>> import argparse
+    >>> import spikewidgets as sw
+    >>> from spikewidgets.cli.perturb import add_arguments, run
+    >>> path = sw.example_model("go_nogo", ".")
+    >>> parser = argparse.ArgumentParser(prog="spikewidgets perturb")
+    >>> add_arguments(parser)
+    >>> run(parser.parse_args([str(path), "--preset", "ei_dec", "--lesion", "0.5",
+    ...                       "--trials", "10", "--quiet"]))
+    task go_nogo, 10 paired trials per variant, seed 0
+    perturbation  factor  accuracy  change      95% interval  McNemar p
+    none              30     1.000  +0.000  [-0.278, +0.278]          1
+    ei_dec            30     1.000  +0.000  [-0.278, +0.278]          1
+    lesion 0.5        30     0.500  -0.500  [-0.763, -0.117]     0.0625
+    0 of 2 perturbed variants differ from the intact network at p < 0.05
+    (exact McNemar test per variant, not corrected for several tests)
+    0
+    """
     from ..atomic import write_netcdf
     from ..search import perturbation_search
 
@@ -184,10 +243,11 @@ def run(args: argparse.Namespace) -> int:
                                  progress=not args.quiet)
     print(f"task {ds.attrs['task']}, {ds.attrs['n_trials_completed']} paired trials per "
           f"variant, seed {ds.attrs['seed']}")
-    print(format_table(ds))
+    print(_paired_table(ds))
     significant = int(np.sum(ds.mcnemar_p.values[1:] < 0.05))
     print(f"{significant} of {ds.mcnemar_p.values[1:].size} perturbed variants differ from the "
-          "intact network at p < 0.05 (exact McNemar test, not corrected for several tests)")
+          "intact network at p < 0.05\n(exact McNemar test per variant, not corrected for "
+          "several tests)")
     if args.out is not None:
         write_netcdf(ds, args.out)
         print(f"results written to {args.out}")

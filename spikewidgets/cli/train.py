@@ -8,26 +8,40 @@ import warnings
 
 from ..rate import ACTIVATIONS
 from ..tasks import TaskSettingsError
-from .common import EXIT_BAD_INPUT
+from .common import EXIT_BAD_INPUT, flag_message
 
 __all__ = ["add_arguments", "run"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """Add the options of ``spikewidgets train`` to ``parser``."""
+    """Add the options of ``spikewidgets train`` to ``parser``.
+
+    The flags keep the published trainer's names (``--N``, ``--P-inh``, ...).
+
+    Examples
+    --------
+    >>> import argparse
+    >>> from spikewidgets.cli.train import add_arguments
+    >>> args = add_arguments(argparse.ArgumentParser()).parse_args(["--task", "go_nogo"])
+    >>> args.N, args.taus, args.activation, args.seed
+    (200, [4.0, 20.0], 'sigmoid', 0)
+    """
     parser.add_argument("--task", required=True,
                         help="go_nogo, xor, mante or a registered task of your own")
-    parser.add_argument("--N", type=int, default=200, help="number of units (default 200)")
+    parser.add_argument("--N", type=int, default=200,
+                        help="number of units (default: %(default)s)")
     parser.add_argument(
         "--taus", type=float, nargs="+", default=[4.0, 20.0], metavar="TAU",
-        help="min and max decay in 5 ms steps, or one fixed value (default 4 20)",
+        help="min and max decay in 5 ms steps, or one fixed value (default: 4 20)",
     )
     parser.add_argument(
         "--activation", "--act", choices=ACTIVATIONS, default="sigmoid",
-        help="activation function (default sigmoid)",
+        help="activation function (default: %(default)s)",
     )
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    parser.add_argument("--out", default=".", help="output folder (default: current folder)")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="seed of the initial weights and the trials (default: %(default)s)")
+    parser.add_argument("--out", default=".",
+                        help="output folder (default: the current folder)")
     for flag, kind, default, text in (
         ("--P-inh", float, 0.2, "fraction of inhibitory units"),
         ("--P-rec", float, 0.2, "recurrent connection probability"),
@@ -35,8 +49,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     ):
         dest = flag[2:].replace("-", "_")
         parser.add_argument(flag, dest=dest, type=kind, default=default,
-                            help=f"{text} (default {default})")
-    parser.add_argument("--gain", type=float, default=1.5, help="weight gain (default 1.5)")
+                            help=f"{text} (default: %(default)s)")
+    parser.add_argument("--gain", type=float, default=1.5,
+                        help="weight gain (default: %(default)s)")
     parser.add_argument("--max-trials", dest="max_trials", type=int, default=None,
                         help="trial budget (default: the task's, 10000 for go_nogo, "
                              "40000 for xor and mante)")
@@ -46,17 +61,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
 
 
 #: TrainingConfig's argument names -> the flags of ``spikewidgets train``.
-_TRAIN_FLAGS = {"task": "--task", "n_units": "--N", "taus": "--taus",
+_TRAIN_FLAGS = {"task": "--task", "task_name": "--task", "n_units": "--N", "taus": "--taus",
                 "activation": "--activation", "seed": "--seed", "p_inh": "--P-inh",
                 "p_rec": "--P-rec", "n_som": "--som-N", "gain": "--gain",
                 "max_trials": "--max-trials", "out_dir": "--out"}
 
 
 def _train_error(error: Exception) -> str:
-    """An argument error of training, naming the command-line flag instead of the argument."""
-    message = str(error)
-    name, _, rest = message.partition(" ")
-    return f"{_TRAIN_FLAGS[name]} {rest}" if name in _TRAIN_FLAGS else message
+    """An argument error of training, naming the command-line flags instead of the arguments."""
+    return flag_message(str(error), _TRAIN_FLAGS)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -67,7 +80,18 @@ def run(args: argparse.Namespace) -> int:
     int
         0 when the model met the stopping rule, 1 when the trial budget ran out
         first (the file is written all the same), 2 when jax is missing or an
-        argument is invalid.
+        argument is invalid (with a one-line message naming the flag, on
+        standard error).
+
+    Examples
+    --------
+    An invalid argument is refused before anything is trained:
+
+    >>> import argparse
+    >>> from spikewidgets.cli.train import add_arguments, run
+    >>> parser = add_arguments(argparse.ArgumentParser(prog="spikewidgets train"))
+    >>> run(parser.parse_args(["--task", "go_nogo", "--N", "1", "--no-progress"]))
+    2
     """
     from ..train import (
         INSTALL_HINT,
@@ -93,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
             warnings.simplefilter("ignore", RuntimeWarning)
             result = train(config, out_dir=args.out, progress=args.progress)
     except (ValueError, TaskSettingsError) as error:
-        print(f"spikewidgets train: {_train_error(error)}", file=sys.stderr)
+        print(f"spikewidgets train: error: {_train_error(error)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     status = "converged" if result.converged else "stopped at the trial budget"
     print(
