@@ -113,6 +113,7 @@ def _measure(args: argparse.Namespace, executor: Executor | None) -> int:
     warnings.simplefilter("ignore")
     started = time.perf_counter()
     from spikewidgets.panel import SearchPanel
+    from spikewidgets.plots.base import plural
 
     imported = time.perf_counter() - started
     path, kind = _model_path(args.model)
@@ -127,7 +128,7 @@ def _measure(args: argparse.Namespace, executor: Executor | None) -> int:
 
     report = {
         "model": f"{path.name} ({kind})",
-        "grid": f"12 factors x {args.trials} trials",
+        "grid": f"12 factors x {plural(args.trials, 'trial')}",
         "executor": "Dask LocalCluster 2 x 1" if executor is not None else "threads",
         "import_panel_s": imported,
         "cold": runs[0],

@@ -3,22 +3,30 @@
 JupyterLab runs on a free localhost port with isolated folders; every request
 that leaves 127.0.0.1 is refused, so BokehJS can only come from the kernel.
 The test runs a notebook that shows the panel and a figure_widget, checks that
-every Bokeh canvas renders without widget errors or page errors and that each
-empty plot says what will appear in it, presses Run, waits for
-the accuracy source in the page to hold one value per scaling factor, clicks
-a point and waits for the spike raster to fill, then saves the notebook and
-checks that it carries no BokehJS.
+every Bokeh canvas renders without widget errors or page errors, that each
+empty plot says what will appear in it (with the swatches of its legend),
+that the slider reads the grid at its precision and the model dropdown names
+the bundled example, presses Run, waits for the accuracy source in the page
+to hold one value per scaling factor and for an optimum inside the grid,
+clicks a point and waits for the spike raster (and its caption) to fill, then
+saves the notebook and checks that it carries no BokehJS.
 
 Screenshots go to ``artifacts/browser/``; with
-``SPIKEWIDGETS_UPDATE_SCREENSHOT=1`` the panel's screenshot also replaces
-``notebooks/img/panel.png``. Without Chromium or Playwright the test is
-skipped locally but fails when ``CI`` is set.
+``SPIKEWIDGETS_UPDATE_SCREENSHOT=1`` the panel's screenshot (a finished
+search of the bundled Go-NoGo example, 20 trials per factor, and one Go
+trial) also replaces ``notebooks/img/panel.png``::
+
+    SPIKEWIDGETS_UPDATE_SCREENSHOT=1 python -m pytest tests/test_browser.py
+
+Without Chromium or Playwright the test is skipped locally but fails when
+``CI`` is set.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import time
 from pathlib import Path
@@ -36,7 +44,7 @@ REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "artifacts" / "browser"
 README_SCREENSHOT = REPO / "notebooks" / "img" / "panel.png"
 UPDATE_SCREENSHOT = os.environ.get("SPIKEWIDGETS_UPDATE_SCREENSHOT") == "1"
-N_FACTORS = 12  # the panel's default grid, 20 to 75 by 5
+N_FACTORS = 12  # the panel's default grid, 10 to 65 by 5: its optimum lies inside
 N_TRIALS = 20 if UPDATE_SCREENSHOT else 5
 CLICKED_FACTOR = 45.0
 
@@ -78,6 +86,12 @@ POINT_JS = """
 TITLE_JS = """
 (name) => window.Bokeh.documents.flatMap((doc) => [...doc.all_models])
   .filter((model) => model.name === name).map((model) => model.title.text).pop()
+"""
+
+#: How many models of the page have the given name (the legend keys of the empty figures).
+COUNT_JS = """
+(name) => window.Bokeh.documents.flatMap((doc) => [...doc.all_models])
+  .filter((model) => model.name === name).length
 """
 
 #: Text and visibility of the named model (a placeholder Label), or null.
@@ -177,12 +191,22 @@ def test_panel_runs_and_plots_in_jupyterlab(chromium, lab, tmp_path):
             import bokeh
 
             assert page.evaluate("window.Bokeh.version") == bokeh.__version__
-            # Before the first run each plot says what will appear in it.
+            # Before the first run each plot says what will appear in it, and its legend
+            # has swatches (the legend keys): no bare words.
             text, visible = page.evaluate(LABEL_JS, "accuracy_figure_placeholder")
             assert visible and text.startswith("Press Run")
             for name in ("raster_figure", "output_figure", "rates_figure"):
                 text, visible = page.evaluate(LABEL_JS, f"{name}_placeholder")
                 assert visible and text.startswith("Click a point"), name
+            assert page.evaluate(COUNT_JS, "legend_key") >= 2 + 3 + 2 + 2
+            caption, _ = page.evaluate(LABEL_JS, "raster_figure_caption")
+            assert "first step" in caption
+            # The slider reads the grid at its precision; the dropdown names the example.
+            expect(page.locator(".spw-factor-range .widget-readout")).to_have_text(
+                re.compile(r"^10\s*[–-]\s*65$"))
+            model_choice = page.locator(".spw-panel select").first
+            chosen = model_choice.evaluate("(el) => el.options[el.selectedIndex].text")
+            assert " ".join(chosen.split()) == "go_nogo example"  # the page writes a no-break space
             page.locator(".spw-panel").screenshot(path=str(ARTIFACTS / "panel_loaded.png"))
 
             # Run: one accuracy value per scaling factor arrives in the page.
@@ -196,6 +220,8 @@ def test_panel_runs_and_plots_in_jupyterlab(chromium, lab, tmp_path):
             expect(page.locator(".spw-message", has_text="Optimum:")).to_be_visible(
                 timeout=60_000)
             timings["run_s"] = time.perf_counter() - started
+            # A complete search with its optimum inside the grid: no edge-of-grid warning.
+            expect(page.locator(".spw-status .spw-success", has_text="Optimum:")).to_be_visible()
             assert _values(page, "accuracy", "n_trials") == [N_TRIALS] * N_FACTORS
             assert page.evaluate(LABEL_JS, "accuracy_figure_placeholder")[1] is False
             page.locator(".spw-panel").screenshot(path=str(ARTIFACTS / "panel_run.png"))

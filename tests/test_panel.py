@@ -232,7 +232,7 @@ def test_bad_settings_and_grid_are_refused(panel):
     picker.setting_fields["stim_on"].value = 50
     controls.step_field.value = 100.0
     controls.range_slider.value = (40.0, 40.0)
-    assert "1 scaling factors: 40" in controls.grid_label.value
+    assert "1 scaling factor: 40 (paper's λ = 1/factor: 0.025)" in controls.grid_label.value
 
 
 def test_stop_ends_the_run_and_keeps_finished_trials(panel, model_path):
@@ -335,18 +335,66 @@ def test_export_writes_netcdf(panel, tmp_path):
 
 
 def test_views_say_what_will_appear_before_the_first_run(panel):
+    from spikewidgets.panel.trial_viewer import CHOOSE_HINT, NO_SEARCH_HINT
+    from spikewidgets.plots import (
+        ACCURACY_PLACEHOLDER,
+        OUTPUT_PLACEHOLDER,
+        RASTER_PLACEHOLDER,
+        RATES_PLACEHOLDER,
+    )
+
+    expected = {"accuracy": ACCURACY_PLACEHOLDER, "output": OUTPUT_PLACEHOLDER,
+                "raster": RASTER_PLACEHOLDER, "rates": RATES_PLACEHOLDER}
     for name, plot in panel.plots.items():
         assert plot.placeholder.visible, name
+        assert plot.placeholder.text.replace("\n", " ") == expected[name]
+        keys = [r for r in plot.figure.renderers if r.name == "legend_key"]
+        assert keys, f"the legend of the empty {name} figure has no swatches"
     assert "Press Run" in panel.plots["accuracy"].placeholder.text
     assert "Click a point" in panel.plots["raster"].placeholder.text
+    viewer = panel.trial_viewer
+    assert viewer.info.value == NO_SEARCH_HINT
     panel.run(wait=True)
     assert not panel.plots["accuracy"].placeholder.visible
     assert panel.plots["raster"].placeholder.visible  # no trial chosen yet
+    assert viewer.info.value == CHOOSE_HINT
     panel.select(30)
     assert not any(plot.placeholder.visible for plot in panel.plots.values())
+    assert viewer.info.value.startswith("trial 0: ")
     panel.run(wait=False)  # a new run empties the trial plots again
     assert panel.plots["raster"].placeholder.visible
+    assert viewer.info.value in (NO_SEARCH_HINT, CHOOSE_HINT)
     panel.stop()
+
+
+def test_the_empty_accuracy_plot_names_the_networks_of_the_next_run(panel):
+    from spikewidgets.panel.accuracy_view import accuracy_placeholder
+    from spikewidgets.plots import ACCURACY_PLACEHOLDER
+
+    plot = panel.plots["accuracy"]
+    panel.perturbation_controls.choice_field.value = "ei_dec"
+    assert panel.accuracy_view.perturbation == "ei_dec"
+    text = plot.placeholder.text.replace("\n", " ")
+    assert text == accuracy_placeholder("ei_dec") and "intact and perturbed (ei_dec)" in text
+    panel.perturbation_controls.choice_field.value = "none"
+    assert plot.placeholder.text.replace("\n", " ") == ACCURACY_PLACEHOLDER
+
+
+def test_counts_in_the_panel_are_singular_or_plural(model_path):
+    panel = SearchPanel(model_path, n_trials=1, scaling_factors=GRID, seed=3)
+    assert "60 units" in panel.status and "1 input;" in panel.status
+    assert "input(s)" not in panel.status
+    started = []
+    panel.status_line.observe(lambda change: started.append(change.new), names="message")
+    ds = panel.run(wait=True)
+    assert ds.sizes["trial"] == 1
+    assert any(m.startswith("Running 3 scaling factors × 1 trial of go_nogo") for m in started)
+    assert "3 factors × 1 trial in" in panel.status and "1 trials" not in panel.status
+    assert panel.run_controls.progress_label.value.startswith("1/1 trial × 3 factors")
+    assert panel.plots["accuracy"].figure.title.text.endswith("1 of 1 trial per factor")
+    panel.run_controls.range_slider.value = (30.0, 30.0)
+    assert panel.run_controls.grid_label.value.startswith("1 scaling factor: 30 ")
+    panel.close()
 
 
 def test_bokehjs_comes_from_the_kernel(panel):
@@ -546,6 +594,57 @@ def test_run_controls_validate_the_grid_and_report_clicks():
     controls.close()
 
 
+def test_slider_readouts_have_the_precision_of_the_grid():
+    controls = RunControls("10:65:5")
+    slider = controls.range_slider
+    assert (slider.readout_format, slider.step) == (".0f", 1.0)  # "10 – 65", not "10.00 – 65.00"
+    assert "spw-factor-range" in slider._dom_classes
+    controls.factor_step = 0.5
+    assert (slider.readout_format, slider.step) == (".1f", 0.1)
+    assert controls.grid[:3] == [10.0, 10.5, 11.0]
+    assert "10.0, 10.5, …, 65.0" in controls.grid_label.value
+    controls.factor_range, controls.factor_step = (10.25, 12.0), 0.25
+    assert slider.readout_format == ".2f" and slider.value == (10.25, 12.0)
+    controls.factor_range, controls.factor_step = (20.0, 40.0), 10.0
+    assert (slider.readout_format, slider.step) == (".0f", 1.0)
+    assert "3 scaling factors: 20, 30, 40" in controls.grid_label.value
+    controls.close()
+
+
+def test_the_factor_slider_labels_have_the_precision_of_the_grid(tmp_path):
+    path = _write(tmp_path / "gonogo_model.mat", n_units=30)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        decimal = lambda_grid_search(path, "go_nogo", 1, [10, 12.5, 15], seed=1, save=False,
+                                     progress=False)
+        whole = lambda_grid_search(path, "go_nogo", 1, [10, 20], seed=1, save=False,
+                                   progress=False)
+    viewer = TrialViewer(decimal)
+    assert [label for label, _ in viewer.factor_slider.options] == \
+        ["none", "10.0", "12.5", "15.0"]
+    viewer.set_dataset(whole)
+    assert [label for label, _ in viewer.factor_slider.options] == ["none", "10", "20"]
+    viewer.close()
+
+
+def test_the_model_dropdown_names_the_file_it_shows(tmp_path):
+    from spikewidgets.panel.model_picker import OWN_FILE
+
+    own = _write(tmp_path / "gonogo_model.mat", n_units=30)
+    copy = _write(tmp_path / "go_nogo_example.mat", n_units=30)
+    picker = ModelPicker(own)
+    labels = dict((value, label) for label, value in picker.example_field.options)
+    assert picker.example_field.value == "" and labels[""] == OWN_FILE
+    assert not any("below" in label for label in labels.values())  # no prompt left over
+    picker.path = str(copy)  # a copy of a bundled example, by its name
+    assert picker.example_field.value == "go_nogo" and picker.model is not None
+    picker.path = str(own)
+    assert picker.example_field.value == ""
+    picker.path = str(tmp_path / "nowhere.mat")
+    assert picker.example_field.value == "" and picker.model is None
+    picker.close()
+
+
 def test_accuracy_view_shows_a_dataset_and_a_tap_sets_its_trait(search_ds):
     view = AccuracyView()
     assert view.plot.placeholder.visible and view.selected_index == NO_FACTOR
@@ -558,7 +657,7 @@ def test_accuracy_view_shows_a_dataset_and_a_tap_sets_its_trait(search_ds):
     assert view.selected_index == 2 and taps == [2]
     view.selected_index = 0
     assert list(view.plot.source.selected.indices) == [0]
-    with pytest.raises(traitlets.TraitError, match="one of the 3 scaling factors"):
+    with pytest.raises(traitlets.TraitError, match=r"0 to 2 \(3 scaling factors shown\)"):
         view.selected_index = 3
     view.show(search_ds.isel(scaling_factor=slice(0, 2)))
     assert view.selected_index == 0  # still there
@@ -859,3 +958,27 @@ def test_accuracy_view_alone_shows_both_curves(model_path):
     view.selected_index = 1
     assert list(view.plot.source.selected.indices) == [1]
     view.close()
+
+
+def test_an_adaptive_run_greys_the_factors_that_left_and_counts_the_savings(tmp_path):
+    from spikewidgets.examples import example_model
+
+    path = example_model("go_nogo", tmp_path)
+    panel = SearchPanel(path, n_trials=30, scaling_factors=(5, 60, 5), seed=0)
+    accuracy = panel.plots["accuracy"]
+    assert not accuracy.left_item.visible  # no grey legend entry for a full search
+    panel.run_controls.adaptive_box.value = True
+    ds = panel.run(wait=True)
+    expected = lambda_grid_search(path, "go_nogo", 30, "5:60:5", seed=0, save=False,
+                                  progress=False, adaptive=True)
+    for name in ("correct", "simulated", "n_trials_run", "left_in_round", "accuracy"):
+        xr.testing.assert_equal(ds[name], expected[name])
+    left = ds.left_in_round.values >= 0
+    assert left.any() and accuracy.left_item.visible
+    np.testing.assert_array_equal(accuracy.sources["left"].data["scaling_factor"],
+                                  ds.scaling_factor.values[left])
+    np.testing.assert_array_equal(accuracy.source.data["n_trials"], ds.n_trials_run.values)
+    used = ds.attrs["adaptive_simulations"]
+    assert f"Adaptive: {used} of 360 simulations, {360 - used} saved" in panel.status
+    assert "fixed budget" in accuracy.figure.title.text
+    panel.close()

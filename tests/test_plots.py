@@ -14,23 +14,40 @@ try:
 except ImportError as error:  # the lab extra
     skip_or_fail(f"the plots need {error.name} (the lab extra)", allow_module_level=True)
 
+from bokeh.core.validation import check_integrity
 from bokeh.embed import json_item
 from bokeh.models import GroupFilter, HoverTool, TapTool
 
-from spikewidgets import lambda_grid_search, load_model, simulate
+from spikewidgets import kernel, lambda_grid_search, load_model, simulate
 from spikewidgets.plots import (
     ACCURACY_PLACEHOLDER,
     EXC_COLOR,
+    FIRST_STEP_SHARE,
     INH_COLOR,
     MAX_TRACE_POINTS,
+    OUTPUT_PLACEHOLDER,
+    RASTER_CAPTION,
+    RASTER_PLACEHOLDER,
+    RATES_PLACEHOLDER,
     TRIAL_PLACEHOLDER,
     plot_accuracy,
     plot_output,
     plot_raster,
     plot_rates,
 )
+from spikewidgets.plots.base import add_legend_keys, legend_below, new_figure, plural
 from spikewidgets.rate import simulate_rate
 from spikewidgets.synthetic import random_model_arrays
+
+#: Each trial figure's builder and the line its empty figure shows.
+TRIAL_FIGURES = ((plot_output, OUTPUT_PLACEHOLDER), (plot_raster, RASTER_PLACEHOLDER),
+                 (plot_rates, RATES_PLACEHOLDER))
+
+
+def _legend_items(fig):
+    """(label, fixed) of each legend item: a fixed text, or the name of a column."""
+    return [(item.label.value, True) if hasattr(item.label, "value")
+            else (item.label.field, False) for item in fig.legend[0].items]
 
 
 @pytest.fixture(scope="module")
@@ -131,7 +148,7 @@ def test_raster_rows_and_colours(trial):
     assert data["row"][is_exc].max() < n_exc <= data["row"][~is_exc].min()
     colours = {}
     for renderer in plot.figure.renderers:
-        if renderer.name == "extent":  # what spans the axes of the empty figure
+        if renderer.name in ("extent", "legend_key"):  # the empty figure's axes and legend
             continue
         colours[renderer.view.filter.group] = renderer.glyph.line_color
         assert isinstance(renderer.view.filter, GroupFilter)
@@ -152,7 +169,16 @@ def test_output_traces_window_and_thresholds(trial):
     assert window["left"] == [sim.attrs["response_window_start"]]
     assert window["right"] == [sim.attrs["trial_length"]]
     assert plot.sources["thresholds"].data["y"] == [0.7, 0.3]
+    assert plot.sources["thresholds"].data["label"] == ["Go threshold", "NoGo ceiling"]
     assert len(plot.sources["stimulus"].data["ys"]) == 1
+    # The decision lines and the response window are named in the legend, each by its own item.
+    for name in ("thresholds", "window"):
+        (item,) = [item for item in plot.figure.legend[0].items
+                   if any(r.data_source is plot.sources[name] for r in item.renderers)]
+        assert hasattr(item.label, "field") and item.label.field in plot.sources[name].data
+        assert {id(r.data_source) for r in item.renderers} == {id(plot.sources[name])}
+    assert plot.sources["window"].data["name"] == ["response window"]
+    assert check_integrity([plot.figure]).error == []
 
 
 def test_output_thresholds_of_signed_tasks(tmp_path):
@@ -174,6 +200,8 @@ def test_rate_histogram_counts_every_unit(trial):
     assert data["left"][0] == 0 and data["right"][-1] >= sim.mean_rate.values.max()
     assert len(data["left"]) == 10
     assert "Hz" in plot.figure.title.text
+    assert plot.figure.yaxis.axis_label == "number of units"
+    assert plot.figure.xaxis.axis_label == "mean firing rate (Hz)"
 
 
 def test_trial_plots_update_in_place(model_path, trial):
@@ -210,17 +238,92 @@ def test_empty_figures_say_what_will_appear(search, trial):
     assert not accuracy.placeholder.visible and accuracy.extent.data["x"] == []
     accuracy.update(None)
     assert accuracy.placeholder.visible and accuracy.extent.data["x"] == [0, 100]
-    for build, args in ((plot_raster, (sim,)), (plot_output, (sim, rate)), (plot_rates, (sim,))):
+    arguments = {plot_raster: (sim,), plot_output: (sim, rate), plot_rates: (sim,)}
+    for build, text in TRIAL_FIGURES:
         plot = build()
-        assert plot.placeholder.visible and plot.placeholder.text == TRIAL_PLACEHOLDER
-        plot.update(*args)
-        assert not plot.placeholder.visible
+        assert plot.placeholder.visible and plot.placeholder.text.replace("\n", " ") == text
+        assert text.startswith(TRIAL_PLACEHOLDER + ": ")  # what to do, then what appears
+        empty_title = plot.figure.title.text
+        assert empty_title.endswith("one trial"), empty_title
+        plot.update(*arguments[build])
+        assert not plot.placeholder.visible and plot.figure.title.text != empty_title
         plot.update(None)
-        assert plot.placeholder.visible
-        assert not build(*args).placeholder.visible  # built with data: no placeholder
-        assert all(len(column) == 0 for column in build(*args).extent.data.values())
+        assert plot.placeholder.visible and plot.figure.title.text == empty_title
+        assert not build(*arguments[build]).placeholder.visible  # built with data
+        assert all(len(column) == 0 for column in build(*arguments[build]).extent.data.values())
     custom = plot_rates(placeholder="nothing yet")
     assert custom.placeholder.text == "nothing yet"
     narrow = plot_raster(width=300).placeholder.text  # wrapped to fit the figure
-    assert "\n" in narrow and narrow.replace("\n", " ") == TRIAL_PLACEHOLDER
+    assert "\n" in narrow and narrow.replace("\n", " ") == RASTER_PLACEHOLDER
     json_item(custom.figure)  # the placeholder's position serializes
+
+
+@pytest.mark.parametrize("build", [plot_accuracy, plot_output, plot_raster, plot_rates])
+def test_empty_legends_have_swatches_not_bare_words(build):
+    plot = build()
+    keys = {renderer.name: renderer for renderer in plot.figure.renderers
+            if renderer.name == "legend_key"}
+    assert keys, "no legend key"
+    for item, (label, fixed) in zip(plot.figure.legend[0].items, _legend_items(plot.figure),
+                                    strict=True):
+        if not fixed:  # labels from a column: nothing is drawn until the column has data
+            continue
+        # BokehJS draws a swatch only from a renderer with data: the key has one row of NaN.
+        key = item.renderers[-1]
+        assert key.name == "legend_key", label
+        assert key.glyph is not item.renderers[0].glyph
+        assert type(key.glyph) is type(item.renderers[0].glyph), label
+        assert all(len(column) == 1 for column in key.data_source.data.values()), label
+        assert np.isnan(np.asarray(key.data_source.data[next(iter(key.data_source.data))],
+                                   dtype=float)).all()
+    assert check_integrity([plot.figure]).error == []
+    json_item(plot.figure)  # NaN rows serialize
+
+
+def test_legend_keys_copy_the_glyph_and_skip_column_labels():
+    from bokeh.models import ColumnDataSource
+
+    fig = new_figure("keys", "keys", 300, 200)
+    source = ColumnDataSource({"x": [], "y": [], "kind": []})
+    fig.line("x", "y", source=source, line_color="#123456", legend_label="fixed")
+    fig.scatter("x", "y", source=source, legend_field="kind")
+    legend_below(fig)
+    (key,) = add_legend_keys(fig)
+    assert key.glyph.line_color == "#123456" and key.data_source is not source
+    assert [len(item.renderers) for item in fig.legend[0].items] == [2, 1]
+
+
+def test_the_raster_caption_explains_the_first_step_volley(trial, model_path):
+    share = (kernel.V_SPIKE - kernel.V_PEAK) / (kernel.V_SPIKE - kernel.V_RESET)
+    assert FIRST_STEP_SHARE == share
+    assert f"{share * 100:.0f} %" in RASTER_CAPTION
+    for value in (kernel.V_RESET, kernel.V_PEAK):
+        assert f"{value:g} mV" in RASTER_CAPTION
+    plot = plot_raster(trial[0], width=330)
+    assert plot.caption.text.replace("\n", " ") == RASTER_CAPTION
+    assert plot.caption in plot.figure.below and plot.caption.name == "raster_figure_caption"
+    assert all(len(line) * 5.6 <= 330 - 70 for line in plot.caption.text.split("\n"))
+    assert plot_raster(caption=None).caption is None
+    # What the caption says: about that share of the units spike in the first step.
+    first = []
+    for t in range(4):
+        sim = simulate(model_path, 30.0, "go_nogo", seed=11, trial=t)
+        times = sim.spike_time.values
+        first.append(np.unique(sim.spike_unit.values[times == times.min()]).size
+                     / sim.sizes["unit"])
+    assert abs(np.mean(first) - share) < 0.1, first
+
+
+def test_counts_are_written_in_words():
+    assert [plural(n, "trial") for n in (0, 1, 2)] == ["0 trials", "1 trial", "2 trials"]
+    assert plural(1, "scaling factor") == "1 scaling factor"
+    assert plural(3, "analysis", "analyses") == "3 analyses"
+
+
+def test_one_trial_per_factor_in_the_singular(model_path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        one = lambda_grid_search(model_path, "go_nogo", 1, "20:30:10", seed=2, save=False,
+                                 progress=False)
+    assert plot_accuracy(one).figure.title.text == "go_nogo accuracy, 1 of 1 trial per factor"
+    assert plot_accuracy(None).figure.title.text == "accuracy against scaling factor"

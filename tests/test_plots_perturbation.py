@@ -19,6 +19,7 @@ from bokeh.models import HoverTool, TapTool
 from spikewidgets import lambda_grid_search
 from spikewidgets.perturbations import RemoveSelfConnections, lesion_sweep, scale_sweep
 from spikewidgets.plots import (
+    EFFECTS_PLACEHOLDER,
     PERTURBATION_PLACEHOLDER,
     plot_accuracy,
     plot_perturbation_effects,
@@ -98,7 +99,7 @@ def test_sweep_change_against_the_intact_network(sweep_ds):
         assert plot.source.data["low"][row] == float(one.accuracy_change_ci_low)
         assert plot.source.data["high"][row] == float(one.accuracy_change_ci_high)
     assert plot.sources["intact"].data["y"] == [0.0]
-    assert "minus the intact network" in plot.figure.yaxis.axis_label
+    assert plot.figure.yaxis.axis_label.startswith("change in accuracy vs the intact network")
     assert "scaling factor 2" in plot.figure.title.text
 
 
@@ -147,6 +148,9 @@ def test_a_search_without_strengths_leaves_the_sweep_empty(model_path):
                              progress=False)
     plot = plot_perturbation_sweep(ds)
     assert len(plot.source.data["label"]) == 0 and plot.placeholder.visible
+    assert "plot_perturbation_effects shows each one" in plot.placeholder.text.replace("\n", " ")
+    plot.update(None)  # empty again: it says what will appear
+    assert plot.placeholder.text.replace("\n", " ") == PERTURBATION_PLACEHOLDER
     assert len(plot_perturbation_effects(ds).source.data["label"]) == 1
 
 
@@ -195,6 +199,7 @@ def test_effects_of_accuracy_and_emptying(presets_ds):
     figure = plot.figure
     plot.update(None)
     assert plot.figure is figure and plot.placeholder.visible
+    assert plot.placeholder.text.replace("\n", " ") == EFFECTS_PLACEHOLDER
     assert len(plot.source.data["label"]) == 0 and plot.figure.yaxis.ticker.ticks == []
     plot.update(presets_ds)
     assert not plot.placeholder.visible and len(plot.source.data["label"]) == 3
@@ -264,3 +269,27 @@ def test_fractions_of_the_same_units_in_the_same_window_make_one_line(model_path
                                                    "silence: inh units, 0.1-0.2 s"]
     assert list(plot.source.data["strength"]) == [0.5, 1.0, 0.5, 1.0]
     assert plot.figure.xaxis.axis_label == "units silenced (fraction of a type, or count)"
+
+
+def test_one_trial_is_counted_in_the_singular(model_path):
+    ds = perturbation_search(model_path, "go_nogo", ["ei_dec"], scaling_factors=[2.0],
+                             n_trials=1, task_settings=SHORT, seed=1, progress=False)
+    for build in (plot_perturbation_sweep, plot_perturbation_effects):
+        assert ": 1 of 1 trial" in build(ds).figure.title.text
+        assert "1 trials" not in build(ds).figure.title.text
+    assert "1 of 1 trial per factor" in plot_accuracy(ds).figure.title.text
+
+
+def test_empty_perturbation_figures_say_what_will_appear_and_validate():
+    from bokeh.core.validation import check_integrity
+
+    for build, text in ((plot_perturbation_sweep, PERTURBATION_PLACEHOLDER),
+                        (plot_perturbation_effects, EFFECTS_PLACEHOLDER)):
+        for change in (False, True):
+            plot = build(change=change)
+            assert plot.placeholder.visible
+            assert plot.placeholder.text.replace("\n", " ") == text
+            assert text.startswith("Run perturbation_search")
+            # Their legends take every label from a column: no bare words while empty.
+            assert all(hasattr(item.label, "field") for item in plot.figure.legend[0].items)
+            assert check_integrity([plot.figure]).error == []

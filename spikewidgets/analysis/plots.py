@@ -7,6 +7,10 @@ Each builder takes the Dataset of
 units in red and inhibitory units in blue, as the figures of
 :mod:`spikewidgets.plots`. Only the units with a timescale (``exclusion``
 empty) are drawn; the title says how many of how many.
+
+The examples below make spike counts whose fluctuations decay over about
+four 50 ms bins (an autoregressive drive of Poisson counts), so that every
+unit gets a timescale in a fraction of a second.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from bokeh.models import ColumnDataSource, HoverTool
 from bokeh.plotting import figure
 
 from ..plots import EXC_COLOR, INH_COLOR
-from ..plots.base import legend_below, new_figure
+from ..plots.base import legend_below, new_figure, plural
 
 __all__ = ["UNIT_TYPES", "plot_autocorrelation", "plot_timescale_vs_decay"]
 
@@ -46,11 +50,11 @@ def _fitted_by_type(ds: xr.Dataset) -> dict[str, np.ndarray]:
 
 def _title(prefix: str, ds: xr.Dataset) -> str:
     n_fitted = int((np.asarray(ds.exclusion.values) == "").sum())
-    parts = [f"{prefix}: {n_fitted} of {ds.sizes['unit']} units"]
+    parts = [f"{prefix}: {n_fitted} of {plural(int(ds.sizes['unit']), 'unit')}"]
     if "scaling_factor" in ds.attrs:
         parts.append(f"scaling factor {ds.attrs['scaling_factor']:g}")
     if "n_trials" in ds.attrs:
-        parts.append(f"{ds.attrs['n_trials']} trials")
+        parts.append(plural(int(ds.attrs["n_trials"]), "trial"))
     return ", ".join(parts)
 
 
@@ -71,10 +75,28 @@ def plot_autocorrelation(ds: xr.Dataset, *, show_units: bool = True, width: int 
     -------
     bokeh.plotting.figure
         Named ``"autocorrelation"``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from spikewidgets.analysis import timescales_from_counts
+    >>> from spikewidgets.analysis.plots import plot_autocorrelation
+    >>> rng = np.random.default_rng(0)
+    >>> drive = np.zeros((4, 30, 40))  # units x trials x 50 ms bins
+    >>> for k in range(1, 40):
+    ...     drive[..., k] = 0.8 * drive[..., k - 1] + rng.normal(0, 0.5, (4, 30))
+    >>> ds = timescales_from_counts(rng.poisson(2 * np.exp(drive)),
+    ...                             unit_type=["exc", "exc", "exc", "inh"])
+    >>> fig = plot_autocorrelation(ds)
+    >>> fig.title.text
+    'Spike-count autocorrelation: 4 of 4 units, 30 trials'
+    >>> [item.label.value for item in fig.legend[0].items]
+    ['excitatory (mean of 3)', 'inhibitory (mean of 1)']
     """
     _check(ds, ("autocorrelation", "exclusion", "unit_type"))
     fig = new_figure("autocorrelation", _title("Spike-count autocorrelation", ds), width,
-                     height, x_axis_label="lag (ms)", y_axis_label="autocorrelation")
+                     height, x_axis_label="lag (ms)",
+                     y_axis_label="spike-count autocorrelation")
     lags = np.asarray(ds.lag.values, dtype=np.float64)
     curves = np.asarray(ds.autocorrelation.values, dtype=np.float64)
     for name, units in _fitted_by_type(ds).items():
@@ -114,6 +136,22 @@ def plot_timescale_vs_decay(ds: xr.Dataset, *, width: int = 460, height: int = 3
     bokeh.plotting.figure
         Named ``"timescale_vs_decay"``; the timescale axis is logarithmic.
         Hovering a point shows the unit, its decay constant, timescale and rate.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from spikewidgets.analysis import timescales_from_counts
+    >>> from spikewidgets.analysis.plots import plot_timescale_vs_decay
+    >>> rng = np.random.default_rng(0)
+    >>> drive = np.zeros((4, 30, 40))  # units x trials x 50 ms bins
+    >>> for k in range(1, 40):
+    ...     drive[..., k] = 0.8 * drive[..., k - 1] + rng.normal(0, 0.5, (4, 30))
+    >>> ds = timescales_from_counts(rng.poisson(2 * np.exp(drive)),
+    ...                             unit_type=["exc", "exc", "exc", "inh"],
+    ...                             synaptic_decay=[20.0, 25.0, 30.0, 40.0])
+    >>> fig = plot_timescale_vs_decay(ds)
+    >>> fig.yaxis.axis_label, [item.label.value for item in fig.legend[0].items]
+    ('autocorrelation timescale (ms)', ['excitatory (3)', 'inhibitory (1)'])
     """
     _check(ds, ("timescale", "synaptic_decay", "exclusion", "unit_type", "mean_rate"))
     fig = new_figure("timescale_vs_decay", _title("Timescale against synaptic decay", ds),

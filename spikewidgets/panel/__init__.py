@@ -28,12 +28,18 @@ ipywidgets container with traitlets traits that works on its own:
   a custom connection scaling to run next to the intact network (traits
   ``choice``, ``pre``, ``post``, ``factor``, ``perturbation``, ``label``);
 - :class:`AccuracyView`: the accuracy plot of a search Dataset (trait
-  ``selected_index``, set by a tap on a point); for a perturbation search,
-  the intact and the perturbed curves;
+  ``selected_index``, set by a tap on a point; trait ``perturbation``, what
+  the empty plot announces); for a perturbation search, the intact and the
+  perturbed curves;
 - :class:`TrialViewer`: replays one trial of a search Dataset (traits
   ``factor_index``, ``trial``, ``perturbation``, ``model``);
 - :class:`FileActions`: Save into the model file, Export to netCDF;
 - :class:`StatusLine`: what happened last, in words.
+
+Before the first run every plot shows its axes, its legend and a line saying
+what will appear there, and the line above the trial plots says how to choose
+a trial. Sliders read scaling factors with the decimals their grid needs
+("10 – 65" for a step of 5).
 
 BokehJS is loaded from the kernel, with no CDN (see :func:`setup_notebook`);
 :func:`figure_widget` shows any Bokeh figure the same way.

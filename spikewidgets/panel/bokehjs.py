@@ -81,6 +81,17 @@ def bokehjs_loader() -> widgets.Output:
     -------
     ipywidgets.Output
         The loader (CSS class ``spw-bokehjs-loader``).
+
+    Examples
+    --------
+    >>> import bokeh
+    >>> from spikewidgets.panel import bokehjs_loader
+    >>> loader = bokehjs_loader()
+    >>> loader is bokehjs_loader()  # one per kernel
+    True
+    >>> script = loader.outputs[0]["data"]["application/javascript"]
+    >>> f'"{bokeh.__version__}"' in script, len(script) > 1_000_000
+    (True, True)
     """
     global _LOADER
     if _LOADER is None or _LOADER.comm is None:  # none yet, or closed
@@ -92,7 +103,15 @@ def bokehjs_loader() -> widgets.Output:
 
 
 def shared_widgets() -> tuple[widgets.Widget, ...]:
-    """Widgets shared by every panel of the kernel (closing a part keeps them open)."""
+    """Widgets shared by every panel of the kernel (closing a part keeps them open).
+
+    Examples
+    --------
+    >>> from spikewidgets.panel import bokehjs_loader
+    >>> from spikewidgets.panel.bokehjs import shared_widgets
+    >>> shared_widgets() == (bokehjs_loader(),)
+    True
+    """
     return () if _LOADER is None else (_LOADER,)
 
 
@@ -106,6 +125,14 @@ def setup_notebook() -> None:
     BokehModel relies on the loader's view being created before its own,
     which JupyterLab does (also in one cell and after a page reload) without
     promising it; :func:`figure_widget` does not rely on it.
+
+    Examples
+    --------
+    Outside a notebook, ``display`` prints the loader widget's text:
+
+    >>> from spikewidgets.panel import setup_notebook
+    >>> setup_notebook()  # doctest: +ELLIPSIS
+    Output(layout=Layout(display='none'), outputs=...)
     """
     from IPython.display import display
 
@@ -129,6 +156,15 @@ class BokehJSGate(Part, widgets.Box):
     ----------
     ready_count : int (trait)
         Clicks so far (one per page view that got BokehJS).
+
+    Examples
+    --------
+    >>> from spikewidgets.panel import BokehJSGate
+    >>> shown = []
+    >>> gate = BokehJSGate(lambda: shown.append("figures"))
+    >>> gate.mark_ready()  # what the page's script does once BokehJS is in
+    >>> gate.ready_count, shown
+    (1, ['figures'])
     """
 
     ready_count = traitlets.Int(0)
@@ -213,6 +249,17 @@ class FigurePane(Part, widgets.VBox):
         Holds the note, then the figures.
     gate : BokehJSGate
         Says when the page has BokehJS.
+
+    Examples
+    --------
+    >>> from spikewidgets.panel import FigurePane
+    >>> from spikewidgets.plots import plot_raster, plot_rates
+    >>> pane = FigurePane([plot_raster().figure, plot_rates().figure], columns=2)
+    >>> pane.ready, pane.area.children[0].value
+    (False, '<i>Loading the plots (BokehJS)…</i>')
+    >>> pane.gate.mark_ready()  # what the page does once it has BokehJS
+    >>> pane.ready, pane.area.children == (pane.content,)
+    (True, True)
     """
 
     ready = traitlets.Bool(False)
@@ -271,6 +318,16 @@ def figure_widget(model: object) -> FigurePane:
     FigurePane
         The widget to display; its ``bokeh_model`` attribute is the
         ``jupyter_bokeh.BokehModel``.
+
+    Examples
+    --------
+    >>> from bokeh.plotting import figure
+    >>> from spikewidgets.panel import figure_widget
+    >>> fig = figure(width=300, height=150, title="a line")
+    >>> _ = fig.line([0, 1, 2], [0, 1, 0])
+    >>> box = figure_widget(fig)  # the value of a cell shows it
+    >>> type(box.bokeh_model).__name__, box.ready
+    ('BokehModel', False)
     """
     pane = FigurePane([model], loading="Loading BokehJS…")
     pane.bokeh_model = pane.bokeh_models[0]

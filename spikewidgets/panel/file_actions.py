@@ -5,6 +5,9 @@ For a perturbation search (dims ``perturbation`` x ``scaling_factor`` x
 are those of a plain search with the same seed, bit for bit, so the file
 gets what a search without the perturbation would have saved. Export writes
 the whole Dataset, both networks and their paired comparison.
+
+The examples below search the bundled Go-NoGo model, copied into the working
+folder, on a small grid.
 """
 
 from __future__ import annotations
@@ -24,7 +27,18 @@ __all__ = ["FileActions", "export_result", "intact_search", "save_result"]
 
 
 def intact_search(dataset: xr.Dataset) -> xr.Dataset:
-    """The intact network of a perturbation search's Dataset (a plain search's Dataset as is)."""
+    """The intact network of a perturbation search's Dataset (a plain search's Dataset as is).
+
+    Examples
+    --------
+    >>> import spikewidgets as sw
+    >>> from spikewidgets.panel.file_actions import intact_search
+    >>> path = sw.example_model("go_nogo", ".")
+    >>> ds = sw.perturbation_search(path, "go_nogo", ["ei_dec"], scaling_factors=[20, 30],
+    ...                             n_trials=2, seed=0, progress=False)
+    >>> "perturbation" in intact_search(ds).dims, intact_search(ds).perturbation.item()
+    (False, 'none')
+    """
     if "perturbation" not in dataset.dims:
         return dataset
     return dataset.sel(perturbation=dataset.attrs.get("intact_perturbation", "none"))
@@ -53,6 +67,17 @@ def save_result(dataset: xr.Dataset | None, saved_sha: str | None = None) -> tup
     ------
     ValueError
         Without a complete result, or if the file changed since the search.
+
+    Examples
+    --------
+    >>> import spikewidgets as sw
+    >>> from spikewidgets.panel.file_actions import save_result
+    >>> path = sw.example_model("go_nogo", ".")
+    >>> ds = sw.lambda_grid_search(path, "go_nogo", 4, [5, 30, 80], seed=0, save=False,
+    ...                            progress=False)
+    >>> saved, sha = save_result(ds)
+    >>> saved.name, sw.load_model(saved).opt_scaling_factor
+    ('go_nogo_example.mat', 30.0)
     """
     if dataset is None:
         raise ValueError("there is no search result to save: run a search first")
@@ -79,6 +104,18 @@ def export_result(dataset: xr.Dataset | None, path: str | os.PathLike) -> Path:
     ------
     ValueError
         Without a Dataset or without a file name.
+
+    Examples
+    --------
+    >>> import xarray as xr
+    >>> import spikewidgets as sw
+    >>> from spikewidgets.panel.file_actions import export_result
+    >>> path = sw.example_model("go_nogo", ".")
+    >>> ds = sw.lambda_grid_search(path, "go_nogo", 2, [5, 30, 80], seed=0, save=False,
+    ...                            progress=False)
+    >>> target = export_result(ds, "search")  # ".nc" is added
+    >>> target.name, xr.load_dataset(target).accuracy.identical(ds.accuracy)
+    ('search.nc', True)
     """
     if dataset is None:
         raise ValueError("there is no search result to export: run a search first")
@@ -117,6 +154,20 @@ class FileActions(Part, widgets.Box):
     dataset : xarray.Dataset or None
         What Save and Export write (set it with :meth:`set_dataset`).
     save_button, export_button : ipywidgets.Button
+
+    Examples
+    --------
+    >>> import spikewidgets as sw
+    >>> from spikewidgets.panel import FileActions
+    >>> path = sw.example_model("go_nogo", ".")
+    >>> ds = sw.lambda_grid_search(path, "go_nogo", 1, [5, 30, 80], seed=0, save=False,
+    ...                            progress=False)
+    >>> actions = FileActions(ds, export_path="panel-search.nc")
+    >>> actions.save_button.disabled, actions.export_button.disabled
+    (False, False)
+    >>> actions.export_button.click()
+    >>> actions.status.text  # doctest: +ELLIPSIS
+    '✔ Wrote panel-search.nc (... kB).'
     """
 
     export_path = traitlets.Unicode("search.nc")

@@ -1,4 +1,8 @@
-"""Choosing the model file, its task and the task's settings."""
+"""Choosing the model file, its task and the task's settings.
+
+The examples below use copies of the bundled example models in the working
+folder.
+"""
 
 from __future__ import annotations
 
@@ -13,10 +17,15 @@ import traitlets
 
 from .. import examples
 from ..modelfile import RateModel, load_model
+from ..plots.base import plural
 from ..tasks import TaskSettingsError, get_task, infer_task_name, task_names
 from .common import Part, Quiet, StatusLine, guarded
 
-__all__ = ["SETTING_LABELS", "ModelChoice", "ModelPicker", "infer_task", "setting_field"]
+__all__ = ["OWN_FILE", "SETTING_LABELS", "ModelChoice", "ModelPicker", "example_of",
+           "infer_task", "loaded_text", "setting_field"]
+
+#: The model dropdown's entry for a file that is not a copy of a bundled example.
+OWN_FILE = "own .mat file"
 
 _WIDE = {"description_width": "150px"}
 
@@ -32,7 +41,14 @@ SETTING_LABELS = {
 
 
 def infer_task(n_inputs: int, filename: str | os.PathLike | None = None) -> str | None:
-    """:func:`~spikewidgets.tasks.infer_task_name`, or None if it cannot tell."""
+    """:func:`~spikewidgets.tasks.infer_task_name`, or None if it cannot tell.
+
+    Examples
+    --------
+    >>> from spikewidgets.panel.model_picker import infer_task
+    >>> infer_task(2, "models/xor_200.mat"), infer_task(1)
+    ('xor', 'go_nogo')
+    """
     try:
         return infer_task_name(n_inputs, Path(filename).name if filename else "")
     except TaskSettingsError:
@@ -54,6 +70,15 @@ def setting_field(key: str, default: float, value: float | None = None) -> widge
     Returns
     -------
     ipywidgets.IntText or ipywidgets.FloatText
+
+    Examples
+    --------
+    >>> from spikewidgets.panel.model_picker import setting_field
+    >>> field = setting_field("stim_on", 50)
+    >>> type(field).__name__, field.description, field.value
+    ('IntText', 'stimulus onset (5 ms steps)', 50)
+    >>> setting_field("eval_amp_thresh", 0.7, 1.2).value
+    1.2
     """
     label = SETTING_LABELS.get(key, key)
     value = default if value is None else value
@@ -67,9 +92,52 @@ def setting_field(key: str, default: float, value: float | None = None) -> widge
     return box
 
 
+def example_of(path: str | os.PathLike, examples: tuple[str, ...]) -> str:
+    """The task whose bundled example ``path`` is a copy of, by its name (``<task>_example.mat``).
+
+    ``""`` for any other file.
+
+    Examples
+    --------
+    >>> from spikewidgets.panel.model_picker import example_of
+    >>> example_of("work/go_nogo_example.mat", ("go_nogo", "xor")), example_of("mine.mat", ())
+    ('go_nogo', '')
+    """
+    name = Path(path).name
+    return next((task for task in examples if name == f"{task}_example.mat"), "")
+
+
+def loaded_text(path: str | os.PathLike, model: RateModel, task: str) -> str:
+    """What the status line says once a model file is loaded.
+
+    Examples
+    --------
+    >>> import spikewidgets as sw
+    >>> from spikewidgets.panel.model_picker import loaded_text
+    >>> path = sw.example_model("go_nogo", ".")
+    >>> print(loaded_text(path, sw.load_model(path), "go_nogo"))
+    Loaded go_nogo_example.mat: 200 units (163 excitatory, 37 inhibitory), 1 input; task go_nogo.
+    The file holds an earlier optimum: 30.
+    """
+    earlier = (f" The file holds an earlier optimum: {model.opt_scaling_factor:g}."
+               if model.opt_scaling_factor is not None else "")
+    return (f"Loaded {Path(path).name}: {plural(model.n_units, 'unit')} "
+            f"({int(np.sum(model.exc))} excitatory, {int(np.sum(model.inh))} inhibitory), "
+            f"{plural(model.n_inputs, 'input')}; task {task}.{earlier}")
+
+
 @dataclass(frozen=True)
 class ModelChoice:
-    """A model file read afresh and checked against the chosen task and settings."""
+    """A model file read afresh and checked against the chosen task and settings.
+
+    Examples
+    --------
+    >>> import spikewidgets as sw
+    >>> from spikewidgets.panel import ModelPicker
+    >>> choice = ModelPicker(sw.example_model("xor", ".")).read()
+    >>> choice.path.name, choice.task, choice.model.n_inputs, choice.settings["eval_amp_thresh"]
+    ('xor_example.mat', 'xor', 2, 0.7)
+    """
 
     path: Path
     model: RateModel
@@ -111,6 +179,16 @@ class ModelPicker(Part, widgets.VBox):
         Holds the settings fields (collapsed).
     status : StatusLine
         Where the picker reports, in words.
+
+    Examples
+    --------
+    >>> import spikewidgets as sw
+    >>> from spikewidgets.panel import ModelPicker
+    >>> picker = ModelPicker(sw.example_model("mante", "."))
+    >>> picker.task, picker.example_field.value  # from the inputs and the file's name
+    ('mante', 'mante')
+    >>> picker.status.text
+    '✔ Loaded mante_example.mat: 200 units (163 excitatory, 37 inhibitory), 4 inputs; task mante...'
     """
 
     path = traitlets.Unicode("")
@@ -127,8 +205,7 @@ class ModelPicker(Part, widgets.VBox):
         self.status = StatusLine("Choose a bundled example or type the path of a .mat model "
                                  "file.") if status is None else status
         self.examples = tuple(name for name in examples.EXAMPLE_TASKS if name in task_names())
-        options = [("file path below", "")] + [(f"{name} example", name)
-                                               for name in self.examples]
+        options = [(OWN_FILE, "")] + [(f"{name} example", name) for name in self.examples]
         self.example_field = widgets.Dropdown(options=options, value="", description="model",
                                               layout=widgets.Layout(width="260px"))
         self.path_field = widgets.Text(value="", placeholder="path/to/model.mat",
@@ -217,6 +294,8 @@ class ModelPicker(Part, widgets.VBox):
     def _load_path(self, text: str) -> None:
         text = text.strip()
         self.model = None
+        with self._quiet():  # the dropdown names the example this file is a copy of
+            self.example_field.value = example_of(text, self.examples)
         if not text:
             self.status.show("Choose a bundled example or type the path of a .mat model file.")
             return
@@ -231,13 +310,8 @@ class ModelPicker(Part, widgets.VBox):
                 self.task = guess
             self._set_task(guess)
         self.model = model
-        earlier = (f" The file holds an earlier optimum: {model.opt_scaling_factor:g}."
-                   if model.opt_scaling_factor is not None else "")
-        message = (f"Loaded {Path(text).name}: {model.n_units} units "
-                   f"({int(np.sum(model.exc))} excitatory, {int(np.sum(model.inh))} inhibitory), "
-                   f"{model.n_inputs} input(s); task {self.task}.{earlier}")
         if self._task_mismatch() is None:
-            self.status.show(message, "success")
+            self.status.show(loaded_text(text, model, self.task), "success")
 
     # ------------------------------------------------------------------ task
 

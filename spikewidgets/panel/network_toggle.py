@@ -16,6 +16,19 @@ class NetworkToggle(widgets.ToggleButtons):
     Hidden while the Dataset is a plain search's (one network). The value is
     the network's label: ``"none"`` for the intact network (CSS class
     ``spw-network``).
+
+    Examples
+    --------
+    >>> import spikewidgets as sw
+    >>> from spikewidgets.panel import NetworkToggle
+    >>> path = sw.example_model("go_nogo", ".")
+    >>> ds = sw.perturbation_search(path, "go_nogo", ["ei_dec"], n_trials=2, seed=0,
+    ...                             progress=False)
+    >>> toggle = NetworkToggle()
+    >>> toggle.layout.display  # hidden: one network only
+    'none'
+    >>> toggle.set_networks(ds, keep="ei_dec"), [text for text, _ in toggle.options]
+    ('ei_dec', ['intact', 'perturbed: ei_dec'])
     """
 
     def __init__(self, **kwargs: object) -> None:

@@ -22,13 +22,31 @@ _TYPE_OPTIONS = [(name, key) for key, name in _TYPE_NAMES.items()]
 
 
 def preset_text(name: str) -> str:
-    """``"ei_dec: inh → exc × 0.7"``: a preset's name with what it scales (sender first)."""
+    """``"ei_dec: inh → exc × 0.7"``: a preset's name with what it scales (sender first).
+
+    Examples
+    --------
+    >>> from spikewidgets.panel.perturbation_controls import preset_text
+    >>> preset_text("ei_dec"), preset_text("ee_inc")
+    ('ei_dec: inh → exc × 0.7', 'ee_inc: exc → exc × 1.3')
+    """
     scale = PRESETS[name]
     return f"{name}: {scale.pre} → {scale.post} × {scale.factor:g}"
 
 
 def describe_perturbation(perturbation: Perturbation | None) -> str:
-    """One sentence saying what Run does with ``perturbation`` (None: the intact network only)."""
+    """One sentence saying what Run does with ``perturbation`` (None: the intact network only).
+
+    Examples
+    --------
+    >>> from spikewidgets.panel.perturbation_controls import describe_perturbation
+    >>> from spikewidgets.perturbations import ScaleConnections
+    >>> describe_perturbation(None)
+    'Run searches the intact network only.'
+    >>> print(describe_perturbation(ScaleConnections("exc", "inh", 1.5)))
+    Run compares the intact network with a copy that has its excitatory → inhibitory weights
+    multiplied by 1.5, on the same trials (same stimuli, same noise).
+    """
     if perturbation is None:
         return "Run searches the intact network only."
     if isinstance(perturbation, ScaleConnections):
@@ -74,6 +92,18 @@ class PerturbationControls(Part, widgets.VBox):
         Dataset (``"none"`` for none).
     note : ipywidgets.HTML
         What Run does with the choice, in words.
+
+    Examples
+    --------
+    >>> from spikewidgets.panel import PerturbationControls
+    >>> controls = PerturbationControls()
+    >>> controls.label, controls.read() is None
+    ('none', True)
+    >>> controls.choice_field.value = "custom"  # shows the sender, receiver and factor
+    >>> controls.pre_field.value, controls.post_field.value = "exc", "inh"
+    >>> controls.factor_field.value = 1.5
+    >>> controls.label, controls.custom_box.layout.display is None
+    ('exc->inh x1.5', True)
     """
 
     choice = traitlets.Unicode(NONE)

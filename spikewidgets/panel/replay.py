@@ -1,10 +1,15 @@
-"""Replaying one trial of a search (or of one network of a perturbation search)."""
+"""Replaying one trial of a search (or of one network of a perturbation search).
+
+The examples below search the bundled Go-NoGo model, copied into the working
+folder, on a small grid.
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
 
+import numpy as np
 import xarray as xr
 
 from ..modelfile import RateModel
@@ -15,6 +20,7 @@ from ..simulate import simulate
 
 __all__ = [
     "INTACT",
+    "factor_index",
     "network_label",
     "perturbation_labels",
     "perturbations_by_label",
@@ -31,6 +37,16 @@ def perturbation_labels(dataset: xr.Dataset | None) -> tuple[str, list[str]]:
     """The intact network's label and the perturbed networks' labels of ``dataset``.
 
     A plain search (no ``perturbation`` dimension) gives ``("none", [])``.
+
+    Examples
+    --------
+    >>> import spikewidgets as sw
+    >>> from spikewidgets.panel.replay import perturbation_labels
+    >>> path = sw.example_model("go_nogo", ".")
+    >>> ds = sw.perturbation_search(path, "go_nogo", ["ei_dec"], n_trials=2, seed=0,
+    ...                             progress=False)
+    >>> perturbation_labels(ds), perturbation_labels(None)
+    (('none', ['ei_dec']), ('none', []))
     """
     if dataset is None or "perturbation" not in dataset.dims:
         return INTACT, []
@@ -47,6 +63,15 @@ def resolve_perturbation(label: str, known: Mapping[str, Perturbation]) -> Pertu
     ValueError
         If the label is neither known nor a preset name (the Dataset holds
         labels only: pass the perturbation objects).
+
+    Examples
+    --------
+    >>> from spikewidgets.panel.replay import resolve_perturbation
+    >>> resolve_perturbation("none", {}) is None
+    True
+    >>> preset = resolve_perturbation("ei_dec", {})  # a preset is found by its name
+    >>> preset.label, preset.pre, preset.post, preset.factor
+    ('ei_dec', 'inh', 'exc', 0.7)
     """
     if label == INTACT:
         return None
@@ -60,13 +85,28 @@ def resolve_perturbation(label: str, known: Mapping[str, Perturbation]) -> Pertu
 
 def perturbations_by_label(items: Iterable[Perturbation | str] | None
                            ) -> dict[str, Perturbation]:
-    """``{label: perturbation}`` of perturbation objects or preset names."""
+    """``{label: perturbation}`` of perturbation objects or preset names.
+
+    Examples
+    --------
+    >>> from spikewidgets.panel.replay import perturbations_by_label
+    >>> from spikewidgets.perturbations import LesionConnections
+    >>> list(perturbations_by_label(["ei_dec", LesionConnections(0.3)]))
+    ['ei_dec', 'lesion 0.3']
+    """
     made = [as_perturbation(item) for item in (items or ())]
     return {item.label: item for item in made}
 
 
 def network_label(perturbation: str, intact: str = INTACT) -> str:
-    """``"intact network"`` or ``"perturbed network (ei_dec)"``."""
+    """``"intact network"`` or ``"perturbed network (ei_dec)"``.
+
+    Examples
+    --------
+    >>> from spikewidgets.panel.replay import network_label
+    >>> network_label("none"), network_label("ei_dec")
+    ('intact network', 'perturbed network (ei_dec)')
+    """
     return "intact network" if perturbation == intact else f"perturbed network ({perturbation})"
 
 
@@ -100,6 +140,17 @@ def replay_trial(model: RateModel, dataset: xr.Dataset, index: int, trial: int,
         computed.
     note : str
         Why not, or "".
+
+    Examples
+    --------
+    >>> import spikewidgets as sw
+    >>> from spikewidgets.panel.replay import replay_trial
+    >>> path = sw.example_model("go_nogo", ".")
+    >>> ds = sw.lambda_grid_search(path, "go_nogo", 4, [5, 30, 80], seed=0, save=False,
+    ...                            progress=False)
+    >>> sim, rate, note = replay_trial(sw.load_model(path), ds, 1, 3)
+    >>> sim.attrs["correct"] == int(ds.correct.sel(trial=3)[1]), rate.sizes["time"], note
+    (True, 200, '')
     """
     attrs = dataset.attrs
     seed = int(attrs["seed"])
@@ -122,6 +173,17 @@ def trial_text(sim: xr.Dataset, dataset: xr.Dataset, index: int,
 
     For a perturbation search, ``perturbation`` names the network replayed
     (default: the intact one) and the line starts with it.
+
+    Examples
+    --------
+    >>> import spikewidgets as sw
+    >>> from spikewidgets.panel.replay import trial_text
+    >>> path = sw.example_model("go_nogo", ".")
+    >>> ds = sw.lambda_grid_search(path, "go_nogo", 4, [5, 30, 80], seed=0, save=False,
+    ...                            progress=False)
+    >>> sim = sw.simulate(path, 30, "go_nogo", seed=0, trial=3)
+    >>> trial_text(sim, ds, 1)
+    'trial 3: go, correct (response 2.19); in the search: correct'
     """
     attrs = sim.attrs
     verdict = "correct" if attrs.get("correct") else "wrong"
@@ -138,3 +200,33 @@ def trial_text(sim: xr.Dataset, dataset: xr.Dataset, index: int,
         searched = bool(correct.sel(trial=trial).values[index])
         text += f"; in the search: {'correct' if searched else 'wrong'}"
     return text
+
+
+def factor_index(dataset: xr.Dataset, scaling_factor: float) -> int:
+    """Index of ``scaling_factor`` among the searched factors of ``dataset``.
+
+    Raises
+    ------
+    ValueError
+        If it was not searched (the message lists the factors that were).
+
+    Examples
+    --------
+    >>> import spikewidgets as sw
+    >>> from spikewidgets.panel.replay import factor_index
+    >>> path = sw.example_model("go_nogo", ".")
+    >>> ds = sw.lambda_grid_search(path, "go_nogo", 2, [5, 30, 80], seed=0, save=False,
+    ...                            progress=False)
+    >>> factor_index(ds, 30)
+    1
+    >>> factor_index(ds, 33)
+    Traceback (most recent call last):
+    ...
+    ValueError: scaling_factor is 33, expected one of the searched factors 5, 30, 80
+    """
+    factors = dataset.scaling_factor.values
+    matches = np.flatnonzero(np.isclose(factors, float(scaling_factor), rtol=1e-9, atol=0))
+    if matches.size == 0:
+        raise ValueError(f"scaling_factor is {scaling_factor!r}, expected one of the "
+                         f"searched factors {', '.join(f'{f:g}' for f in factors)}")
+    return int(matches[0])

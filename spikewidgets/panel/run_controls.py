@@ -1,4 +1,9 @@
-"""The grid of scaling factors, the trials and seed, Run and Stop, and the progress bar."""
+"""The grid of scaling factors, the trials and seed, Run and Stop, and the progress bar.
+
+Its rows are attributes (``grid_row``, ``grid_label``, ``action_row``): a
+further option of the search (a checkbox, say) goes into ``grid_row`` as a
+control linked to a trait of its own, as the trials and the seed are.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +13,9 @@ import ipywidgets as widgets
 import numpy as np
 import traitlets
 
+from ..plots.base import plural
 from ..validation import parse_scaling_factors
-from .common import Part, status_html
+from .common import Part, decimals_needed, factor_labels, status_html
 
 __all__ = ["RunControls", "factor_triplet"]
 
@@ -21,6 +27,16 @@ def factor_triplet(value: object) -> tuple[float, float, float]:
     ------
     ValueError
         If ``value`` is not three numbers that make a valid grid (stop included).
+
+    Examples
+    --------
+    >>> from spikewidgets.panel.run_controls import factor_triplet
+    >>> factor_triplet("10:65:5"), factor_triplet((20, 40, 10))
+    ((10.0, 65.0, 5.0), (20.0, 40.0, 10.0))
+    >>> factor_triplet("60:20:5")
+    Traceback (most recent call last):
+    ...
+    ValueError: scaling_factors is '60.0:20.0:5.0', expected 'start:stop:step' with start <= ...
     """
     parts = value.split(":") if isinstance(value, str) else value
     try:
@@ -47,11 +63,16 @@ class RunControls(Part, widgets.VBox):
     Attributes
     ----------
     factor_range : (float, float) (trait)
-        First and last scaling factor (linked to ``range_slider``).
+        First and last scaling factor (linked to ``range_slider``, whose
+        readout has the decimals the grid needs: ``10 – 65`` for a step of 5,
+        ``10.0 – 65.0`` for a step of 0.5).
     factor_step : float (trait)
         Step of the grid (linked to ``step_field``).
     n_trials, seed : int (traits)
         Linked to ``trials_field`` and ``seed_field``.
+    adaptive : bool (trait)
+        Linked to ``adaptive_box``: an adaptive search (fixed budget, a third
+        of the grid's simulations; :mod:`spikewidgets.adaptive`).
     grid : list of float (trait)
         The scaling factors these values give; empty while they are invalid
         (``grid_label`` then says why).
@@ -63,6 +84,29 @@ class RunControls(Part, widgets.VBox):
         ``"success"``, ``"warning"``, ``"danger"`` or ``""``).
     run_button, stop_button : ipywidgets.Button
         Their clicks go to the callbacks of :meth:`on_run` and :meth:`on_stop`.
+    grid_row, action_row : ipywidgets.HBox
+        The row of the grid, trials and seed; the row of Run, Stop and the
+        progress bar.
+
+    Examples
+    --------
+    >>> from spikewidgets.panel import RunControls
+    >>> controls = RunControls("10:65:5", n_trials=20)
+    >>> print(controls.grid_label.value)
+    12 scaling factors: 10, 15, …, 65 (paper's λ = 1/factor: 0.01538 to 0.1)
+    >>> controls.range_slider.readout_format  # the slider reads "10 – 65"
+    '.0f'
+    >>> controls.factor_step = 2.5
+    >>> controls.range_slider.readout_format, controls.grid[:3]
+    ('.1f', [10.0, 12.5, 15.0])
+    >>> clicks = []
+    >>> controls.on_run(lambda part: clicks.append(part.n_trials))
+    >>> controls.run_button.click()
+    >>> clicks
+    [20]
+    >>> controls.adaptive_box.value = True
+    >>> controls.adaptive
+    True
     """
 
     factor_range = traitlets.Tuple(traitlets.Float(), traitlets.Float(),
@@ -70,6 +114,7 @@ class RunControls(Part, widgets.VBox):
     factor_step = traitlets.Float(5.0)
     n_trials = traitlets.Int(20)
     seed = traitlets.Int(0)
+    adaptive = traitlets.Bool(False)
     grid = traitlets.List(traitlets.Float())
     running = traitlets.Bool(False)
     progress = traitlets.Float(0.0)
@@ -81,9 +126,10 @@ class RunControls(Part, widgets.VBox):
         super().__init__(**kwargs)
         low, high, step = factor_triplet(scaling_factors)
         self.range_slider = widgets.FloatRangeSlider(
-            value=(low, high), min=1.0, max=max(200.0, high), step=1.0, readout_format=".4g",
+            value=(low, high), min=1.0, max=max(200.0, high), step=1.0, readout_format=".0f",
             description="scaling factors (÷ weights, no unit)", continuous_update=False,
             style={"description_width": "initial"}, layout=widgets.Layout(width="500px"))
+        self.range_slider.add_class("spw-factor-range")
         self.step_field = widgets.BoundedFloatText(
             value=step, min=0.001, max=1000.0, step=1.0, description="step",
             layout=widgets.Layout(width="130px"), style={"description_width": "35px"})
@@ -93,6 +139,10 @@ class RunControls(Part, widgets.VBox):
         self.seed_field = widgets.BoundedIntText(
             value=int(seed), min=0, max=2**31 - 1, description="seed",
             layout=widgets.Layout(width="150px"), style={"description_width": "35px"})
+        self.adaptive_box = widgets.Checkbox(
+            value=False, description="adaptive", indent=False,
+            tooltip="spend a third of the simulations, on the factors that may be the best",
+            layout=widgets.Layout(width="100px"))
         self.grid_label = widgets.HTML()
         self.run_button = widgets.Button(description="Run", button_style="primary", icon="play",
                                          tooltip="run the scaling-factor search")
@@ -105,7 +155,8 @@ class RunControls(Part, widgets.VBox):
         self.run_button.add_class("spw-run")
         self.stop_button.add_class("spw-stop")
         for control, name in ((self.range_slider, "factor_range"), (self.step_field, "factor_step"),
-                              (self.trials_field, "n_trials"), (self.seed_field, "seed")):
+                              (self.trials_field, "n_trials"), (self.seed_field, "seed"),
+                              (self.adaptive_box, "adaptive")):
             traitlets.link((control, "value"), (self, name))
         traitlets.dlink((self, "progress"), (self.progress_bar, "value"))
         traitlets.dlink((self, "progress_style"), (self.progress_bar, "bar_style"))
@@ -117,13 +168,14 @@ class RunControls(Part, widgets.VBox):
         self.stop_button.on_click(lambda _button: self._stop_callbacks(self))
         self.observe(self._update_grid, names=["factor_range", "factor_step"])
         self._update_grid()
-        self.children = (
-            widgets.HBox([self.range_slider, self.step_field, self.trials_field,
-                          self.seed_field], layout=widgets.Layout(flex_flow="row wrap")),
-            self.grid_label,
-            widgets.HBox([self.run_button, self.stop_button, self.progress_bar,
-                          self.progress_label], layout=widgets.Layout(align_items="center")),
-        )
+        self.grid_row = widgets.HBox(
+            [self.range_slider, self.step_field, self.trials_field, self.seed_field,
+             self.adaptive_box],
+            layout=widgets.Layout(flex_flow="row wrap", align_items="center"))
+        self.action_row = widgets.HBox(
+            [self.run_button, self.stop_button, self.progress_bar, self.progress_label],
+            layout=widgets.Layout(align_items="center"))
+        self.children = (self.grid_row, self.grid_label, self.action_row)
 
     def on_run(self, callback: Callable[[RunControls], None], remove: bool = False) -> None:
         """Call ``callback(controls)`` on each click of Run (``remove`` unregisters it)."""
@@ -145,6 +197,9 @@ class RunControls(Part, widgets.VBox):
         return parse_scaling_factors(f"{low!r}:{high!r}:{self.factor_step!r}")
 
     def _update_grid(self, _change: object = None) -> None:
+        decimals = decimals_needed([*self.factor_range, self.factor_step])
+        self.range_slider.step = 10.0 ** -decimals
+        self.range_slider.readout_format = f".{decimals}f"
         try:
             grid = self.read_grid()
         except ValueError as error:
@@ -152,7 +207,10 @@ class RunControls(Part, widgets.VBox):
             self.grid_label.value = status_html(str(error), "error")
             return
         self.grid = [float(f) for f in grid]
-        shown = ", ".join(f"{f:g}" for f in grid) if grid.size <= 8 else \
-            f"{grid[0]:g}, {grid[1]:g}, …, {grid[-1]:g}"
-        self.grid_label.value = (f"{grid.size} scaling factors: {shown} (paper's λ = 1/factor: "
-                                 f"{1 / grid[-1]:.4g} to {1 / grid[0]:.4g})")
+        labels = factor_labels(grid)
+        shown = (", ".join(labels) if grid.size <= 8
+                 else f"{labels[0]}, {labels[1]}, …, {labels[-1]}")
+        lam = (f"{1 / grid[-1]:.4g} to {1 / grid[0]:.4g}" if grid.size > 1
+               else f"{1 / grid[0]:.4g}")
+        self.grid_label.value = (f"{plural(grid.size, 'scaling factor')}: {shown} "
+                                 f"(paper's λ = 1/factor: {lam})")

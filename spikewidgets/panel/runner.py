@@ -10,6 +10,9 @@ daemon thread, and reports through three callbacks. :class:`SearchRunner`
 runs one search at a time and shows its progress on
 :class:`~spikewidgets.panel.RunControls` and a
 :class:`~spikewidgets.panel.StatusLine`; what to draw is up to its callbacks.
+
+The examples below search the bundled Go-NoGo model, copied into the working
+folder, on a small grid.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import xarray as xr
 
 from ..modelfile import RateModel
 from ..perturbations import Perturbation
+from ..plots.base import plural
 from ..results import EdgeOfGridWarning
 from ..search import SearchInterrupted, lambda_grid_search, perturbation_search
 from ..simulate import simulate
@@ -60,6 +64,14 @@ def warm_up(model: RateModel) -> threading.Event:
     compiled kernel; doing it while the user sets up the search makes the
     first point of the first search appear sooner. Returns an Event set when
     the kernel is ready.
+
+    Examples
+    --------
+    >>> import spikewidgets as sw
+    >>> from spikewidgets.panel.runner import warm_up
+    >>> ready = warm_up(sw.load_model(sw.example_model("go_nogo", ".")))
+    >>> ready.wait(timeout=60)
+    True
     """
     def work() -> None:
         try:
@@ -78,7 +90,20 @@ class SearchRequest:
     """Everything a search needs, read from the panel's controls and checked.
 
     With a ``perturbation``, the search runs the intact network and the
-    perturbed one on the same trials.
+    perturbed one on the same trials; with ``adaptive``, it is an adaptive
+    search (fixed budget) of the intact network.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import spikewidgets as sw
+    >>> from spikewidgets.panel import SearchRequest
+    >>> from spikewidgets.perturbations import PRESETS
+    >>> path = sw.example_model("go_nogo", ".")
+    >>> request = SearchRequest(path, sw.load_model(path), "go_nogo", {}, np.array([20.0, 30.0]),
+    ...                         n_trials=4, seed=0, perturbation=PRESETS["ei_dec"])
+    >>> request.networks
+    ' × 2 networks (intact, ei_dec)'
     """
 
     path: Path
@@ -89,6 +114,7 @@ class SearchRequest:
     n_trials: int
     seed: int
     perturbation: Perturbation | None = None
+    adaptive: bool = False
 
     @property
     def networks(self) -> str:
@@ -100,10 +126,23 @@ class SearchRequest:
 
 def perturbed_summary(dataset: xr.Dataset, perturbation: Perturbation | None,
                       index: int) -> str:
-    """``"ei_dec at 30: accuracy 85% (…), change -15% (95 % CI …), McNemar p = 0.004; "``.
+    """``"ei_dec at 30: accuracy 85%, change -15% (95 % CI …), McNemar p = 0.004; "``.
 
     The perturbed network at the factor of index ``index`` (the intact
     network's optimum), or ``""`` without a perturbation.
+
+    Examples
+    --------
+    >>> import spikewidgets as sw
+    >>> from spikewidgets.panel.runner import perturbed_summary
+    >>> from spikewidgets.perturbations import PRESETS
+    >>> path = sw.example_model("go_nogo", ".")
+    >>> ds = sw.perturbation_search(path, "go_nogo", ["ei_dec"], scaling_factors=[30],
+    ...                             n_trials=4, seed=0, progress=False)
+    >>> perturbed_summary(ds, PRESETS["ei_dec"], 0)
+    'ei_dec at 30: accuracy 100%, change +0% (95 % CI ... to ...), McNemar p = 1; '
+    >>> perturbed_summary(ds, None, 0)
+    ''
     """
     if perturbation is None:
         return ""
@@ -123,6 +162,26 @@ class SearchRun:
     ``on_finish(run)`` once at the end (``run.result`` or ``run.error`` set).
     ``timings`` holds ``time.perf_counter`` values: ``started``,
     ``finished`` and, if asked to stop, ``stop_requested``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import spikewidgets as sw
+    >>> from spikewidgets.panel import SearchRequest, SearchRun
+    >>> path = sw.example_model("go_nogo", ".")
+    >>> request = SearchRequest(path, sw.load_model(path), "go_nogo", {},
+    ...                         np.array([5.0, 30.0, 80.0]), n_trials=4, seed=0)
+    >>> partials = []
+    >>> run = SearchRun(request, on_partial=lambda run, ds: partials.append(ds.sizes["trial"]),
+    ...                 on_finish=lambda run: None, on_tick=lambda run: None)
+    >>> run.start()
+    >>> run.wait(timeout=60), partials[-1], run.result.attrs["complete"]
+    (True, 4, 1)
+    >>> print(run.progress()[1])  # doctest: +ELLIPSIS
+    4/4 trials × 3 factors · ... s elapsed · done
+    >>> print(run.summary()[1])  # doctest: +ELLIPSIS
+    Optimum: scaling factor 30 (λ = 0.03333), accuracy 100% (95 % CI 51%–100%);
+    3 factors × 4 trials in ... s.
     """
 
     def __init__(
@@ -162,7 +221,7 @@ class SearchRun:
 
     @property
     def completed(self) -> int:
-        """Trials finished so far (per factor)."""
+        """Trials finished so far (per factor; an adaptive search's finalists')."""
         if self.result is not None:
             return int(self.result.sizes["trial"])
         return 0 if self.partial is None else int(self.partial.sizes["trial"])
@@ -190,14 +249,19 @@ class SearchRun:
         """Fraction done and a line such as ``"4/20 trials × 12 factors · 1.2 s elapsed …"``."""
         request, completed, elapsed = self.request, self.completed, self.elapsed
         fraction = completed / request.n_trials
+        latest = self.result if self.result is not None else self.partial
+        if request.adaptive and latest is not None:
+            fraction = min(1.0, latest.attrs["adaptive_simulations"]
+                           / (latest.attrs["full_grid_simulations"] / 3))
         if "finished" in self.timings:
             left = "stopped" if fraction < 1 else "done"
         elif fraction > 0:
             left = f"about {elapsed * (1 - fraction) / fraction:.1f} s left"
         else:
             left = "estimating the time left…"
-        return fraction, (f"{completed}/{request.n_trials} trials × {request.factors.size} "
-                          f"factors{request.networks} · {elapsed:.1f} s elapsed · {left}")
+        return fraction, (f"{completed}/{plural(request.n_trials, 'trial')} × "
+                          f"{plural(request.factors.size, 'factor')}{request.networks} · "
+                          f"{elapsed:.1f} s elapsed · {left}")
 
     def summary(self) -> tuple[str, str]:
         """``(level, message)`` for the status line once the search has ended.
@@ -210,9 +274,9 @@ class SearchRun:
             return "error", f"The search failed: {self.error}"
         if not dataset.attrs.get("complete"):
             return "warning", (
-                f"Stopped after {self.completed} of {request.n_trials} trials per factor "
-                f"({self.elapsed:.1f} s): the plots show these trials. Run again to finish; "
-                "saving needs a complete search.")
+                f"Stopped after {self.completed} of {plural(request.n_trials, 'trial')} per "
+                f"factor ({self.elapsed:.1f} s): the plots show these trials. Run again to "
+                "finish; saving needs a complete search.")
         intact = dataset
         if request.perturbation is not None:
             intact = dataset.sel(perturbation=dataset.attrs.get("intact_perturbation", "none"))
@@ -225,11 +289,16 @@ class SearchRun:
             f"{float(intact.accuracy[index]):.0%} (95 % CI "
             f"{float(intact.accuracy_ci_low[index]):.0%}–"
             f"{float(intact.accuracy_ci_high[index]):.0%}); "
-            f"{perturbed_summary(dataset, request.perturbation, index)}{factors.size} factors "
-            f"× {request.n_trials} trials{request.networks} in {self.elapsed:.1f} s. Click a "
-            "point (or use the slider) to see a trial.")
+            f"{perturbed_summary(dataset, request.perturbation, index)}"
+            f"{plural(factors.size, 'factor')} × {plural(request.n_trials, 'trial')}"
+            f"{request.networks} in {self.elapsed:.1f} s.")
         if request.perturbation is not None:
             message += " The toggle above the trial plots switches between the networks."
+        if request.adaptive:
+            used, full = (dataset.attrs[key] for key in ("adaptive_simulations",
+                                                         "full_grid_simulations"))
+            message += (f" Adaptive: {used} of {full} simulations, {full - used} saved; the "
+                        "grey factors left early.")
         if factors.size > 1 and index in (0, factors.size - 1):
             return "warning", (message + " The optimum is at the edge of the grid: widen the "
                                "range to be sure.")
@@ -248,7 +317,7 @@ class SearchRun:
             if request.perturbation is None:
                 self.result = lambda_grid_search(
                     request.path, request.task, request.n_trials, request.factors,
-                    request.settings, save=False, **options)
+                    request.settings, save=False, adaptive=request.adaptive, **options)
             else:
                 self.result = perturbation_search(
                     request.path, request.task, [request.perturbation],
@@ -297,6 +366,23 @@ class SearchRunner:
         ``perf_counter`` times of the last search (see :class:`SearchRun`),
         with ``first_point`` once the first partial result was drawn. Values
         put here before :meth:`start` are kept.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import spikewidgets as sw
+    >>> from spikewidgets.panel import RunControls, SearchRequest, StatusLine
+    >>> from spikewidgets.panel.runner import SearchRunner
+    >>> path = sw.example_model("go_nogo", ".")
+    >>> controls, status, results = RunControls(), StatusLine(), []
+    >>> runner = SearchRunner(controls, status, on_partial=lambda ds: None,
+    ...                       on_result=results.append)
+    >>> run = runner.start(SearchRequest(path, sw.load_model(path), "go_nogo", {},
+    ...                                  np.array([5.0, 30.0, 80.0]), n_trials=1, seed=0))
+    >>> runner.wait(timeout=60), controls.progress, controls.progress_style
+    (True, 1.0, 'success')
+    >>> status.text  # doctest: +ELLIPSIS
+    '✔ Optimum: scaling factor 30 ...; 3 factors × 1 trial in ... s.'
     """
 
     def __init__(self, controls: RunControls, status: StatusLine, *,
@@ -341,9 +427,9 @@ class SearchRunner:
             controls.running = True
             controls.progress, controls.progress_style = 0.0, "info"
             controls.progress_text = "starting…"
-            self.status.show(f"Running {request.factors.size} scaling factors × "
-                             f"{request.n_trials} trials{request.networks} of {request.task} "
-                             f"on {request.path.name}…", "busy")
+            self.status.show(f"Running {plural(request.factors.size, 'scaling factor')} × "
+                             f"{plural(request.n_trials, 'trial')}{request.networks} of "
+                             f"{request.task} on {request.path.name}…", "busy")
             run = SearchRun(request, on_partial=self._partial, on_finish=self._finish,
                             on_tick=self._tick, **self._options)
             run.timings.update(self.timings)

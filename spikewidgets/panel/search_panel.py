@@ -87,6 +87,22 @@ class SearchPanel(PanelShortcuts, Part, widgets.VBox):
         Dataset of the last search (partial if it was stopped): a plain
         search's, or, after a run with a perturbation, the perturbation
         search's (dims ``perturbation`` x ``scaling_factor`` x ``trial``).
+
+    Examples
+    --------
+    >>> import spikewidgets as sw
+    >>> from spikewidgets import SearchPanel
+    >>> path = sw.example_model("go_nogo", ".")  # SearchPanel("go_nogo") copies it itself
+    >>> panel = SearchPanel(path, scaling_factors=(5, 55, 25), n_trials=2)
+    >>> panel.model_picker.example_field.value, panel.run_controls.grid
+    ('go_nogo', [5.0, 30.0, 55.0])
+    >>> ds = panel.run(wait=True)  # what Run does, waiting for the end
+    >>> print(panel.status)  # doctest: +ELLIPSIS
+    ✔ Optimum: scaling factor 30 (λ = 0.03333), ...; 3 factors × 2 trials in ... s.
+    >>> sim = panel.select(30, trial=1)  # what a click on the point at 30 and trial 1 do
+    >>> panel.plots["raster"].figure.title.text
+    'spikes, scaling factor 30, trial 1, nogo correct'
+    >>> panel.close()
     """
 
     def __init__(
@@ -120,6 +136,7 @@ class SearchPanel(PanelShortcuts, Part, widgets.VBox):
                                     trials_per_chunk=trials_per_chunk, executor=executor)
         traitlets.link((self.accuracy_view, "selected_index"),
                        (self.trial_viewer, "factor_index"))
+        traitlets.dlink((self.perturbation_controls, "label"), (self.accuracy_view, "perturbation"))
         self.model_picker.observe(lambda change: change.new and warm_up(change.new),
                                   names="model")
         self.run_controls.on_run(guarded(lambda _controls: self._click_run(), self.status_line))
@@ -192,7 +209,8 @@ class SearchPanel(PanelShortcuts, Part, widgets.VBox):
             controls = self.run_controls
             self.runner.start(SearchRequest(choice.path, choice.model, choice.task,
                                              choice.settings, factors, int(controls.n_trials),
-                                             int(controls.seed), perturbation))
+                                             int(controls.seed), perturbation,
+                                             bool(controls.adaptive) and perturbation is None))
         return self.wait(timeout, stop_on_timeout=True) if wait else None
 
     def _on_partial(self, partial: xr.Dataset) -> None:

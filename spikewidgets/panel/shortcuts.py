@@ -27,7 +27,19 @@ __all__ = ["PanelShortcuts"]
 
 
 class PanelShortcuts:
-    """Properties and methods of the search panel that forward to its parts."""
+    """Properties and methods of the search panel that forward to its parts.
+
+    Examples
+    --------
+    >>> import spikewidgets as sw
+    >>> from spikewidgets import SearchPanel
+    >>> panel = SearchPanel(sw.example_model("go_nogo", "."), scaling_factors=(5, 80, 75))
+    >>> panel.status  # the status line's text
+    '✔ Loaded go_nogo_example.mat: 200 units (163 excitatory, 37 inhibitory), 1 input; ...'
+    >>> list(panel.plots), panel.running, panel.sim is None
+    (['accuracy', 'output', 'raster', 'rates'], False, True)
+    >>> panel.close()
+    """
 
     model_picker: ModelPicker
     status_line: StatusLine

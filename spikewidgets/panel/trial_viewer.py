@@ -6,7 +6,6 @@ import threading
 from collections.abc import Iterable
 
 import ipywidgets as widgets
-import numpy as np
 import traitlets
 import xarray as xr
 
@@ -14,10 +13,19 @@ from ..modelfile import RateModel, load_model
 from ..perturbations import Perturbation
 from ..plots import plot_output, plot_raster, plot_rates
 from .bokehjs import FigurePane
-from .common import NO_FACTOR, Part, Quiet, StatusLine, guarded
+from .common import (
+    NO_FACTOR,
+    Part,
+    Quiet,
+    StatusLine,
+    check_factor_index,
+    factor_labels,
+    guarded,
+)
 from .network_toggle import NetworkToggle
 from .replay import (
     INTACT,
+    factor_index,
     perturbations_by_label,
     replay_trial,
     resolve_perturbation,
@@ -25,6 +33,26 @@ from .replay import (
 )
 
 __all__ = ["TrialViewer", "replay_trial", "trial_text"]
+
+#: What the line above the figures says before a search.
+NO_SEARCH_HINT = "Run a search: then click a point of the accuracy plot to replay one trial."
+#: What it says while no scaling factor is chosen.
+CHOOSE_HINT = ("Click a point of the accuracy plot (or move the scaling-factor slider) to "
+               "replay one trial of the search.")
+
+
+def _choosers() -> tuple[widgets.SelectionSlider, widgets.BoundedIntText]:
+    """The scaling-factor slider (labels at the grid's precision) and the trial field."""
+    slider = widgets.SelectionSlider(
+        options=[("none", NO_FACTOR)], value=NO_FACTOR, description="scaling factor",
+        continuous_update=False, layout=widgets.Layout(width="440px"),
+        style={"description_width": "initial"})
+    field = widgets.BoundedIntText(
+        value=0, min=0, max=0, description="trial", layout=widgets.Layout(width="140px"),
+        style={"description_width": "35px"})
+    slider.add_class("spw-factor")
+    field.add_class("spw-trial")
+    return slider, field
 
 
 class TrialViewer(Part, widgets.VBox):
@@ -81,7 +109,23 @@ class TrialViewer(Part, widgets.VBox):
     sim, rate : xarray.Dataset or None
         The trial shown and the rate network's output for its input.
     info : ipywidgets.HTML
-        One line about the trial shown.
+        One line about the trial shown (before that, how to choose one).
+
+    Examples
+    --------
+    >>> import spikewidgets as sw
+    >>> from spikewidgets.panel import TrialViewer
+    >>> path = sw.example_model("go_nogo", ".")
+    >>> ds = sw.lambda_grid_search(path, "go_nogo", 4, [5, 30, 80], seed=0, save=False,
+    ...                            progress=False)
+    >>> viewer = TrialViewer(ds, width=360, height=300)
+    >>> [label for label, _ in viewer.factor_slider.options]
+    ['none', '5', '30', '80']
+    >>> sim = viewer.select(30, trial=3)  # what a tap on the point at 30 then trial 3 do
+    >>> viewer.info.value
+    'trial 3: go, correct (response 2.19); in the search: correct'
+    >>> viewer.plots["raster"].figure.title.text
+    'spikes, scaling factor 30, trial 3, go correct'
     """
 
     factor_index = traitlets.Int(NO_FACTOR)
@@ -107,17 +151,9 @@ class TrialViewer(Part, widgets.VBox):
         size = {"width": width, "height": height}
         self.plots = {"output": plot_output(**size), "raster": plot_raster(**size),
                       "rates": plot_rates(**size)}
-        self.factor_slider = widgets.SelectionSlider(
-            options=[("none", NO_FACTOR)], value=NO_FACTOR, description="scaling factor",
-            continuous_update=False, layout=widgets.Layout(width="440px"),
-            style={"description_width": "initial"})
-        self.trial_field = widgets.BoundedIntText(
-            value=0, min=0, max=0, description="trial", layout=widgets.Layout(width="140px"),
-            style={"description_width": "35px"})
+        self.factor_slider, self.trial_field = _choosers()
         self.perturbation_toggle = NetworkToggle()
-        self.info = widgets.HTML("")
-        self.factor_slider.add_class("spw-factor")
-        self.trial_field.add_class("spw-trial")
+        self.info = widgets.HTML(NO_SEARCH_HINT)
         self.pane = FigurePane([plot.figure for plot in self.plots.values()], columns=columns,
                                lock=self._lock)
         select_row = widgets.HBox([self.factor_slider, self.trial_field,
@@ -145,14 +181,13 @@ class TrialViewer(Part, widgets.VBox):
         The chosen factor and trial are kept while they exist in the new Dataset;
         the figures keep showing the last trial until another is chosen.
         """
-        factors = None if dataset is None else dataset.scaling_factor.values
-        options = [("none", NO_FACTOR)]
-        if factors is not None:
-            options += [(f"{f:g}", index) for index, f in enumerate(factors)]
+        factors = [] if dataset is None else dataset.scaling_factor.values
+        options = [("none", NO_FACTOR), *((label, index) for index, label
+                                          in enumerate(factor_labels(factors)))]
         with self._quiet():
             self.dataset = dataset
             if tuple(self.factor_slider.options) != tuple(options):
-                keep = self.factor_index if factors is not None else NO_FACTOR
+                keep = self.factor_index if dataset is not None else NO_FACTOR
                 keep = keep if keep < len(options) - 1 else NO_FACTOR
                 self.factor_slider.options = options
                 self.factor_slider.value = keep
@@ -165,6 +200,8 @@ class TrialViewer(Part, widgets.VBox):
                 self.perturbation = chosen
         if dataset is None:
             self.clear()
+        elif self.factor_index == NO_FACTOR:
+            self.info.value = CHOOSE_HINT
 
     def clear(self) -> None:
         """Empty the figures (they then say what will appear) and forget the trial shown."""
@@ -172,7 +209,7 @@ class TrialViewer(Part, widgets.VBox):
             for plot in self.plots.values():
                 plot.update(None)
             self.sim = self.rate = self._shown = None
-        self.info.value = ""
+        self.info.value = NO_SEARCH_HINT if self.dataset is None else CHOOSE_HINT
 
     @traitlets.validate("perturbation")
     def _check_perturbation(self, proposal: traitlets.Bunch) -> str:
@@ -185,12 +222,8 @@ class TrialViewer(Part, widgets.VBox):
 
     @traitlets.validate("factor_index")
     def _check_index(self, proposal: traitlets.Bunch) -> int:
-        index, count = int(proposal.value), len(self.factor_slider.options) - 1
-        if index != NO_FACTOR and not 0 <= index < count:
-            raise traitlets.TraitError(
-                f"factor_index is {index}, expected -1 (none) or the index of one of the "
-                f"{count} scaling factors of the search")
-        return index
+        return check_factor_index("factor_index", proposal.value,
+                                  len(self.factor_slider.options) - 1, "of the search")
 
     # ------------------------------------------------------------------ choosing a trial
 
@@ -231,11 +264,7 @@ class TrialViewer(Part, widgets.VBox):
         if not 0 <= int(trial) <= self.trial_field.max:
             raise ValueError(f"trial is {trial!r}, expected 0 to {self.trial_field.max} (the "
                              "trials of the search)")
-        factors = self.dataset.scaling_factor.values
-        matches = np.flatnonzero(np.isclose(factors, float(scaling_factor), rtol=1e-9, atol=0))
-        if matches.size == 0:
-            raise ValueError(f"scaling_factor is {scaling_factor!r}, expected one of the "
-                             f"searched factors {', '.join(f'{f:g}' for f in factors)}")
+        index = factor_index(self.dataset, scaling_factor)
         with self._quiet():
             if perturbation is not None:
                 try:
@@ -243,8 +272,8 @@ class TrialViewer(Part, widgets.VBox):
                 except traitlets.TraitError as error:
                     raise ValueError(str(error)) from None
             self.trial = int(trial)
-            self.factor_index = int(matches[0])
-        return self.show(int(matches[0]), int(trial))
+            self.factor_index = index
+        return self.show(index, int(trial))
 
     def show(self, index: int, trial: int) -> xr.Dataset:
         """Replay trial ``trial`` at the factor of index ``index`` and draw it; return it.

@@ -9,10 +9,11 @@ the figure and its :class:`~bokeh.models.ColumnDataSource` objects. Its
 ``update`` method replaces the data of the sources and never rebuilds the
 figure, so a figure shown in a notebook (for example through
 ``jupyter_bokeh.BokehModel``) follows the new data. Every builder also accepts
-``None`` for an empty figure to be filled later: it shows its axes and one
-line saying what will appear there (``placeholder``, a
+``None`` for an empty figure to be filled later: it shows its axes, its
+legend and one line saying what will appear there (``placeholder``, a
 :class:`~bokeh.models.Label` that ``update`` hides when data arrives and shows
-again when the figure is emptied).
+again when the figure is emptied). A spike raster has a caption explaining
+the vertical line it starts with (:data:`RASTER_CAPTION`).
 
 The figures can be used on their own::
 
@@ -23,11 +24,15 @@ The figures can be used on their own::
 from .accuracy import PERTURBED_COLORS, AccuracyPlot, plot_accuracy
 from .base import (
     ACCURACY_PLACEHOLDER,
+    EFFECTS_PLACEHOLDER,
     EXC_COLOR,
     INH_COLOR,
     MAX_TRACE_POINTS,
+    OUTPUT_PLACEHOLDER,
     PERTURBATION_PLACEHOLDER,
+    RASTER_PLACEHOLDER,
     RATE_COLOR,
+    RATES_PLACEHOLDER,
     SPIKING_COLOR,
     TRIAL_PLACEHOLDER,
 )
@@ -37,15 +42,30 @@ from .perturbation import (
     plot_perturbation_effects,
     plot_perturbation_sweep,
 )
-from .trial import OutputPlot, RasterPlot, RatePlot, plot_output, plot_raster, plot_rates
+from .trial import (
+    FIRST_STEP_SHARE,
+    RASTER_CAPTION,
+    OutputPlot,
+    RasterPlot,
+    RatePlot,
+    plot_output,
+    plot_raster,
+    plot_rates,
+)
 
 __all__ = [
     "ACCURACY_PLACEHOLDER",
+    "EFFECTS_PLACEHOLDER",
     "EXC_COLOR",
+    "FIRST_STEP_SHARE",
     "INH_COLOR",
     "MAX_TRACE_POINTS",
+    "OUTPUT_PLACEHOLDER",
     "PERTURBATION_PLACEHOLDER",
     "PERTURBED_COLORS",
+    "RASTER_CAPTION",
+    "RASTER_PLACEHOLDER",
+    "RATES_PLACEHOLDER",
     "RATE_COLOR",
     "SPIKING_COLOR",
     "TRIAL_PLACEHOLDER",

@@ -1,4 +1,8 @@
-"""The accuracy of a search against the scaling factor."""
+"""The accuracy of a search against the scaling factor.
+
+The examples below search the bundled Go-NoGo model, copied into the working
+folder, on a small grid.
+"""
 
 from __future__ import annotations
 
@@ -27,10 +31,14 @@ from .base import (
     check_dataset,
     legend_below,
     new_figure,
+    plural,
 )
-from .perturbation import check_perturbation_dataset, intact_label
+from .perturbation_data import check_perturbation_dataset, intact_label
 
-__all__ = ["PERTURBED_COLORS", "AccuracyPlot", "plot_accuracy"]
+__all__ = ["LEFT_COLOR", "PERTURBED_COLORS", "AccuracyPlot", "plot_accuracy"]
+
+#: Colour of the factors that left an adaptive search early (fewer trials, wider intervals).
+LEFT_COLOR = "#b0b0b0"
 
 #: Colours of the per-condition accuracy lines (neither red nor blue).
 _CONDITION_COLORS = tuple(Category10_10[k] for k in (2, 4, 5, 9, 6, 8, 1, 7))
@@ -53,11 +61,30 @@ class AccuracyPlot(Plot):
     Given the Dataset of a perturbation search, ``source`` holds the intact
     network and ``sources["perturbed"]`` one row per perturbed network and
     factor, drawn as a second curve (its own colour and marker).
+
+    Examples
+    --------
+    >>> import spikewidgets as sw
+    >>> from spikewidgets.plots import plot_accuracy
+    >>> path = sw.example_model("go_nogo", ".")
+    >>> ds = sw.lambda_grid_search(path, "go_nogo", 2, [5, 30, 80], seed=0, save=False,
+    ...                            progress=False)
+    >>> plot = plot_accuracy()
+    >>> plot.figure.title.text
+    'accuracy against scaling factor'
+    >>> plot.update(ds.isel(trial=slice(0, 1)).assign_attrs(n_trials=2))  # a partial search
+    >>> plot.figure.title.text
+    'go_nogo accuracy, 1 of 2 trials per factor'
+    >>> plot.select(1)  # what a tap on the second point does
+    >>> list(plot.source.selected.indices)
+    [1]
     """
 
     source: ColumnDataSource = None  # type: ignore[assignment]
     #: The legend entry of the curve of all trials (renamed for a perturbation search).
     intact_item: LegendItem | None = None
+    #: The legend entry of the factors that left an adaptive search (shown only then).
+    left_item: LegendItem | None = None
 
     def update(self, ds: xr.Dataset | None) -> None:
         """Show the search Dataset ``ds`` (partial or complete); None empties the plot.
@@ -68,6 +95,7 @@ class AccuracyPlot(Plot):
         if ds is None:
             self.clear()
             self._name_intact(False)
+            self.figure.title.text = "accuracy against scaling factor"
             return
         check_dataset(ds, "ds", ("accuracy", "accuracy_ci_low", "accuracy_ci_high"))
         self.show_placeholder(False)
@@ -89,23 +117,27 @@ class AccuracyPlot(Plot):
                      else np.full(factors.size, np.nan))
         tied = np.asarray(ds.tied_with_optimum.values, dtype=bool) if completed \
             else np.zeros(factors.size, dtype=bool)
+        trials_run = (np.asarray(ds.n_trials_run.values) if "n_trials_run" in ds
+                      else np.full(factors.size, completed))
+        accuracy = np.asarray(ds.accuracy.values, dtype=np.float64)
         self.source.data = {
             "scaling_factor": factors,
             "lam": 1.0 / factors,
-            "accuracy": np.asarray(ds.accuracy.values, dtype=np.float64),
+            "accuracy": accuracy,
             "ci_low": np.asarray(ds.accuracy_ci_low.values, dtype=np.float64),
             "ci_high": np.asarray(ds.accuracy_ci_high.values, dtype=np.float64),
-            "n_trials": np.full(factors.size, completed),
+            "n_trials": trials_run,
             "mean_rate": np.asarray(mean_rate, dtype=np.float64),
             "tied": np.where(tied, "yes", "no"),
         }
+        left = (np.asarray(ds.left_in_round.values) >= 0) if "left_in_round" in ds \
+            else np.zeros(factors.size, dtype=bool)
+        self.sources["left"].data = {"scaling_factor": factors[left], "accuracy": accuracy[left]}
+        if self.left_item is not None:
+            self.left_item.visible = bool(left.any())
         self._show_conditions(ds, factors, completed)
         self._show_optimum(ds, factors, completed)
-        total = ds.attrs.get("n_trials", completed)
-        task = ds.attrs.get("task", "")
-        networks = f", intact and {', '.join(labels)}" if labels else ""
-        self.figure.title.text = (f"{task} accuracy{networks}, {completed} of {total} trials "
-                                  "per factor" if task else "accuracy")
+        self.figure.title.text = _title(ds, completed, labels)
 
     def _show_conditions(self, ds: xr.Dataset, factors: np.ndarray, completed: int) -> None:
         conditions = [str(c) for c in ds.task_condition.values] if "task_condition" in ds.dims \
@@ -193,11 +225,25 @@ def plot_accuracy(ds: xr.Dataset | None = None, *, width: int = 440, height: int
         row per factor: ``scaling_factor``, ``lam`` = 1 / factor,
         ``accuracy``, ``ci_low``, ``ci_high``, ``n_trials``, ``mean_rate`` in
         Hz, ``tied``); ``sources`` also holds ``conditions`` (one line per
-        task condition), ``optimum`` and, for a perturbation search,
+        task condition), ``optimum``, ``left`` (the factors that left an
+        adaptive search early, drawn grey) and, for a perturbation search,
         ``perturbed`` (one row per perturbed network and factor:
         ``perturbation``, ``scaling_factor``, ``accuracy``, ``ci_low``,
         ``ci_high``, ``change``, ``change_low``, ``change_high``,
         ``mcnemar_p``) and ``perturbed_lines``.
+
+    Examples
+    --------
+    >>> import spikewidgets as sw
+    >>> from spikewidgets.plots import plot_accuracy
+    >>> path = sw.example_model("go_nogo", ".")
+    >>> ds = sw.lambda_grid_search(path, "go_nogo", 4, [5, 30, 80], seed=0, save=False,
+    ...                            progress=False)
+    >>> plot = plot_accuracy(ds, width=600)
+    >>> plot.figure.title.text
+    'go_nogo accuracy, 4 of 4 trials per factor'
+    >>> plot.source.data["accuracy"].tolist(), plot.sources["optimum"].data["scaling_factor"]
+    ([0.25, 1.0, 0.5], [30.0])
     """
     source = ColumnDataSource(
         {"scaling_factor": [], "lam": [], "accuracy": [], "ci_low": [], "ci_high": [],
@@ -207,17 +253,22 @@ def plot_accuracy(ds: xr.Dataset | None = None, *, width: int = 440, height: int
     conditions = ColumnDataSource({"xs": [], "ys": [], "condition": [], "color": []},
                                   name="condition_accuracy")
     optimum = ColumnDataSource({"scaling_factor": [], "accuracy": []}, name="optimum")
-    fig = new_figure("accuracy_figure", "accuracy", width, height,
-                  x_axis_label="scaling factor (weights ÷ factor; λ = 1/factor)",
-                  y_axis_label="fraction of trials correct", y_range=Range1d(-0.02, 1.05))
+    left = ColumnDataSource({"scaling_factor": [], "accuracy": []}, name="left_early")
+    fig = new_figure("accuracy_figure", "accuracy against scaling factor", width, height,
+                     x_axis_label="scaling factor (weights ÷ factor; λ = 1/factor)",
+                     y_axis_label="fraction of trials correct", y_range=Range1d(-0.02, 1.05))
     fig.multi_line(xs="xs", ys="ys", color="color", source=conditions, line_width=2,
                    line_alpha=0.85, line_dash="dashed", legend_field="condition")
     fig.add_layout(Whisker(source=source, base="scaling_factor", lower="ci_low",
                            upper="ci_high", line_color=SPIKING_COLOR, line_alpha=0.6))
-    fig.line("scaling_factor", "accuracy", source=source, color=SPIKING_COLOR, line_width=2)
+    # The curve stays as it is when a point is selected (only the points show the selection).
+    fig.line("scaling_factor", "accuracy", source=source, color=SPIKING_COLOR, line_width=2,
+             nonselection_line_alpha=1.0, nonselection_line_color=SPIKING_COLOR)
     points = fig.scatter("scaling_factor", "accuracy", source=source, size=10,
                          color=SPIKING_COLOR, selection_color="#2ca02c",
                          nonselection_alpha=0.5, legend_label="all trials")
+    left_points = fig.scatter("scaling_factor", "accuracy", source=left, size=10,
+                              color=LEFT_COLOR, legend_label="left the adaptive search early")
     perturbed, perturbed_lines, markers = _perturbed_curves(fig)
     fig.scatter("scaling_factor", "accuracy", source=optimum, marker="star", size=22,
                 color="#ffbf00", line_color=SPIKING_COLOR, legend_label="optimum")
@@ -233,13 +284,30 @@ def plot_accuracy(ds: xr.Dataset | None = None, *, width: int = 440, height: int
     fig.add_tools(TapTool(renderers=[points]))
     legend_below(fig)
     item = next(item for item in fig.legend[0].items if points in item.renderers)
+    left_item = next(item for item in fig.legend[0].items if left_points in item.renderers)
+    left_item.visible = False
     plot = AccuracyPlot(fig, {"accuracy": source, "conditions": conditions, "optimum": optimum,
-                              "perturbed": perturbed, "perturbed_lines": perturbed_lines},
-                        source=source, intact_item=item,
+                              "left": left, "perturbed": perturbed,
+                              "perturbed_lines": perturbed_lines},
+                        source=source, intact_item=item, left_item=left_item,
                         **add_placeholder(fig, placeholder, (0, 100), (0, 1)))
     if ds is not None:
         plot.update(ds)
     return plot
+
+
+def _title(ds: xr.Dataset, completed: int, labels: list[str]) -> str:
+    """The title of a (partial) search: task, networks, trials, and an adaptive search's cost."""
+    task = ds.attrs.get("task", "")
+    if not task:
+        return "accuracy against scaling factor"
+    total = int(ds.attrs.get("n_trials", completed))
+    networks = f", intact and {', '.join(labels)}" if labels else ""
+    if "adaptive_simulations" in ds.attrs:
+        return (f"{task} accuracy, {str(ds.attrs['adaptive']).replace('_', ' ')}: "
+                f"{ds.attrs['adaptive_simulations']} of {ds.attrs['full_grid_simulations']} "
+                "simulations")
+    return f"{task} accuracy{networks}, {completed} of {plural(total, 'trial')} per factor"
 
 
 def _perturbed_curves(fig: figure) -> tuple[ColumnDataSource, ColumnDataSource, GlyphRenderer]:

@@ -1,8 +1,10 @@
 """What every figure of :mod:`spikewidgets.plots` shares: colours, the figure, the empty state.
 
 :class:`Plot` is the base of the objects the builders return. An empty
-figure shows its axes and one line saying what will appear in it
+figure shows its axes, its legend and one line saying what will appear in it
 (:func:`add_placeholder`); ``update`` hides that line when data arrives.
+:func:`plural` writes counts in words ("1 trial", "12 trials") for the
+titles of every figure and the texts of the panel.
 """
 
 from __future__ import annotations
@@ -12,25 +14,33 @@ import math
 import textwrap
 from dataclasses import dataclass, field
 
+import bokeh.models
 import xarray as xr
-from bokeh.models import ColumnDataSource, Label, Node
+from bokeh.models import ColumnDataSource, GlyphRenderer, Label, Node, Title
 from bokeh.plotting import figure
 
 __all__ = [
     "ACCURACY_PLACEHOLDER",
+    "EFFECTS_PLACEHOLDER",
     "EXC_COLOR",
     "INH_COLOR",
     "MAX_TRACE_POINTS",
+    "OUTPUT_PLACEHOLDER",
     "PERTURBATION_PLACEHOLDER",
+    "RASTER_PLACEHOLDER",
+    "RATES_PLACEHOLDER",
     "RATE_COLOR",
     "SPIKING_COLOR",
     "TRIAL_PLACEHOLDER",
     "Plot",
+    "add_caption",
+    "add_legend_keys",
     "add_placeholder",
     "check_dataset",
     "dataset_settings",
     "legend_below",
     "new_figure",
+    "plural",
     "trial_title",
     "wrap_text",
 ]
@@ -50,11 +60,50 @@ _TOOLS = "pan,box_zoom,wheel_zoom,reset,save"
 
 #: What the empty accuracy figure says will appear in it.
 ACCURACY_PLACEHOLDER = "Press Run: accuracy for each scaling factor appears here"
-#: What the empty figures of one trial say will appear in them.
+#: How the empty figures of one trial begin to say what will appear in them.
 TRIAL_PLACEHOLDER = "Click a point of the accuracy plot to see one trial here"
-#: What the empty figures of a perturbation search say will appear in them.
+#: What the empty readout figure says will appear in it.
+OUTPUT_PLACEHOLDER = (f"{TRIAL_PLACEHOLDER}: its readout in the spiking and in the rate "
+                      "network")
+#: What the empty spike raster says will appear in it.
+RASTER_PLACEHOLDER = f"{TRIAL_PLACEHOLDER}: its spikes, one row per unit"
+#: What the empty firing-rate histogram says will appear in it.
+RATES_PLACEHOLDER = f"{TRIAL_PLACEHOLDER}: how many units fire at each mean rate"
+#: What the empty sweep of a perturbation search says will appear in it.
 PERTURBATION_PLACEHOLDER = ("Run perturbation_search: the accuracy of each perturbed network "
-                            "appears here")
+                            "against the strength of its perturbation appears here")
+#: What the empty bars of a perturbation search say will appear in them.
+EFFECTS_PLACEHOLDER = ("Run perturbation_search: one bar per perturbation, its effect on "
+                       "accuracy, appears here")
+#: Columns of glyphs that take one list per row (their legend keys need a list of NaN).
+_LIST_COLUMNS = ("xs", "ys")
+
+
+def plural(count: int, noun: str, nouns: str | None = None) -> str:
+    """``count`` and ``noun``, in the plural unless ``count`` is 1.
+
+    Parameters
+    ----------
+    count : int
+        How many.
+    noun : str
+        The noun in the singular.
+    nouns : str, optional
+        The plural (default: ``noun + "s"``).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from spikewidgets.plots.base import plural
+    >>> plural(1, "trial"), plural(12, "scaling factor"), plural(0, "unit")
+    ('1 trial', '12 scaling factors', '0 units')
+    >>> plural(2, "analysis", "analyses")
+    '2 analyses'
+    """
+    return f"{count} {noun if count == 1 else (nouns or noun + 's')}"
 
 
 def new_figure(name: str, title: str, width: int, height: int, **kwargs: object) -> figure:
@@ -74,6 +123,13 @@ def new_figure(name: str, title: str, width: int, height: int, **kwargs: object)
     Returns
     -------
     bokeh.plotting.figure
+
+    Examples
+    --------
+    >>> from spikewidgets.plots.base import new_figure
+    >>> fig = new_figure("demo", "a demo", 300, 200, x_axis_label="time (s)")
+    >>> fig.name, fig.title.text, fig.xaxis.axis_label, fig.toolbar.logo
+    ('demo', 'a demo', 'time (s)', None)
     """
     fig = figure(width=width, height=height, tools=_TOOLS, title=title, name=name,
                  toolbar_location="right", **kwargs)
@@ -83,15 +139,35 @@ def new_figure(name: str, title: str, width: int, height: int, **kwargs: object)
     return fig
 
 
+def _legend_width(legend: object) -> float:
+    """Pixels the items of a horizontal legend take, guessed from their labels (8 pt)."""
+    pixels = 0.0
+    for item in legend.items:  # type: ignore[attr-defined]
+        if hasattr(item.label, "value"):
+            pixels += len(str(item.label.value)) * 5 + 26
+        else:  # labels taken from a column: usually two, as "go" and "nogo", or two thresholds
+            pixels += 2 * (12 * 5 + 26)
+    return pixels
+
+
 def legend_below(fig: figure) -> None:
-    """Put the legend in one row under the figure (two rows when a long one would not fit)."""
+    """Put the legend under the figure, in as many rows as its items need; a click hides an item.
+
+    Examples
+    --------
+    >>> from spikewidgets.plots.base import legend_below, new_figure
+    >>> fig = new_figure("demo", "two lines", 300, 200)
+    >>> for label in ("spiking network", "rate network"):
+    ...     _ = fig.line([0, 1], [0, 1], legend_label=label)
+    >>> legend_below(fig)
+    >>> fig.legend[0] in fig.below, fig.legend[0].orientation
+    (True, 'horizontal')
+    """
     legend = fig.legend[0]
     legend.orientation = "horizontal"
-    # Labels taken from a column are guessed at 15 characters (they can be several).
-    chars = sum(len(str(item.label.value)) if hasattr(item.label, "value") else 15
-                for item in legend.items)
-    if chars * 5 + 22 * len(legend.items) > fig.width - 40:
-        legend.nrows = 2
+    rows = math.ceil(_legend_width(legend) / max(fig.width - 40, 1))
+    if rows > 1:
+        legend.nrows = rows
     legend.label_text_font_size = "8pt"
     legend.spacing = 4
     legend.padding = 2
@@ -103,20 +179,80 @@ def legend_below(fig: figure) -> None:
 
 
 def wrap_text(text: str, pixels: int, char_width: float = 6.2) -> str:
-    """``text`` in as few balanced lines as fit in ``pixels`` (9.5 pt italic)."""
+    """``text`` in as few balanced lines as fit in ``pixels`` (``char_width`` pixels a character).
+
+    The default width suits 9.5 pt italic text.
+
+    Examples
+    --------
+    >>> from spikewidgets.plots.base import wrap_text
+    >>> wrap_text("short enough", 300)
+    'short enough'
+    >>> print(wrap_text("one sentence that is too long for a narrow figure", 200))
+    one sentence that is too
+    long for a narrow figure
+    """
     lines = math.ceil(len(text) * char_width / max(pixels, 1))
     if lines <= 1:
         return text
     return "\n".join(textwrap.wrap(text, width=math.ceil(len(text) / lines) + 3))
 
 
+def add_legend_keys(fig: figure) -> list[bokeh.models.GlyphRenderer]:
+    """Give each legend item with a fixed label a swatch that shows before any data.
+
+    BokehJS draws an item's swatch only from a glyph that has data, so the
+    legend of an empty figure would be bare words. For each item labelled
+    with a fixed text (not from a column), a copy of its glyph with one row
+    of NaN, drawn nowhere, joins the item's renderers (named
+    ``"legend_key"``): the swatch shows while the figure is empty, and a
+    click on the item still hides the real glyph.
+
+    Parameters
+    ----------
+    fig : bokeh.plotting.figure
+        A figure with a legend (a figure without one is left alone).
+
+    Returns
+    -------
+    list of GlyphRenderer
+        The keys added.
+
+    Examples
+    --------
+    >>> from bokeh.models import ColumnDataSource
+    >>> from spikewidgets.plots.base import add_legend_keys, new_figure
+    >>> fig = new_figure("demo", "empty", 300, 200)
+    >>> line = fig.line("x", "y", source=ColumnDataSource({"x": [], "y": []}),
+    ...                 legend_label="readout")
+    >>> (key,) = add_legend_keys(fig)
+    >>> key.name, key.data_source.data["x"], fig.legend[0].items[0].renderers == [line, key]
+    ('legend_key', [nan], True)
+    """
+    keys = []
+    for legend in fig.legend:
+        for item in legend.items:
+            if not hasattr(item.label, "value") or not item.renderers:
+                continue
+            renderer = item.renderers[0]
+            columns = {name: [[math.nan]] if name in _LIST_COLUMNS else [math.nan]
+                       for name in renderer.data_source.column_names}
+            key = GlyphRenderer(data_source=ColumnDataSource(columns),
+                                glyph=renderer.glyph.clone(), name="legend_key")
+            fig.renderers.append(key)
+            item.renderers = [*item.renderers, key]
+            keys.append(key)
+    return keys
+
+
 def add_placeholder(fig: figure, text: str, x: tuple[float, float],
                     y: tuple[float, float]) -> dict[str, object]:
-    """What an empty figure shows: a grey line of text in the middle, and axes from x and y.
+    """What an empty figure shows: a grey line of text in the middle, axes, a legend with swatches.
 
     Axes with automatic ranges have nothing to span without data, and Bokeh
     then draws no axes at all: an invisible two-point glyph (the "extent")
-    spans ``x`` and ``y`` while the figure is empty.
+    spans ``x`` and ``y`` while the figure is empty. The legend gets its
+    swatches from :func:`add_legend_keys`.
 
     Parameters
     ----------
@@ -132,6 +268,14 @@ def add_placeholder(fig: figure, text: str, x: tuple[float, float],
     dict
         ``placeholder`` (the Label), ``extent`` (its source) and
         ``extent_data``: the keyword arguments of :class:`Plot`.
+
+    Examples
+    --------
+    >>> from spikewidgets.plots.base import Plot, add_placeholder, new_figure
+    >>> fig = new_figure("demo", "demo", 300, 200)
+    >>> plot = Plot(fig, **add_placeholder(fig, "Data appears here", (0, 1), (0, 10)))
+    >>> plot.placeholder.text, plot.placeholder.visible, plot.extent.data["y"]
+    ('Data appears here', True, [0, 10])
     """
     label = Label(x=Node.frame.center, y=Node.frame.center, text=wrap_text(text, fig.width - 90),
                   text_align="center", text_baseline="middle", text_color="#666666",
@@ -142,7 +286,40 @@ def add_placeholder(fig: figure, text: str, x: tuple[float, float],
     extent_data = {"x": list(x), "y": list(y)}
     extent = ColumnDataSource(dict(extent_data), name=f"{fig.name}_extent")
     fig.scatter("x", "y", source=extent, size=1, alpha=0, name="extent")
+    add_legend_keys(fig)
     return {"placeholder": label, "extent": extent, "extent_data": extent_data}
+
+
+def add_caption(fig: figure, text: str) -> bokeh.models.Title:
+    """A short caption in small grey italics under the figure (under its legend, if below).
+
+    Parameters
+    ----------
+    fig : bokeh.plotting.figure
+        The figure.
+    text : str
+        The caption (wrapped to the figure's width).
+
+    Returns
+    -------
+    bokeh.models.Title
+        The caption, named ``"<figure name>_caption"``; set its ``visible`` to hide it.
+
+    Examples
+    --------
+    >>> from spikewidgets.plots.base import add_caption, new_figure
+    >>> fig = new_figure("demo", "demo", 300, 200)
+    >>> caption = add_caption(fig, "Grey: the task input.")
+    >>> caption.name, caption in fig.below
+    ('demo_caption', True)
+    """
+    # The caption starts under the frame (about 50 pixels in): 8 pt italic, about 5.6
+    # pixels a character.
+    caption = Title(text=wrap_text(text, fig.width - 70, char_width=5.6), align="left",
+                    text_font_size="8pt", text_font_style="italic", text_color="#555555",
+                    text_line_height=1.1, name=f"{fig.name}_caption")
+    fig.add_layout(caption, "below")
+    return caption
 
 
 def check_dataset(ds: object, name: str, needed: tuple[str, ...],
@@ -167,6 +344,16 @@ def check_dataset(ds: object, name: str, needed: tuple[str, ...],
         If ``ds`` is not an xarray.Dataset.
     ValueError
         If variables are missing (in words).
+
+    Examples
+    --------
+    >>> import xarray as xr
+    >>> from spikewidgets.plots.base import check_dataset
+    >>> check_dataset(xr.Dataset({"accuracy": ("scaling_factor", [0.5])}), "ds", ("accuracy",))
+    >>> check_dataset(xr.Dataset(), "sim", ("spike_time",))
+    Traceback (most recent call last):
+    ...
+    ValueError: sim has no variable(s) spike_time; expected the Dataset returned by simulate
     """
     if not isinstance(ds, xr.Dataset):
         raise TypeError(f"{name} is {type(ds).__name__}, expected an xarray.Dataset")
@@ -180,7 +367,17 @@ def check_dataset(ds: object, name: str, needed: tuple[str, ...],
 
 
 def dataset_settings(ds: xr.Dataset) -> dict[str, float]:
-    """The task settings stored in ``ds.attrs["task_settings"]`` (JSON), or {}."""
+    """The task settings stored in ``ds.attrs["task_settings"]`` (JSON), or {}.
+
+    Examples
+    --------
+    >>> import xarray as xr
+    >>> from spikewidgets.plots.base import dataset_settings
+    >>> dataset_settings(xr.Dataset(attrs={"task_settings": '{"eval_amp_thresh": 0.7}'}))
+    {'eval_amp_thresh': 0.7}
+    >>> dataset_settings(xr.Dataset())
+    {}
+    """
     text = ds.attrs.get("task_settings")
     return json.loads(text) if isinstance(text, str) and text else {}
 
@@ -199,6 +396,24 @@ class Plot:
         The line shown while the figure is empty.
     extent, extent_data
         Invisible points that span the empty figure's axes, and their values.
+
+    Examples
+    --------
+    >>> from bokeh.models import ColumnDataSource
+    >>> from spikewidgets.plots.base import Plot, add_placeholder, new_figure
+    >>> fig = new_figure("demo", "demo", 300, 200)
+    >>> source = ColumnDataSource({"x": [1.0], "y": [2.0]})
+    >>> plot = Plot(fig, {"points": source}, **add_placeholder(fig, "Points appear here",
+    ...                                                        (0, 1), (0, 1)))
+    >>> plot.show_placeholder(False)  # what update does when data arrives
+    >>> plot.placeholder.visible, plot.extent.data["x"]
+    (False, [])
+    >>> plot.clear()
+    >>> plot.placeholder.visible, source.data["x"]
+    (True, [])
+    >>> plot.say("Press Run first")
+    >>> plot.placeholder.text
+    'Press Run first'
     """
 
     figure: object
@@ -224,11 +439,27 @@ class Plot:
             if dict(self.extent.data) != wanted:
                 self.extent.data = dict(wanted)
 
+    def say(self, text: str) -> None:
+        """Change what the empty figure says will appear (wrapped to the figure's width)."""
+        if self.placeholder is not None:
+            wrapped = wrap_text(text, self.figure.width - 90)
+            if self.placeholder.text != wrapped:
+                self.placeholder.text = wrapped
+
 
 def trial_title(prefix: str, sim: xr.Dataset) -> str:
     """``"prefix, scaling factor 30, trial 2, go correct"`` from a simulated trial's attrs.
 
     A trial of a perturbed network ends with ``", perturbed: LABEL"``.
+
+    Examples
+    --------
+    >>> import xarray as xr
+    >>> from spikewidgets.plots.base import trial_title
+    >>> sim = xr.Dataset(attrs={"scaling_factor": 30.0, "trial": 2, "condition": "go",
+    ...                         "correct": 1})
+    >>> trial_title("spikes", sim)
+    'spikes, scaling factor 30, trial 2, go correct'
     """
     parts = [prefix]
     if "scaling_factor" in sim.attrs:
@@ -241,4 +472,3 @@ def trial_title(prefix: str, sim: xr.Dataset) -> str:
     if sim.attrs.get("perturbation") not in (None, "none"):
         parts.append(f"perturbed: {sim.attrs['perturbation']}")
     return ", ".join(parts)
-

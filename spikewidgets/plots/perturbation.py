@@ -9,7 +9,11 @@ line per group of the same kind and target against ``perturbation_strength``.
 :func:`plot_perturbation_effects` is for unordered ones (the eight published
 presets): one bar per perturbation. Both draw the 95 % intervals as whiskers
 and the intact network as a reference, and can show either the accuracy or
-its paired change against the intact network (``change``).
+its paired change against the intact network (``change``). The rows they
+draw come from ``spikewidgets.plots.perturbation_data``.
+
+The examples below run small perturbation searches of the bundled Go-NoGo
+model, copied into the working folder.
 """
 
 from __future__ import annotations
@@ -27,34 +31,35 @@ from bokeh.models import (
 )
 
 from .base import (
+    EFFECTS_PLACEHOLDER,
     PERTURBATION_PLACEHOLDER,
     SPIKING_COLOR,
     Plot,
     add_placeholder,
-    check_dataset,
     legend_below,
     new_figure,
+    plural,
+)
+from .perturbation_data import (
+    PERTURBATION_COLUMNS,
+    at_scaling_factor,
+    check_perturbation_dataset,
+    group_name,
+    intact_label,
+    perturbation_columns,
 )
 
 __all__ = [
     "GROUP_COLORS",
-    "PERTURBATION_VARIABLES",
+    "INTACT_COLOR",
+    "NOT_SIGNIFICANT_COLOR",
+    "SIGNIFICANT_COLOR",
     "PerturbationEffectsPlot",
     "PerturbationSweepPlot",
-    "at_scaling_factor",
-    "check_perturbation_dataset",
-    "group_name",
-    "intact_label",
-    "perturbation_columns",
     "plot_perturbation_effects",
     "plot_perturbation_sweep",
 ]
 
-#: Variables a perturbation search's Dataset must hold to be plotted.
-PERTURBATION_VARIABLES = ("perturbation", "perturbation_kind", "perturbation_target",
-                          "perturbation_strength", "accuracy", "accuracy_ci_low",
-                          "accuracy_ci_high", "accuracy_change", "accuracy_change_ci_low",
-                          "accuracy_change_ci_high", "mcnemar_p")
 #: Colours of the groups of a sweep (neither the red nor the blue of the unit types).
 GROUP_COLORS = ("#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf", "#bcbd22",
                 "#7f7f7f")
@@ -81,84 +86,21 @@ _TOOLTIPS = [
     ("McNemar p", "@mcnemar_p{0.[0000]}"),
 ]
 
-_COLUMNS = ("label", "kind", "target", "strength", "accuracy", "accuracy_low", "accuracy_high",
-            "change", "change_low", "change_high", "gained", "lost", "mcnemar_p")
-
-
-def intact_label(ds: xr.Dataset) -> str:
-    """Label of the intact network in a perturbation search's Dataset (``"none"``)."""
-    labels = [str(label) for label in ds.perturbation.values]
-    label = str(ds.attrs.get("intact_perturbation", labels[0] if labels else "none"))
-    return label if label in labels else (labels[0] if labels else label)
-
-
-def check_perturbation_dataset(ds: object) -> None:
-    """Raise TypeError / ValueError unless ``ds`` is a perturbation search's Dataset."""
-    check_dataset(ds, "ds", PERTURBATION_VARIABLES, made_by="perturbation_search")
-    if "perturbation" not in ds.dims:  # type: ignore[union-attr]
-        raise ValueError("ds has no perturbation dimension; expected the Dataset returned by "
-                         "perturbation_search (not a selection of one perturbation)")
-
-
-def at_scaling_factor(ds: xr.Dataset, scaling_factor: float | None = None
-                      ) -> tuple[xr.Dataset, float]:
-    """``ds`` at one scaling factor (the first when None) and that factor.
-
-    Raises
-    ------
-    ValueError
-        If ``scaling_factor`` is not one of the Dataset's.
-    """
-    factors = np.asarray(ds.scaling_factor.values, dtype=np.float64)
-    if "scaling_factor" not in ds.dims:  # already one factor
-        return ds, float(factors)
-    if scaling_factor is None:
-        index = 0
-    else:
-        matches = np.flatnonzero(np.isclose(factors, float(scaling_factor), rtol=1e-9, atol=0))
-        if matches.size == 0:
-            raise ValueError(f"scaling_factor is {scaling_factor!r}, expected one of the "
-                             f"Dataset's factors {', '.join(f'{f:g}' for f in factors)}")
-        index = int(matches[0])
-    return ds.isel(scaling_factor=index), float(factors[index])
-
-
-def perturbation_columns(ds: xr.Dataset) -> dict[str, np.ndarray]:
-    """One row per perturbation of ``ds`` at one scaling factor, as plot columns.
-
-    Columns: ``label``, ``kind``, ``target``, ``strength``, ``accuracy`` with
-    ``accuracy_low``/``accuracy_high`` (Wilson), ``change`` with
-    ``change_low``/``change_high`` (Newcombe, paired), ``gained``, ``lost``
-    and ``mcnemar_p``.
-    """
-    def values(name: str, dtype: type = np.float64) -> np.ndarray:
-        return np.asarray(ds[name].values, dtype=dtype).reshape(-1)
-
-    n = ds.sizes["perturbation"]
-    counts = {name: values(name) if name in ds else np.zeros(n)
-              for name in ("trials_gained", "trials_lost")}
-    return {
-        "label": values("perturbation", str), "kind": values("perturbation_kind", str),
-        "target": values("perturbation_target", str),
-        "strength": values("perturbation_strength"),
-        "accuracy": values("accuracy"), "accuracy_low": values("accuracy_ci_low"),
-        "accuracy_high": values("accuracy_ci_high"), "change": values("accuracy_change"),
-        "change_low": values("accuracy_change_ci_low"),
-        "change_high": values("accuracy_change_ci_high"),
-        "gained": counts["trials_gained"], "lost": counts["trials_lost"],
-        "mcnemar_p": values("mcnemar_p"),
-    }
-
-
 def _title(ds: xr.Dataset, factor: float) -> str:
     completed = int(ds.sizes.get("trial", 0))
     total = ds.attrs.get("n_trials", completed)
     task = ds.attrs.get("task", "")
-    return f"{task} at scaling factor {factor:g}: {completed} of {total} trials".strip()
+    return (f"{task} at scaling factor {factor:g}: {completed} of "
+            f"{plural(int(total), 'trial')}").strip()
 
 
 #: What an axis of changes spans without data.
 _EMPTY_CHANGE_SPAN = (-0.5, 0.5)
+#: The label of an axis of changes in accuracy.
+_CHANGE_LABEL = "change in accuracy vs the intact network (same trials)"
+#: What a sweep says when none of its perturbations has a strength.
+_NO_STRENGTH = ("No perturbation of this search has a strength to plot against: "
+                "plot_perturbation_effects shows each one")
 
 
 def _change_span(*arrays: np.ndarray) -> tuple[float, float]:
@@ -172,16 +114,6 @@ def _change_span(*arrays: np.ndarray) -> tuple[float, float]:
     low, high = float(values.min()), float(values.max())
     pad = max(high - low, 0.1) * 0.06
     return low - pad, high + pad
-
-
-#: The window at the end of a stimulation's label (``"... 0.25-0.375 s"``).
-def group_name(kind: str, target: str) -> str:
-    """The line a perturbation belongs to in a sweep: ``"scale: inh->exc"``.
-
-    Its kind and target (the target names no strength: fractions of the same
-    units in the same window make one line).
-    """
-    return f"{kind}: {target}" if target else kind
 
 
 def _strength_label(kinds: set[str]) -> str:
@@ -203,19 +135,35 @@ class PerturbationSweepPlot(Plot):
     """Accuracy (or its change) against perturbation strength, one line per group.
 
     ``source`` holds one row per plotted perturbation (the columns of
-    ``perturbation_columns()`` plus ``group``, ``value``, ``low``,
-    ``high`` and ``color``); ``sources`` also holds ``lines`` (one per group)
-    and ``intact`` (the reference).
+    ``spikewidgets.plots.perturbation_data.perturbation_columns()`` plus
+    ``group``, ``value``, ``low``, ``high`` and ``color``); ``sources`` also
+    holds ``lines`` (one per group) and ``intact`` (the reference).
+
+    Examples
+    --------
+    >>> import spikewidgets as sw
+    >>> from spikewidgets.perturbations import scale_sweep
+    >>> from spikewidgets.plots import plot_perturbation_sweep
+    >>> path = sw.example_model("go_nogo", ".")
+    >>> ds = sw.perturbation_search(path, "go_nogo", ["ee_inc"], scaling_factors=[30],
+    ...                             n_trials=2, seed=0, progress=False)
+    >>> plot = plot_perturbation_sweep()
+    >>> plot.update(ds)
+    >>> plot.source.data["group"], plot.figure.xaxis.axis_label
+    (['scale: exc->exc'], 'factor multiplying the weights')
     """
 
     source: ColumnDataSource = None  # type: ignore[assignment]
     change: bool = False
     scaling_factor: float | None = None
+    #: What the figure says while it has no Dataset.
+    empty_text: str = PERTURBATION_PLACEHOLDER
 
     def update(self, ds: xr.Dataset | None) -> None:
         """Show a perturbation search's Dataset (partial ones too); None empties the figure."""
         if ds is None:
             self.clear()
+            self.say(self.empty_text)
             if self.change:
                 self.figure.y_range.start, self.figure.y_range.end = _EMPTY_CHANGE_SPAN
             return
@@ -223,6 +171,7 @@ class PerturbationSweepPlot(Plot):
         at_factor, factor = at_scaling_factor(ds, self.scaling_factor)
         columns = perturbation_columns(at_factor)
         intact = intact_label(ds)
+        self.say(_NO_STRENGTH)
         chosen = (columns["label"] != intact) & np.isfinite(columns["strength"])
         groups = [group_name(kind, target)
                   for kind, target in zip(columns["kind"], columns["target"], strict=True)]
@@ -263,10 +212,11 @@ def plot_perturbation_sweep(ds: xr.Dataset | None = None, *, change: bool = Fals
     ``perturbation_target``: I -> E connections scaled by 0.5 ... 1.5,
     lesion fractions, fractions of the same units silenced in the same
     window) make one line against ``perturbation_strength`` (see
-    ``group_name()``). The intact network is a horizontal reference
-    line (with its interval as a band). Perturbations without a strength
-    (self-connections removed, shuffled inputs, combinations) are left out:
-    :func:`plot_perturbation_effects` shows them.
+    ``spikewidgets.plots.perturbation_data.group_name()``). The intact
+    network is a horizontal reference line (with its interval as a band).
+    Perturbations without a strength (self-connections removed, shuffled
+    inputs, combinations) are left out: :func:`plot_perturbation_effects`
+    shows them.
 
     Parameters
     ----------
@@ -298,16 +248,29 @@ def plot_perturbation_sweep(ds: xr.Dataset | None = None, *, change: bool = Fals
     ValueError
         If ``ds`` is not a perturbation search's Dataset, or
         ``scaling_factor`` is not one of its factors.
+
+    Examples
+    --------
+    >>> import spikewidgets as sw
+    >>> from spikewidgets.perturbations import lesion_sweep
+    >>> from spikewidgets.plots import plot_perturbation_sweep
+    >>> path = sw.example_model("go_nogo", ".")
+    >>> ds = sw.perturbation_search(path, "go_nogo", lesion_sweep([0.2, 0.4]), n_trials=2,
+    ...                             seed=0, progress=False)
+    >>> plot = plot_perturbation_sweep(ds, change=True)
+    >>> plot.source.data["strength"].tolist(), plot.sources["lines"].data["group"]
+    ([0.2, 0.4], ['lesion: connections'])
+    >>> plot.figure.title.text
+    'go_nogo at scaling factor 30: 2 of 2 trials'
     """
-    source = ColumnDataSource({key: [] for key in (*_COLUMNS, "group", "value", "low", "high",
-                                                   "color")}, name="perturbation_sweep")
+    columns = (*PERTURBATION_COLUMNS, "group", "value", "low", "high", "color")
+    source = ColumnDataSource({key: [] for key in columns}, name="perturbation_sweep")
     lines = ColumnDataSource({"xs": [], "ys": [], "group": [], "color": []},
                              name="perturbation_sweep_lines")
     intact = ColumnDataSource({"y": [], "low": [], "high": [], "label": []},
                               name="perturbation_sweep_intact")
     y_range = Range1d(*_EMPTY_CHANGE_SPAN) if change else Range1d(-0.02, 1.05)
-    y_label = ("accuracy minus the intact network's (same trials)" if change
-               else "fraction of trials correct")
+    y_label = _CHANGE_LABEL if change else "fraction of trials correct"
     fig = new_figure("perturbation_sweep_figure", "accuracy against perturbation strength",
                      width, height, x_axis_label="perturbation strength",
                      y_axis_label=y_label, y_range=y_range)
@@ -324,7 +287,7 @@ def plot_perturbation_sweep(ds: xr.Dataset | None = None, *, change: bool = Fals
     legend_below(fig)
     plot = PerturbationSweepPlot(
         fig, {"sweep": source, "lines": lines, "intact": intact}, source=source,
-        change=bool(change), scaling_factor=scaling_factor,
+        change=bool(change), scaling_factor=scaling_factor, empty_text=placeholder,
         **add_placeholder(fig, placeholder, (0, 1), _EMPTY_CHANGE_SPAN if change else (0, 1)))
     if ds is not None:
         plot.update(ds)
@@ -339,9 +302,24 @@ class PerturbationEffectsPlot(Plot):
     """One horizontal bar per perturbation: its change in accuracy (or accuracy), with interval.
 
     ``source`` holds one row per perturbation (the intact network left out),
-    the first at the top: the columns of ``perturbation_columns()`` plus
+    the first at the top: the columns of
+    ``spikewidgets.plots.perturbation_data.perturbation_columns()`` plus
     ``row``, ``base``, ``value``, ``low``, ``high``, ``significance`` and
     ``color``.
+
+    Examples
+    --------
+    >>> import spikewidgets as sw
+    >>> from spikewidgets.plots import plot_perturbation_effects
+    >>> path = sw.example_model("go_nogo", ".")
+    >>> ds = sw.perturbation_search(path, "go_nogo", ["ei_dec", "ie_dec"], n_trials=2,
+    ...                             seed=0, progress=False)
+    >>> plot = plot_perturbation_effects(change=False)
+    >>> plot.placeholder.visible
+    True
+    >>> plot.update(ds)
+    >>> plot.source.data["label"].tolist(), plot.placeholder.visible
+    (['ei_dec', 'ie_dec'], False)
     """
 
     source: ColumnDataSource = None  # type: ignore[assignment]
@@ -392,7 +370,7 @@ class PerturbationEffectsPlot(Plot):
 def plot_perturbation_effects(ds: xr.Dataset | None = None, *, change: bool = True,
                               scaling_factor: float | None = None, alpha: float = 0.05,
                               width: int = 520, height: int = 340,
-                              placeholder: str = PERTURBATION_PLACEHOLDER
+                              placeholder: str = EFFECTS_PLACEHOLDER
                               ) -> PerturbationEffectsPlot:
     """One bar per perturbation (the eight presets, say): change in accuracy with its interval.
 
@@ -433,14 +411,26 @@ def plot_perturbation_effects(ds: xr.Dataset | None = None, *, change: bool = Tr
     ValueError
         If ``ds`` is not a perturbation search's Dataset, or
         ``scaling_factor`` is not one of its factors.
+
+    Examples
+    --------
+    >>> import spikewidgets as sw
+    >>> from spikewidgets.plots import plot_perturbation_effects
+    >>> path = sw.example_model("go_nogo", ".")
+    >>> ds = sw.perturbation_search(path, "go_nogo", ["ei_dec", "ee_inc"], n_trials=4,
+    ...                             seed=0, progress=False)
+    >>> plot = plot_perturbation_effects(ds, width=560)
+    >>> plot.figure.title.text
+    'go_nogo at scaling factor 30: 4 of 4 trials, intact 100%'
+    >>> plot.source.data["label"].tolist()  # the first at the top
+    ['ei_dec', 'ee_inc']
     """
-    source = ColumnDataSource({key: [] for key in (*_COLUMNS, "row", "base", "value", "low",
-                                                   "high", "significance", "color")},
-                              name="perturbation_effects")
+    columns = (*PERTURBATION_COLUMNS, "row", "base", "value", "low", "high", "significance",
+               "color")
+    source = ColumnDataSource({key: [] for key in columns}, name="perturbation_effects")
     intact = ColumnDataSource({"x": [], "label": []}, name="perturbation_effects_intact")
     x_range = Range1d(*_EMPTY_CHANGE_SPAN) if change else Range1d(-0.02, 1.05)
-    x_label = ("accuracy minus the intact network's (same trials)" if change
-               else "fraction of trials correct")
+    x_label = _CHANGE_LABEL if change else "fraction of trials correct"
     fig = new_figure("perturbation_effects_figure", "effect of each perturbation", width,
                      height, x_axis_label=x_label, x_range=x_range, y_range=Range1d(-0.6, 0.6))
     fig.yaxis.ticker = FixedTicker(ticks=[])
