@@ -27,6 +27,7 @@ import numpy as np
 import xarray as xr
 
 from .modelfile import RateModel
+from .results import variable_attrs
 
 __all__ = [
     "ACTIVATIONS",
@@ -82,6 +83,19 @@ def activation_function(name: str) -> Callable[[np.ndarray], np.ndarray]:
     ------
     ValueError
         If ``name`` is not one of :data:`ACTIVATIONS`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from spikewidgets.rate import activation_function
+    >>> activation_function("sigmoid")(np.array([0.0]))
+    array([0.5])
+    >>> activation_function("clipped_relu")(np.array([-1.0, 3.0, 50.0]))
+    array([ 0.,  3., 20.])
+    >>> activation_function("tanh")
+    Traceback (most recent call last):
+    ...
+    ValueError: activation is 'tanh', expected one of sigmoid, softplus, clipped_relu
     """
     key = name.strip().lower() if isinstance(name, str) else None
     if key not in _FUNCTIONS:
@@ -104,6 +118,17 @@ def decay_steps(taus: Sequence[float], taus_gaus: np.ndarray) -> np.ndarray:
     ndarray, shape (N,)
         ``sigmoid(taus_gaus) * (taus_max - taus_min) + taus_min``, or the
         single value of ``taus`` for every unit.
+
+    Examples
+    --------
+    A parameter of 0 gives the middle of the range; large ones its ends:
+
+    >>> import numpy as np
+    >>> from spikewidgets.rate import decay_steps
+    >>> decay_steps((4, 20), np.array([0.0, -50.0, 50.0]))
+    array([12.,  4., 20.])
+    >>> decay_steps((10,), np.zeros(3))
+    array([10., 10., 10.])
     """
     taus = [float(t) for t in np.ravel(taus)]
     gaus = np.asarray(taus_gaus, dtype=np.float64).ravel()
@@ -119,6 +144,17 @@ class RateArrays(NamedTuple):
 
     ``x`` and ``r`` are (T, N) and include the initial state at row 0;
     ``o`` is (T - 1,), ``o[k]`` being read from ``r[k + 1]``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from spikewidgets.rate import run_rate
+    >>> states = run_rate(np.zeros((3, 3)), np.ones((3, 1)), np.ones(3), 0.0, np.full(3, 2.0),
+    ...                   np.ones((1, 5)), x0=np.zeros(3), noise=False)
+    >>> states.x.shape, states.r.shape, states.o.shape
+    ((5, 3), (5, 3), (4,))
+    >>> bool(states.o[0] == states.r[1].sum())
+    True
     """
 
     x: np.ndarray
@@ -175,6 +211,21 @@ def run_rate(
     ------
     ValueError
         For inconsistent shapes, a non-positive decay, or an unknown activation.
+
+    Examples
+    --------
+    Two unconnected units with a decay of 2 steps; only unit 0 receives the
+    input 1, so its current moves half-way towards 1 at every step:
+
+    >>> import numpy as np
+    >>> from spikewidgets.rate import run_rate
+    >>> states = run_rate(np.zeros((2, 2)), np.array([[1.0], [0.0]]), np.array([1.0, 1.0]),
+    ...                   0.0, np.array([2.0, 2.0]), np.ones((1, 4)), x0=np.zeros(2),
+    ...                   noise=False)
+    >>> states.x[:, 0]
+    array([0.   , 0.5  , 0.75 , 0.875])
+    >>> np.round(states.o, 3)  # sigmoid(x0) + sigmoid(x1)
+    array([1.122, 1.179, 1.206])
     """
     act = activation_function(activation)
     w, w_in, w_out, tau, u = _checked_arrays(w, w_in, w_out, tau, u)
@@ -285,11 +336,35 @@ def simulate_rate(
         ``output`` (time) and, with ``rates=True``, ``rates`` (unit, time).
         ``time`` (s) is the end of each 5 ms step: ``o[k]`` is at
         ``(k + 1) * 0.005``. The initial state (time 0) is not included.
+        Coordinates ``unit``, ``inhibitory`` and ``tau`` (s, each unit's
+        synaptic decay). Every variable and coordinate has a short
+        ``long_name`` (its axis label) and a ``description``; only ``time``
+        and ``tau`` have ``units``: the readout and the rates are
+        dimensionless.
 
     Raises
     ------
     ValueError
         For both ``seed`` and ``rng``, or an input that does not match the model.
+
+    Examples
+    --------
+    The bundled Go-NoGo model answers a Go trial: its readout rises above the
+    threshold 0.7 in the response window (from rate step 100, 0.5 s):
+
+    >>> import numpy as np
+    >>> import spikewidgets as sw
+    >>> from spikewidgets.rate import simulate_rate
+    >>> model = sw.load_model(sw.example_model("go_nogo", "."))
+    >>> task = sw.get_task("go_nogo")
+    >>> trial = task.make_trial(np.random.default_rng(2), task.settings())
+    >>> ds = simulate_rate(model, trial.u, seed=0)
+    >>> trial.condition, ds.output.shape, ds.rates.shape
+    ('go', (200,), (200, 200))
+    >>> round(float(ds.output.sel(time=slice(0.5, None)).max()), 2)
+    0.88
+    >>> ds.output.attrs["long_name"], ds.time.attrs["units"], "units" in ds.rates.attrs
+    ('rate-network readout', 's', False)
     """
     if not isinstance(model, RateModel):
         raise TypeError(f"model is {type(model).__name__}, expected a spikewidgets RateModel")
@@ -331,36 +406,25 @@ def _dataset(
 ) -> xr.Dataset:
     n_out = result.o.size
     coords = {
-        "time": (
-            "time",
-            np.arange(1, n_out + 1) * RATE_STEP,
-            {"units": "s", "long_name": "time (end of each 5 ms rate step)"},
-        ),
-        "unit": ("unit", np.arange(model.n_units), {"units": "1", "long_name": "unit index"}),
-        "inhibitory": (
-            "unit",
-            np.asarray(model.inh, dtype=bool),
-            {"units": "1", "long_name": "inhibitory unit"},
-        ),
-        "tau": (
-            "unit",
-            tau * RATE_STEP,
-            {"units": "s", "long_name": "synaptic decay time constant"},
-        ),
+        "time": ("time", np.arange(1, n_out + 1) * RATE_STEP,
+                 variable_attrs("time", "time from the trial start at the end of every 5 ms "
+                                "rate step", "s")),
+        "unit": ("unit", np.arange(model.n_units), variable_attrs("unit", "index of the unit")),
+        "inhibitory": ("unit", np.asarray(model.inh, dtype=bool),
+                       variable_attrs("inhibitory", "whether the unit is inhibitory")),
+        "tau": ("unit", tau * RATE_STEP,
+                variable_attrs("synaptic decay", "synaptic decay time constant of the unit",
+                               "s")),
     }
     data_vars = {
-        "output": (
-            "time",
-            result.o,
-            {"units": "1", "long_name": "rate-network readout w_out r + b_out"},
-        )
+        "output": ("time", result.o,
+                   variable_attrs("rate-network readout", "readout of the rate network, "
+                                  "w_out r + b_out")),
     }
     if rates:
-        data_vars["rates"] = (
-            ("unit", "time"),
-            result.r[1:].T.copy(),
-            {"units": "1", "long_name": f"firing rate {model.activation}(x)"},
-        )
+        data_vars["rates"] = (("unit", "time"), result.r[1:].T.copy(),
+                              variable_attrs("rate r", f"rate of the unit, r = "
+                                             f"{model.activation}(x) (dimensionless)"))
     attrs = {
         "activation": model.activation,
         "noise": "given" if isinstance(noise, np.ndarray) else int(bool(noise)),

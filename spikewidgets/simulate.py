@@ -13,6 +13,7 @@ from .modelfile import RateModel, load_model
 from .perturbations import as_perturbation
 from .plan import SearchPlan, perturbed_variants
 from .rate import RATE_STEP
+from .results import variable_attrs
 from .seeding import entropy_from_seed, stimulation_generator, trial_generator
 from .tasks import Task
 from .validation import parse_scaling_factors
@@ -27,7 +28,7 @@ def simulate(
     *,
     u: np.ndarray | None = None,
     settings: Mapping[str, object] | None = None,
-    seed: int | None = None,
+    seed: int | None = 0,
     trial: int = 0,
     record_voltages: bool = False,
     record_rates: bool = False,
@@ -39,8 +40,10 @@ def simulate(
     """Simulate one trial of the LIF network and return what it did.
 
     With ``task``, the input is trial ``trial`` of a search run with the same
-    ``seed`` (same stimulus, same noise), and the trial is scored. With ``u``,
-    the given input is used instead and no score is computed.
+    ``seed`` (same stimulus, same noise), and the trial is scored: with the
+    default seed 0 of both, ``simulate(path, factor, task, trial=t)`` replays
+    trial ``t`` of a default search. With ``u``, the given input is used
+    instead and no score is computed.
 
     Parameters
     ----------
@@ -54,8 +57,10 @@ def simulate(
         Explicit input, one column per 5 ms rate step.
     settings : mapping, optional
         Task settings overriding the defaults.
-    seed : int, optional
-        Seed of the trial's random draws.
+    seed : int or None, default 0
+        Seed of the trial's random draws, as the ``seed`` of
+        :func:`~spikewidgets.search.lambda_grid_search` (whose default is 0
+        too). None draws a random seed, stored in ``attrs["seed"]``.
     trial : int, default 0
         Which trial of the seeded sequence to simulate.
     record_voltages, record_rates : bool, default False
@@ -77,20 +82,25 @@ def simulate(
     xarray.Dataset
         ``output`` (time), ``spike_unit`` / ``spike_time`` (spike),
         ``mean_rate`` (unit), ``stimulus`` (input, rate_time), optionally
-        ``voltage`` and ``rate`` (unit, time); ``unit_type`` says which units
-        are excitatory.
+        ``voltage`` (mV) and ``rate`` (Hz) (unit, time); ``unit_type`` says
+        which units are excitatory. Every variable and coordinate has a short
+        ``long_name`` (its axis label), a ``description`` and, for times
+        (s), rates (Hz) and voltages (mV), ``units``.
 
     Examples
     --------
-    Trial 3 of a search with seed 0, at the factor 30, with the voltages:
+    Trial 3 of a search with the default seed 0, at the factor 30, with the
+    voltages:
 
     >>> import spikewidgets as sw
     >>> path = sw.example_model("go_nogo", ".")
-    >>> sim = sw.simulate(path, 30, "go_nogo", seed=0, trial=3, record_voltages=True)
-    >>> sim.attrs["condition"], sim.attrs["correct"]
-    ('go', 1)
+    >>> sim = sw.simulate(path, 30, "go_nogo", trial=3, record_voltages=True)
+    >>> sim.attrs["condition"], sim.attrs["correct"], sim.attrs["seed"]
+    ('go', 1, '0')
     >>> sim.voltage.dims, sim.voltage.shape
     (('unit', 'time'), (200, 20000))
+    >>> sim.voltage.attrs["long_name"], sim.voltage.attrs["units"]
+    ('membrane voltage', 'mV')
     """
     if (task is None) == (u is None):
         raise ValueError("pass either task (to draw a trial) or u (an explicit input), not both")
@@ -132,33 +142,45 @@ def simulate(
                      response_window_start=float(start * dt))
     exc = np.asarray(model.exc, dtype=bool)
     data_vars = {
-        "output": ("time", result.out[0], {"units": "1", "long_name": "spiking readout"}),
+        "output": ("time", result.out[0],
+                   variable_attrs("spiking readout", "readout of the spiking network, "
+                                  "w_out r / scaling factor, at every LIF step")),
         "spike_unit": ("spike", result.spike_units[0],
-                       {"units": "1", "long_name": "unit that spiked"}),
+                       variable_attrs("spiking unit", "index of the unit that fired the spike")),
         "spike_time": ("spike", result.spike_steps[0] * dt,
-                       {"units": "s", "long_name": "spike time"}),
+                       variable_attrs("spike time", "time of the spike from the trial start",
+                                      "s")),
         "mean_rate": ("unit", result.mean_rates[0],
-                      {"units": "Hz", "long_name": "mean firing rate (spikes from step 10 on)"}),
+                      variable_attrs("mean firing rate", "mean firing rate of the unit in the "
+                                     "trial (spikes from LIF step 10 on)", "Hz")),
         "stimulus": (("input", "rate_time"), np.asarray(u, dtype=np.float64),
-                  {"units": "1", "long_name": "task input"}),
+                     variable_attrs("task input", "input of the trial, one column per 5 ms "
+                                    "rate step")),
     }
     if record_voltages:
         data_vars["voltage"] = (("unit", "time"), result.voltages[0].T,
-                                {"units": "mV", "long_name": "membrane voltage"})
+                                variable_attrs("membrane voltage", "membrane voltage of the "
+                                               "unit at the end of every LIF step", "mV"))
     if record_rates:
         data_vars["rate"] = (("unit", "time"), result.rates[0].T,
-                             {"units": "Hz", "long_name": "filtered spike train r"})
+                             variable_attrs("filtered spike train", "spike train of the unit "
+                                            "filtered by the synapse (r of the readout)",
+                                            "Hz"))
     attrs.update(dt=dt, trial_length=result.trial_length, seed=str(entropy), trial=int(trial))
     return xr.Dataset(
         data_vars,
         coords={
-            "time": ("time", times, {"units": "s", "long_name": "time from trial start"}),
-            "unit": ("unit", np.arange(model.n_units), {"units": "1", "long_name": "unit"}),
+            "time": ("time", times, variable_attrs("time", "time from the trial start at the "
+                                                   "end of every LIF step", "s")),
+            "unit": ("unit", np.arange(model.n_units), variable_attrs("unit", "index of the unit")),
             "unit_type": ("unit", np.where(exc, "exc", "inh"),
-                          {"units": "1", "long_name": "excitatory or inhibitory"}),
+                          variable_attrs("unit type", "exc for an excitatory unit, inh for an "
+                                         "inhibitory one")),
             "rate_time": ("rate_time", RATE_STEP * np.arange(np.shape(u)[1]),
-                          {"units": "s", "long_name": "time of the input column"}),
-            "input": ("input", np.arange(np.shape(u)[0]), {"units": "1", "long_name": "input"}),
+                          variable_attrs("input time", "start of the 5 ms rate step of each "
+                                         "input column, from the trial start", "s")),
+            "input": ("input", np.arange(np.shape(u)[0]),
+                      variable_attrs("input", "index of the input channel")),
         },
         attrs=attrs,
     )

@@ -147,8 +147,12 @@ def test_dataset_layout_and_units():
     assert ds["time"].attrs["units"] == "s"
     np.testing.assert_array_equal(ds["inhibitory"].values, INH)
     for name in [*ds.data_vars, *ds.coords]:
-        assert ds[name].attrs.get("units"), name
         assert ds[name].attrs.get("long_name"), name
+        assert len(ds[name].attrs.get("description", "")) >= len(ds[name].attrs["long_name"]), name
+    # Units only where there is a physical unit: the readout and the rates are dimensionless.
+    assert {name: ds[name].attrs["units"] for name in [*ds.data_vars, *ds.coords]
+            if "units" in ds[name].attrs} == {"time": "s", "tau": "s"}
+    assert "sigmoid" in ds["rates"].attrs["description"]
     assert "rates" not in simulate_rate(model, u, seed=0, rates=False)
     assert ds.attrs["activation"] == "sigmoid"
 

@@ -3,7 +3,9 @@
 ``spikewidgets.analysis.timescales``: spike-count autocorrelation,
 neuronal timescales by the method of Murray et al. (2014) as the
 working-memory study applied it, and the Fano factor, from spike counts or
-spike times. ``spikewidgets.analysis.spontaneous``: spike counts of the
+spike times; the exponential fit of each autocorrelation curve, and of a
+population's mean curve, is :mod:`spikewidgets.analysis.fitting`.
+``spikewidgets.analysis.spontaneous``: spike counts of the
 spiking network in trials without stimulus, and every unit's timescale next
 to its synaptic decay constant. The Bokeh figures of these Datasets are in
 :mod:`spikewidgets.analysis.plots` (imported on its own: it needs Bokeh).
@@ -15,26 +17,28 @@ Example
 >>> ds.timescale.groupby("unit_type").median()  # doctest: +SKIP
 """
 
-from .spontaneous import DEFAULT_WINDOW, network_timescales, spontaneous_spike_counts
-from .timescales import (
+from .fitting import (
     BIN_WIDTH,
     EXCLUDED_FIT,
     EXCLUDED_NAN,
     EXCLUDED_NO_DECAY,
     EXCLUDED_NO_FALL,
+    TimescaleFit,
+    exponential,
+    fit_timescale,
+    population_timescale,
+    start_of_fall,
+)
+from .spontaneous import DEFAULT_WINDOW, network_timescales, spontaneous_spike_counts
+from .timescales import (
     EXCLUDED_RATE,
     EXCLUDED_TRIALS,
     MAX_LAG,
     MIN_TRIALS,
     RATE_RANGE,
-    TimescaleFit,
     autocorrelation,
     bin_spike_times,
-    exponential,
     fano_factor,
-    fit_timescale,
-    population_timescale,
-    start_of_fall,
     timescales_from_counts,
     timescales_from_spike_times,
 )

@@ -10,13 +10,13 @@ to monkey prefrontal neurons (``data/autocorr_analysis_pfc3.m`` of
    trials between the counts of bin i and of bin i + k, averaged over every
    i where it is defined (a bin whose count is the same in every trial gives
    no correlation; a lag with none is NaN).
-3. The fit starts where the curve starts to fall: the first lag m (from 1) at
-   which the next value is lower, scanning ``y(m) - y(m - 1)`` from m = 2;
-   a unit is fitted only if m < 4 and no value is NaN.
-4. ``y(x) = A * (exp(b * x) + C)`` is fitted to the curve from lag m on, at
-   ``x = 1, 2, ...`` (the published convention; only ``b`` matters), by
-   Levenberg-Marquardt from ``[0, 0, 0]``; the timescale is ``-1 / b`` bins,
-   in ms.
+3. The fit starts where the curve starts to fall (at a lag below 4).
+4. ``y(x) = A * (exp(b * x) + C)`` is fitted to the curve from there on; the
+   timescale is ``-1 / b`` bins, in ms.
+
+Steps 3 and 4 are ``spikewidgets.analysis.fitting`` (``fit_timescale``, and
+``population_timescale`` for the mean curve of a population), whose names
+this module exports too.
 
 Units whose mean firing rate in the window lies outside a range (published:
 [0, 100] Hz, inclusive) are left out, as are units of too few trials, with
@@ -30,13 +30,24 @@ window, across trials) is computed for every unit.
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import xarray as xr
-from scipy.optimize import OptimizeWarning, curve_fit
+
+from ..results import variable_attrs
+from .fitting import (
+    BIN_WIDTH,
+    EXCLUDED_FIT,
+    EXCLUDED_NAN,
+    EXCLUDED_NO_DECAY,
+    EXCLUDED_NO_FALL,
+    TimescaleFit,
+    exponential,
+    fit_timescale,
+    population_timescale,
+    start_of_fall,
+)
 
 __all__ = [
     "BIN_WIDTH",
@@ -61,111 +72,17 @@ __all__ = [
     "timescales_from_spike_times",
 ]
 
-#: Width of the count bins (s).
-BIN_WIDTH = 0.05
 #: Largest lag of the autocorrelation (bins).
 MAX_LAG = 15
 #: Fewest trials a unit needs (the published ``size(spk, 1) > 10``).
 MIN_TRIALS = 11
 #: Mean firing rates (Hz) of the units kept, inclusive (the published ``fr_lim``).
 RATE_RANGE = (0.0, 100.0)
-#: The fit starts at a lag below this, or the unit is left out.
-LATEST_START = 4
 
+#: Exclusion: fewer trials than ``min_trials``.
 EXCLUDED_TRIALS = "too few trials"
+#: Exclusion: the unit's mean firing rate in the window lies outside ``rate_range``.
 EXCLUDED_RATE = "firing rate outside range"
-EXCLUDED_NAN = "NaN in autocorrelation"
-EXCLUDED_NO_FALL = "no fall before lag 4"
-EXCLUDED_FIT = "fit failed"
-EXCLUDED_NO_DECAY = "fit does not decay"
-
-
-def exponential(x: np.ndarray, a: float, b: float, c: float) -> np.ndarray:
-    """The fitted curve ``a * (exp(b * x) + c)``."""
-    return a * (np.exp(b * x) + c)
-
-
-@dataclass(frozen=True)
-class TimescaleFit:
-    """The exponential fit of one autocorrelation curve.
-
-    Attributes
-    ----------
-    timescale : float
-        ``-1 / b`` in ms (NaN when not fitted or excluded).
-    amplitude, rate, offset : float
-        ``A``, ``b`` (per bin) and ``C`` of ``A * (exp(b * x) + C)`` with
-        ``x = 1`` at the start lag (NaN when not fitted).
-    start_lag : int
-        Lag (bins, from 1) where the fit starts; 0 when no fall was found.
-    exclusion : str
-        Why the unit has no timescale ("" when it has one).
-    """
-
-    timescale: float
-    amplitude: float = math.nan
-    rate: float = math.nan
-    offset: float = math.nan
-    start_lag: int = 0
-    exclusion: str = ""
-
-    def curve(self, n_lags: int) -> np.ndarray:
-        """The fitted curve at lags 1..n_lags, NaN before the start lag or without a fit."""
-        values = np.full(n_lags, np.nan)
-        if math.isfinite(self.rate) and self.start_lag:
-            x = np.arange(1, n_lags - self.start_lag + 2, dtype=np.float64)
-            values[self.start_lag - 1:] = exponential(x, self.amplitude, self.rate, self.offset)
-        return values
-
-
-def start_of_fall(curve: np.ndarray) -> int:
-    """The lag (from 1) where the curve starts to fall, as the published scan finds it.
-
-    Returns the first m with ``y(m + 1) - y(m) < 0`` or NaN (``y`` indexed
-    by lag from 1); 0 if the curve never falls.
-    """
-    values = np.asarray(curve, dtype=np.float64)
-    for lag in range(1, values.size):
-        if not values[lag] - values[lag - 1] >= 0:
-            return lag
-    return 0
-
-
-def fit_timescale(curve: np.ndarray, bin_width: float = BIN_WIDTH) -> TimescaleFit:
-    """Fit the timescale of one autocorrelation curve (lags 1, 2, ... bins).
-
-    Parameters
-    ----------
-    curve : ndarray, shape (n_lags,)
-        Autocorrelation at lags 1..n_lags.
-    bin_width : float
-        Bin width (s).
-
-    Returns
-    -------
-    TimescaleFit
-        With ``exclusion`` "" (fitted), ``EXCLUDED_NAN``, ``EXCLUDED_NO_FALL``,
-        ``EXCLUDED_FIT`` or ``EXCLUDED_NO_DECAY``.
-    """
-    values = np.asarray(curve, dtype=np.float64).ravel()
-    if np.isnan(values).any():
-        return TimescaleFit(math.nan, exclusion=EXCLUDED_NAN)
-    start = start_of_fall(values)
-    if not 0 < start < LATEST_START:
-        return TimescaleFit(math.nan, start_lag=start, exclusion=EXCLUDED_NO_FALL)
-    y = values[start - 1:]
-    x = np.arange(1, y.size + 1, dtype=np.float64)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", OptimizeWarning)
-            (a, b, c), _ = curve_fit(exponential, x, y, p0=[0.0, 0.0, 0.0], method="lm")
-    except (RuntimeError, ValueError):
-        return TimescaleFit(math.nan, start_lag=start, exclusion=EXCLUDED_FIT)
-    if not all(math.isfinite(v) for v in (a, b, c)):
-        return TimescaleFit(math.nan, start_lag=start, exclusion=EXCLUDED_FIT)
-    if b >= 0:
-        return TimescaleFit(math.nan, a, b, c, start, EXCLUDED_NO_DECAY)
-    return TimescaleFit(-1.0 / b * bin_width * 1000.0, a, b, c, start)
 
 
 def _standardized(counts: np.ndarray) -> np.ndarray:
@@ -192,6 +109,19 @@ def autocorrelation(counts: np.ndarray, max_lag: int = MAX_LAG) -> np.ndarray:
         At lag k, the mean over bins i of the Pearson correlation across
         trials of bins i and i + k (pairs with a constant bin left out;
         NaN if every pair is).
+
+    Examples
+    --------
+    A count that is steady within each trial (12 trials, 5 bins) is correlated
+    at every lag; independent counts are not:
+
+    >>> import numpy as np
+    >>> from spikewidgets.analysis import autocorrelation
+    >>> autocorrelation(np.repeat(np.arange(1, 13)[:, None], 5, axis=1)[None], max_lag=3)
+    array([[1., 1., 1.]])
+    >>> independent = np.random.default_rng(0).poisson(5, size=(1, 500, 6))
+    >>> bool(np.all(np.abs(autocorrelation(independent, max_lag=2)) < 0.1))
+    True
     """
     counts = np.asarray(counts, dtype=np.float64)
     if counts.ndim != 3:
@@ -214,6 +144,16 @@ def fano_factor(counts: np.ndarray) -> np.ndarray:
     """Variance over mean (across trials) of each unit's count summed over the bins.
 
     Sample variance (``ddof=1``), as MATLAB's ``nanvar``; NaN for a silent unit.
+
+    Examples
+    --------
+    Poisson counts have a Fano factor of 1; counts that never vary, 0:
+
+    >>> import numpy as np
+    >>> from spikewidgets.analysis import fano_factor
+    >>> poisson = np.random.default_rng(0).poisson(2.0, size=(1, 2000, 10))
+    >>> np.round(fano_factor(poisson), 2), fano_factor(np.full((1, 12, 5), 3))
+    (array([0.99]), array([0.]))
     """
     totals = np.asarray(counts, dtype=np.float64).sum(axis=2)
     mean = totals.mean(axis=1)
@@ -242,8 +182,9 @@ def _fits(curves: np.ndarray, rates: np.ndarray, n_trials: int, min_trials: int,
     return fits
 
 
-def _per_unit(values: np.ndarray, units: str, long_name: str) -> tuple:
-    return ("unit", values, {"units": units, "long_name": long_name})
+def _per_unit(values: np.ndarray, long_name: str, description: str,
+              units: str | None = None) -> tuple:
+    return ("unit", values, variable_attrs(long_name, description, units))
 
 
 def timescales_from_counts(
@@ -288,6 +229,22 @@ def timescales_from_counts(
         ``fit_amplitude``, ``fit_rate``, ``fit_offset``, ``fit_start_lag``
         (ms), ``exclusion`` (reason, "" for a fitted unit), ``mean_rate``
         (Hz), ``fano_factor`` (unit), and ``synaptic_decay`` (ms) if given.
+
+    Examples
+    --------
+    Counts of 3 units driven by a process whose correlation falls by ``e``
+    every 4.5 bins (-1 / ln 0.8), 224 ms:
+
+    >>> import numpy as np
+    >>> from spikewidgets.analysis import timescales_from_counts
+    >>> rng = np.random.default_rng(0)
+    >>> latent = [rng.standard_normal((3, 200))]  # 3 units, 200 trials
+    >>> for _ in range(19):  # 20 bins of 50 ms, a correlation of 0.8 from one to the next
+    ...     latent.append(0.8 * latent[-1] + 0.6 * rng.standard_normal((3, 200)))
+    >>> counts = rng.poisson(np.exp(1 + 0.5 * np.stack(latent, axis=-1)))
+    >>> ds = timescales_from_counts(counts)
+    >>> dict(ds.sizes), ds.exclusion.values.tolist(), np.round(ds.timescale.values, -1)
+    ({'unit': 3, 'lag': 15}, ['', '', ''], array([160., 200., 170.]))
     """
     counts = np.asarray(counts, dtype=np.float64)
     if counts.ndim != 3 or min(counts.shape) < 1:
@@ -302,33 +259,39 @@ def timescales_from_counts(
     lags = bin_ms * np.arange(1, max_lag + 1)
     data = {
         "autocorrelation": (("unit", "lag"), curves,
-                            {"units": "1", "long_name": "spike-count autocorrelation"}),
+                            variable_attrs("autocorrelation", "spike-count autocorrelation")),
         "autocorrelation_fit": (("unit", "lag"), np.stack([f.curve(max_lag) for f in fits]),
-                                {"units": "1", "long_name": "fitted A (exp(b x) + C)"}),
-        "timescale": _per_unit(np.array([f.timescale for f in fits]), "ms",
-                               "autocorrelation timescale"),
-        "fit_amplitude": _per_unit(np.array([f.amplitude for f in fits]), "1",
+                                variable_attrs("fitted autocorrelation",
+                                               "fitted A (exp(b x) + C)")),
+        "timescale": _per_unit(np.array([f.timescale for f in fits]), "timescale",
+                               "autocorrelation timescale", "ms"),
+        "fit_amplitude": _per_unit(np.array([f.amplitude for f in fits]), "fit amplitude A",
                                    "A of the fit (x = 1 at the start lag)"),
-        "fit_rate": _per_unit(np.array([f.rate for f in fits]), "1/bin", "b of the fit"),
-        "fit_offset": _per_unit(np.array([f.offset for f in fits]), "1", "C of the fit"),
+        "fit_rate": _per_unit(np.array([f.rate for f in fits]), "fit rate b", "b of the fit",
+                              "1/bin"),
+        "fit_offset": _per_unit(np.array([f.offset for f in fits]), "fit offset C",
+                                "C of the fit"),
         "fit_start_lag": _per_unit(np.array([f.start_lag * bin_ms if f.start_lag else np.nan
-                                             for f in fits]), "ms", "first lag of the fit"),
-        "exclusion": _per_unit(np.array([f.exclusion for f in fits], dtype=str), "1",
+                                             for f in fits]), "fit start lag",
+                                   "first lag of the fit", "ms"),
+        "exclusion": _per_unit(np.array([f.exclusion for f in fits], dtype=str), "exclusion",
                                "why the unit has no timescale (empty if it has one)"),
-        "mean_rate": _per_unit(rates, "Hz", "mean firing rate in the window"),
-        "fano_factor": _per_unit(fano_factor(counts), "1",
+        "mean_rate": _per_unit(rates, "mean firing rate", "mean firing rate in the window",
+                               "Hz"),
+        "fano_factor": _per_unit(fano_factor(counts), "Fano factor",
                                  "Fano factor of the count in the window"),
     }
     if synaptic_decay is not None:
-        data["synaptic_decay"] = _per_unit(np.asarray(synaptic_decay, dtype=np.float64), "ms",
-                                           "synaptic decay time constant td")
+        data["synaptic_decay"] = _per_unit(np.asarray(synaptic_decay, dtype=np.float64),
+                                           "synaptic decay", "synaptic decay time constant td",
+                                           "ms")
     coords = {
-        "unit": ("unit", np.arange(n_units), {"units": "1", "long_name": "unit"}),
-        "lag": ("lag", lags, {"units": "ms", "long_name": "lag"}),
+        "unit": ("unit", np.arange(n_units), variable_attrs("unit", "unit index")),
+        "lag": ("lag", lags, variable_attrs("lag", "lag of the autocorrelation", "ms")),
     }
     if unit_type is not None:
         coords["unit_type"] = ("unit", np.asarray(unit_type, dtype=str),
-                               {"units": "1", "long_name": "excitatory or inhibitory"})
+                               variable_attrs("unit type", "excitatory or inhibitory"))
     ds_attrs = {
         "method": "Murray et al. 2014, as in rkim35/wmRNN data/autocorr_analysis_pfc3.m",
         "n_trials": int(n_trials), "n_bins": int(n_bins), "bin_width_ms": float(bin_ms),
@@ -367,6 +330,17 @@ def bin_spike_times(
     Returns
     -------
     ndarray of int64, shape (n_units, n_trials, n_bins)
+
+    Examples
+    --------
+    Four spikes (times, units, trials) in the four 50 ms bins of 0 to 0.2 s:
+
+    >>> from spikewidgets.analysis import bin_spike_times
+    >>> counts = bin_spike_times([0.01, 0.02, 0.06, 0.19], [0, 0, 1, 0], [0, 0, 0, 1],
+    ...                          n_units=2, n_trials=2, window=(0.0, 0.2))
+    >>> counts[0]  # unit 0: trial x bin
+    array([[2, 0, 0, 0],
+           [0, 0, 0, 1]])
     """
     start, stop = (float(v) for v in window)
     n_bins = math.floor((stop - start) / bin_width + 1e-9)
@@ -409,42 +383,22 @@ def timescales_from_spike_times(
     xarray.Dataset
         As :func:`~spikewidgets.analysis.timescales_from_counts`, with the window in the
         attrs.
+
+    Examples
+    --------
+    3000 spikes of 3 units in 50 trials of 1 s: 60 Hz in all:
+
+    >>> import numpy as np
+    >>> from spikewidgets.analysis import timescales_from_spike_times
+    >>> rng = np.random.default_rng(0)
+    >>> ds = timescales_from_spike_times(rng.uniform(0, 1, 3000), rng.integers(0, 3, 3000),
+    ...                                  rng.integers(0, 50, 3000), n_units=3, n_trials=50,
+    ...                                  window=(0.0, 1.0))
+    >>> dict(ds.sizes), float(ds.mean_rate.sum()), ds.attrs["window_stop_s"]
+    ({'unit': 3, 'lag': 15}, 60.0, 1.0)
     """
     counts = bin_spike_times(spike_times, spike_units, spike_trials, n_units=n_units,
                              n_trials=n_trials, window=window, bin_width=bin_width)
     attrs = {"window_start_s": float(window[0]), "window_stop_s": float(window[1]),
              **dict(options.pop("attrs", None) or {})}
     return timescales_from_counts(counts, bin_width=bin_width, attrs=attrs, **options)
-
-
-def population_timescale(ds: xr.Dataset, unit_type: str | None = None) -> float:
-    """Timescale (ms) of the mean autocorrelation of the fitted units, as the study's ``pop_fit``.
-
-    Each fitted unit's curve is taken from its start lag on (shifted to
-    start at lag 1, as ``new_auto_c`` of ``fnc_get_models.m``), averaged over
-    units (of ``unit_type`` if given) and fitted like one unit's curve,
-    starting at lag 1. NaN when no unit was fitted or the fit fails.
-    """
-    start = ds.fit_start_lag.values / ds.attrs["bin_width_ms"]
-    chosen = np.isfinite(start) & np.isin(ds.exclusion.values, ["", EXCLUDED_NO_DECAY,
-                                                                EXCLUDED_FIT])
-    if unit_type is not None:
-        chosen &= ds.unit_type.values == unit_type
-    curves = ds.autocorrelation.values
-    n_lags = curves.shape[1]
-    shifted = np.full((int(chosen.sum()), n_lags), np.nan)
-    for row, unit in enumerate(np.flatnonzero(chosen)):
-        first = int(start[unit]) - 1
-        shifted[row, : n_lags - first] = curves[unit, first:]
-    if not shifted.size:
-        return math.nan
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        mean = np.nanmean(shifted, axis=0)
-    mean = mean[np.isfinite(mean)]
-    x = np.arange(1, mean.size + 1, dtype=np.float64)
-    try:
-        (_, b, _), _ = curve_fit(exponential, x, mean, p0=[0.0, 0.0, 0.0], method="lm")
-    except (RuntimeError, ValueError):
-        return math.nan
-    return -1.0 / b * ds.attrs["bin_width_ms"] if b < 0 else math.nan
