@@ -376,7 +376,7 @@ def simulate_rate(
     if u.ndim != 2 or u.shape[0] != model.n_inputs:
         raise ValueError(
             f"u has shape {u.shape}, expected ({model.n_inputs}, T): the model has "
-            f"{model.n_inputs} input(s) (columns of w_in)"
+            f"{model.n_inputs} input{'' if model.n_inputs == 1 else 's'} (columns of w_in)"
         )
     # synaptic_decay gives seconds: back to rate steps.
     tau = model.synaptic_decay(use_initial_weights) / RATE_STEP

@@ -54,7 +54,7 @@ PYTHON_NAMES = re.compile(r"\b(n_trials|task_name|scaling_factors|task_settings|
 
 @pytest.mark.parametrize(("arguments", "fragment"), [
     (["--task", "go_nogo"], "does not exist"),
-    (["--task", "xor"], "'xor' has 2 input(s)"),
+    (["--task", "xor"], "'xor' has 2 inputs"),
     (["--trials", "0"], "--trials is 0, expected a positive integer"),
     (["--scaling-factors", "5:1:1"], "--scaling-factors is '5:1:1'"),
     (["--scaling-factors", "0,1"], "--scaling-factors contains [0.0]"),

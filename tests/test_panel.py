@@ -189,7 +189,7 @@ def test_bad_file_is_reported_in_words(panel, tmp_path):
 
 def test_wrong_task_is_reported_in_words(panel):
     panel.model_picker.task_field.value = "xor"
-    assert "Wrong task" in panel.status and "2 input(s)" in panel.status
+    assert "Wrong task" in panel.status and "2 inputs" in panel.status
     panel.run_controls.run_button.click()
     assert "Cannot run" in panel.status and "xor" in panel.status
     assert panel.result is None and not panel.running

@@ -278,3 +278,17 @@ def test_wilson_interval_matches_scipy():
             expected = binomtest(int(k), n).proportion_ci(0.95, method="wilson")
             assert low[k] == pytest.approx(expected.low, abs=1e-12)
             assert high[k] == pytest.approx(expected.high, abs=1e-12)
+
+
+def test_simulate_without_a_seed_replays_the_default_search(write_model):
+    path = write_model()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", EdgeOfGridWarning)
+        ds = lambda_grid_search(path, "go_nogo", 6, [1.0, 4.0], SHORT, save=False,
+                                progress=False)
+    assert str(ds.attrs["seed"]) == "0"
+    for factor in (1.0, 4.0):
+        for trial in range(6):
+            sim = simulate(path, factor, "go_nogo", settings=SHORT, trial=trial)
+            assert bool(sim.attrs["correct"]) == bool(
+                ds.correct.sel(scaling_factor=factor, trial=trial))

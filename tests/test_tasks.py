@@ -229,8 +229,9 @@ def test_dms_training_uses_the_xor_target_at_its_timing():
     assert settings["T"] == 410 and settings["resp_start"] == 320
     target = task.target(settings, -1)
     assert target.shape == (410,)
-    np.testing.assert_array_equal(np.flatnonzero(target), np.arange(290, 390))
-    assert (target[290:390] == -1).all()
+    # From 10 steps after the test stimulus starts (230) to 110 after it ends (280).
+    np.testing.assert_array_equal(np.flatnonzero(target), np.arange(240, 390))
+    assert (target[240:390] == -1).all()
     outputs = np.zeros((3, 409))
     outputs[0, 330] = 0.8  # "same" answered in the window
     outputs[1, 300] = -0.8  # "diff" answered before the window: too early
@@ -250,7 +251,7 @@ def test_dms_delay_moves_the_test_stimulus_and_the_response_window():
     assert np.flatnonzero(trial.u[0]).tolist() == list(range(30, 80))
     assert task.training_settings({"delay": 10})["T"] == 270
     np.testing.assert_array_equal(np.flatnonzero(task.target(task.training_settings(
-        {"delay": 10}), 1)), np.arange(150, 250))
+        {"delay": 10}), 1)), np.arange(100, 250))
     longer = task.settings({"delay": 300, "stim_dur": 40})
     assert (longer["resp_start"], longer["T"]) == (450, 541)
     # Given explicitly, resp_start and T are used as given.

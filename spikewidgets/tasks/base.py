@@ -323,8 +323,9 @@ class Task(ABC):
     def check_model_inputs(self, n_inputs: int, where: str = "the model") -> None:
         """Raise if a model with ``n_inputs`` inputs cannot run this task."""
         if n_inputs != self.n_inputs:
+            inputs = "1 input" if self.n_inputs == 1 else f"{self.n_inputs} inputs"
             raise TaskSettingsError(
-                f"task {self.name!r} has {self.n_inputs} input(s) but {where} has "
+                f"task {self.name!r} has {inputs} but {where} has "
                 f"{n_inputs} (columns of w_in); pick the task the model was trained on"
             )
 
@@ -374,4 +375,4 @@ class Task(ABC):
         return np.asarray(labels).astype(np.float64)
 
     def __repr__(self) -> str:
-        return f"<Task {self.name!r}: {self.n_inputs} input(s)>"
+        return f"<Task {self.name!r}: {self.n_inputs} input{'' if self.n_inputs == 1 else 's'}>"

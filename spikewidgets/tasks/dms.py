@@ -29,7 +29,8 @@ class DelayedMatchToSample(Xor):
     scoring and the training rules are those of :class:`~spikewidgets.tasks.Xor`
     at this timing: the spiking readout is scored from ``resp_start = 320``,
     40 steps after the test stimulus ends, to the end of the trial; the rate
-    network is trained on the target +-1 over ``[290, 390)`` and 0 elsewhere,
+    network is trained on the target +-1 over ``[240, 390)`` (from 10 steps
+    after the test stimulus starts to 110 steps after it ends) and 0 elsewhere,
     on trials one column shorter (``T = 410``).
 
     **The response window and the trial end follow the test stimulus.** The
@@ -43,6 +44,18 @@ class DelayedMatchToSample(Xor):
     compares like with like. A ``resp_start`` or ``T`` given explicitly is used
     as given (and must still lie after the stimulus); the search panel gives
     every setting explicitly, so there change them with ``delay``.
+
+    Examples
+    --------
+    >>> import spikewidgets as sw
+    >>> task = sw.get_task("dms")
+    >>> settings = task.settings({"delay": 50})
+    >>> settings["T"], settings["resp_start"]
+    (311, 220)
+    >>> task.settings({"delay": 50, "resp_start": 250})["resp_start"]
+    250
+    >>> task.training_settings()["T"]
+    410
     """
 
     name = "dms"

@@ -4,7 +4,9 @@ Trials and scoring follow Kim, Li & Sejnowski (PNAS 2019) and their reference
 code; the defaults reproduce the original response windows ``out[9999:]``,
 ``out[19999:]`` and ``out[25999:]``, which lie 25, 40 and 10 rate steps after
 the end of the (last) stimulus. The training rules are those of the published
-TensorFlow trainer (see :meth:`Task.target` and :meth:`Task.training_correct`).
+TensorFlow trainer (see :meth:`Task.target` and :meth:`Task.training_correct`),
+except that the XOR target starts during the second stimulus rather than
+after it (see :class:`Xor`).
 """
 
 from __future__ import annotations
@@ -29,6 +31,22 @@ class GoNoGo(Task):
     trials, 0 on NoGo trials; a rate trial is correct when the readout from
     the end of the pulse exceeds the threshold (Go) or stays within +-0.3
     (NoGo); the stopping rule needs more than 1500 trials.
+
+    Examples
+    --------
+    The same two readouts answer a Go trial (label 1) and a NoGo trial
+    (label 0) differently; the window starts at LIF step 10000, as the
+    original's ``out[9999:]``:
+
+    >>> import numpy as np
+    >>> from spikewidgets.tasks import GoNoGo
+    >>> task = GoNoGo()
+    >>> settings = task.settings()
+    >>> window = np.array([[0.1, 0.9], [0.1, 0.2]])
+    >>> task.score(window, 1, settings).correct, task.score(window, 0, settings).correct
+    (array([ True, False]), array([False,  True]))
+    >>> task.window_start(settings)
+    10000
     """
 
     name = "go_nogo"
@@ -72,10 +90,43 @@ class GoNoGo(Task):
 class Xor(Task):
     """XOR: two signed pulses; answer +1 if their signs agree, -1 if not.
 
-    Training (published trainer): target +-1 from 10 to 110 steps after the
-    second pulse, 0 elsewhere; a rate trial is correct when the readout from
-    ``resp_start`` crosses +-threshold in the label's direction. Labels are
-    saved as ``"same"`` / ``"diff"``.
+    Training: target +-1 from 10 steps after the onset of the second pulse
+    (``target_onset``) to 110 steps after its end, 0 elsewhere; a rate trial is
+    correct when the readout from ``resp_start`` crosses +-threshold in the
+    label's direction (the published trainer's rule). Labels are saved as
+    ``"same"`` / ``"diff"``.
+
+    The published trainer's target starts only 10 steps after the *end* of
+    the second pulse (``target_onset = None`` trains so). Then, until the
+    network holds the first pulse past the second, no readout can follow the
+    target: the readout stays near 0 and the loss near 10 (the square root of
+    the 100 target steps) for thousands of trials. Meanwhile Adam removes
+    the excitatory synapses for good (a recurrent weight that falls below 0
+    is clipped to 0 and gets no gradient again) and strengthens inhibition;
+    the network that finally learns has almost no excitatory synapse left
+    and a far larger readout than the other tasks' networks, and its spiking
+    version answers at almost any scaling factor, so the search has no clear
+    optimum. With the target on while the second pulse is (when the first
+    one still echoes in the network), training passes the stopping rule
+    about as soon as for the other tasks and the network converts like
+    theirs (``tests/test_train.py`` trains both targets).
+
+    Examples
+    --------
+    A negative pulse on input 0, then a positive one on input 1: the signs
+    differ, the answer is -1:
+
+    >>> import numpy as np
+    >>> from spikewidgets.tasks import Xor
+    >>> task = Xor()
+    >>> trial = task.make_trial(np.random.default_rng(0), task.settings())
+    >>> trial.condition, trial.label
+    ('-+', -1)
+    >>> trial.u[:, [50, 110]]  # first pulse [50, 100), second [110, 160)
+    array([[-1.,  0.],
+           [ 0.,  1.]])
+    >>> task.saved_labels(np.array([1, -1]))
+    array(['same', 'diff'], dtype='<U4')
     """
 
     name = "xor"
@@ -88,9 +139,12 @@ class Xor(Task):
     label_names: ClassVar[Mapping[int, str]] = {1: "same", -1: "diff"}
     training_overrides: ClassVar[Mapping[str, float]] = {"T": 300}
     max_training_trials = 40_000
-    #: The target starts this many steps after the second stimulus ...
+    #: The target starts this many steps after the onset of the second stimulus
+    #: (None: ``target_gap`` steps after its end, as the published trainer) ...
+    target_onset: int | None = 10
+    #: ... and ends ``target_gap + target_length`` steps after the end of the
+    #: second stimulus (the published trainer's target is ``target_length`` long).
     target_gap = 10
-    #: ... and lasts this many steps.
     target_length = 100
 
     def stimulus_end(self, settings: Mapping[str, float]) -> int:
@@ -110,9 +164,12 @@ class Xor(Task):
         return score_signed(window, label, settings["eval_amp_thresh"])
 
     def target(self, settings: Mapping[str, float], label: int) -> np.ndarray:
+        """Target of the rate readout: the label from ``target_onset`` on (see the class)."""
         target = np.zeros(int(settings["T"]))
-        start = self.stimulus_end(settings) + self.target_gap
-        target[start : start + self.target_length] = float(label)
+        end = self.stimulus_end(settings) + self.target_gap
+        start = end if self.target_onset is None \
+            else end - self.target_gap - int(settings["stim_dur"]) + self.target_onset
+        target[start : end + self.target_length] = float(label)
         return target
 
     def saved_labels(self, labels: np.ndarray) -> np.ndarray:
@@ -125,6 +182,20 @@ class Mante(Task):
     Training (published trainer): target = label from the end of the stimulus;
     a rate trial is correct when its last 200 readout samples cross
     +-threshold in the label's direction.
+
+    Examples
+    --------
+    Inputs 0 and 1 are noisy evidence, inputs 2 and 3 the context: in context
+    2 the answer is the sign of input 1:
+
+    >>> import numpy as np
+    >>> from spikewidgets.tasks import Mante
+    >>> task = Mante()
+    >>> trial = task.make_trial(np.random.default_rng(0), task.settings())
+    >>> trial.u.shape, trial.condition, trial.label
+    ((4, 501), 'ctx2-', -1)
+    >>> trial.u[2:, 0], bool(trial.u[1, 50:250].mean() < 0)
+    (array([0., 1.]), True)
     """
 
     name = "mante"

@@ -171,7 +171,8 @@ def infer_task_name(n_inputs: int, file_name: str = "") -> str:
             return task.name
     if matching:
         return matching[0].name
+    inputs = "1 input" if n_inputs == 1 else f"{n_inputs} inputs"
     raise TaskSettingsError(
-        f"cannot tell the task of a model with {n_inputs} input(s) from its file name "
+        f"cannot tell the task of a model with {inputs} from its file name "
         f"{file_name!r}; pass the task explicitly (one of {', '.join(sorted(_REGISTRY))})"
     )

@@ -9,7 +9,11 @@ noisy network of :mod:`spikewidgets.rate`, and the stopping rule of
 :func:`train`. Everything task-specific (trial length, target, the rule that
 says a trial is correct, trial budgets, the name in the file name) comes from
 the task (:class:`spikewidgets.Task`), so a registered task of your own trains
-like a published one.
+like a published one. The XOR and DMS targets start during the second
+stimulus, not after it as in the published trainer: with the published target,
+XOR training spends thousands of trials on a loss plateau that leaves an
+inhibition-only network with no clear optimal scaling factor (see
+:class:`spikewidgets.tasks.Xor`).
 
 The result is written, atomically, as a ``.mat`` file with the keys, shapes and
 dtypes of the TensorFlow trainer. Every random draw derives from one integer

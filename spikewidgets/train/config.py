@@ -154,6 +154,26 @@ class TrainingConfig:
         not a sequence of stages.
     FileNotFoundError
         For an ``initial_model`` that is not a file.
+
+    Examples
+    --------
+    A name is stored as the registered task's name; the trial budget comes
+    from the task:
+
+    >>> from spikewidgets.train import TrainingConfig
+    >>> config = TrainingConfig(task="go-nogo", n_units=100, seed=3)
+    >>> config.task, config.taus, config.trainable_taus, config.trial_budget
+    ('go_nogo', (4.0, 20.0), True, 10000)
+
+    One value of ``taus`` fixes the decay constants; a wrong argument is
+    refused when the config is made:
+
+    >>> TrainingConfig(task="xor", taus=5).trainable_taus
+    False
+    >>> TrainingConfig(p_inh=1.5)
+    Traceback (most recent call last):
+    ...
+    ValueError: p_inh is 1.5, expected a probability in [0, 1]
     """
 
     task: str | Task = "go_nogo"

@@ -88,6 +88,22 @@ class CurriculumStage:
     ValueError, TypeError
         For a value out of range or of the wrong type (the settings are checked
         against the task by :class:`~spikewidgets.train.TrainingConfig`).
+
+    Examples
+    --------
+    A short delay first, then the long one; what a stage leaves out comes
+    from the config:
+
+    >>> from spikewidgets.train import CurriculumStage, TrainingConfig
+    >>> stages = (CurriculumStage({"delay": 10}, stop_accuracy=0.95, max_trials=30_000),
+    ...           CurriculumStage({"delay": 150}, stop_accuracy=0.99, stop_loss=3))
+    >>> config = TrainingConfig(task="dms", taus=(4, 25), curriculum=stages)
+    >>> config.curriculum[0].stop_loss is None, config.stop_loss
+    (True, 7.0)
+    >>> CurriculumStage(max_trials=0)
+    Traceback (most recent call last):
+    ...
+    ValueError: CurriculumStage max_trials is 0, expected a positive integer
     """
 
     settings: Mapping[str, float] = field(default_factory=dict)
@@ -116,7 +132,17 @@ class CurriculumStage:
 
 @dataclass(frozen=True)
 class ResolvedStage:
-    """A stage with everything filled in: complete training settings, rule and budget."""
+    """A stage with everything filled in: complete training settings, rule and budget.
+
+    Examples
+    --------
+    >>> from spikewidgets.train import CurriculumStage, TrainingConfig
+    >>> from spikewidgets.train.curriculum import resolve_stages
+    >>> config = TrainingConfig(task="dms", curriculum=(CurriculumStage({"delay": 10}),))
+    >>> stage = resolve_stages(config)[0]
+    >>> stage.settings["delay"], stage.settings["T"], stage.stop_accuracy, stage.max_trials
+    (10, 270, 0.95, 100000)
+    """
 
     settings: Mapping[str, float]
     stop_accuracy: float
@@ -144,6 +170,16 @@ class StageRecord:
         Trials trained in this stage.
     accuracy, loss : float
         Accuracy and mean loss of the stage's last evaluation (NaN if never reached).
+
+    Examples
+    --------
+    :func:`~spikewidgets.train.train` returns one per stage reached, in
+    ``TrainingResult.stages``:
+
+    >>> from spikewidgets.train import StageRecord
+    >>> record = StageRecord(0, {"delay": 10}, True, 8200, 8200, 0.97, 4.54)
+    >>> record.passed, record.trials
+    (True, 8200)
     """
 
     stage: int
@@ -167,6 +203,19 @@ def check_curriculum(value: object, task: Task) -> tuple[CurriculumStage, ...]:
         For something that is not a sequence of stages.
     TaskSettingsError
         For settings the task refuses (naming the stage).
+
+    Examples
+    --------
+    >>> from spikewidgets.tasks import get_task
+    >>> from spikewidgets.train.curriculum import check_curriculum
+    >>> (stage,) = check_curriculum([{"settings": {"delay": 10}, "max_trials": 2000}],
+    ...                             get_task("dms"))
+    >>> stage.settings, stage.max_trials, stage.stop_accuracy
+    ({'delay': 10}, 2000, None)
+    >>> check_curriculum([{"settings": {"delay": -1}}], get_task("dms"))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    spikewidgets.tasks.base.TaskSettingsError: curriculum[0]: task_settings['delay'] is -1, ...
     """
     if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Sequence):
         raise TypeError(
@@ -193,6 +242,14 @@ def resolve_stages(config: TrainingConfig) -> tuple[ResolvedStage, ...]:
     The single stage of a config without curriculum has the config's stopping
     rule and its ``trial_budget``, so that training is the
     same as before curricula existed.
+
+    Examples
+    --------
+    >>> from spikewidgets.train import TrainingConfig
+    >>> from spikewidgets.train.curriculum import resolve_stages
+    >>> (stage,) = resolve_stages(TrainingConfig(task="go_nogo", stop_accuracy=0.98))
+    >>> stage.settings["T"], stage.stop_accuracy, stage.stop_loss, stage.max_trials
+    (200, 0.98, 7.0, 10000)
     """
     task = config.task_object
     if not config.curriculum:
@@ -224,6 +281,20 @@ def stage_keys(stages: Sequence[ResolvedStage], records: Sequence[StageRecord]
     ``stage_trials`` (int64, 1 x n_stages): trials by the end of each stage
     (-1: not reached); ``stage_perfs`` and ``stage_losses`` (1 x n_stages):
     accuracy and mean loss of each stage's last evaluation (NaN: not reached).
+
+    Examples
+    --------
+    Two stages, of which the first was passed after 1200 trials and the
+    second never reached:
+
+    >>> from spikewidgets.train import CurriculumStage, StageRecord, TrainingConfig
+    >>> from spikewidgets.train.curriculum import resolve_stages, stage_keys
+    >>> config = TrainingConfig(task="dms", curriculum=(CurriculumStage({"delay": 10}),
+    ...                                                 CurriculumStage({"delay": 150})))
+    >>> stages = resolve_stages(config)
+    >>> keys = stage_keys(stages, [StageRecord(0, stages[0].settings, True, 1200, 1200, 0.97, 4.5)])
+    >>> keys["stage_trials"], keys["stage_perfs"]
+    (array([[1200,   -1]]), array([[0.97,  nan]]))
     """
     reached = {record.stage: record for record in records}
     entries, trials, perfs, losses = [], [], [], []
@@ -251,7 +322,21 @@ def stage_keys(stages: Sequence[ResolvedStage], records: Sequence[StageRecord]
 
 
 def read_stages(raw: Mapping[str, object]) -> list[dict]:
-    """The ``curriculum_stages`` record of a loaded model file ([] if it has none)."""
+    """The ``curriculum_stages`` record of a loaded model file ([] if it has none).
+
+    Examples
+    --------
+    The bundled DMS example was trained by a curriculum of two stages:
+
+    >>> from spikewidgets.examples import example_model
+    >>> from spikewidgets.modelfile import read_raw
+    >>> from spikewidgets.train import read_stages
+    >>> stages = read_stages(read_raw(example_model("dms", ".")))
+    >>> [(stage["settings"]["delay"], stage["passed"]) for stage in stages]
+    [(10, True), (150, True)]
+    >>> read_stages(read_raw(example_model("go_nogo", ".")))
+    []
+    """
     if "curriculum_stages" not in raw:
         return []
     value = np.asarray(raw["curriculum_stages"]).ravel()

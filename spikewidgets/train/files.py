@@ -33,6 +33,16 @@ def file_name(config: TrainingConfig, *, when: datetime.datetime | None = None) 
     Returns
     -------
     str
+
+    Examples
+    --------
+    >>> import datetime
+    >>> from spikewidgets.train import TrainingConfig, file_name
+    >>> when = datetime.datetime(2024, 5, 1, 12, 30, 5)
+    >>> file_name(TrainingConfig(task="go_nogo"), when=when)
+    'Task_go-nogo_N_200_Taus_4.0_20.0_Act_sigmoid_2024_05_01_123005.mat'
+    >>> file_name(TrainingConfig(task="xor", n_units=50, taus=5), when=when)
+    'Task_xor_N_50_Tau_5.0_Act_sigmoid_2024_05_01_123005.mat'
     """
     task = config.task_object
     stamp = (when or datetime.datetime.now()).strftime("%Y_%m_%d_%H%M%S")
@@ -49,6 +59,15 @@ def output_folder(out_dir: str | os.PathLike) -> Path:
     ------
     ValueError
         If it cannot be created (naming the folder and the reason).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from spikewidgets.train.files import output_folder
+    >>> folder = output_folder(Path(tempfile.mkdtemp()) / "models" / "xor")
+    >>> folder.is_dir(), folder.name
+    (True, 'xor')
     """
     folder = Path(out_dir)
     try:
@@ -66,6 +85,18 @@ def write_model_file(folder: Path, name: str, contents: Mapping[str, np.ndarray]
 
     A file of that name is never replaced: ``_1``, ``_2``, ... is appended
     (two models finished within the same second).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import numpy as np
+    >>> from spikewidgets.train.files import write_model_file
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> write_model_file(folder, "model.mat", {"N": np.int64(3)}).name
+    'model.mat'
+    >>> write_model_file(folder, "model.mat", {"N": np.int64(4)}).name
+    'model_1.mat'
     """
     path, suffix = folder / name, 1
     while path.exists():

@@ -29,7 +29,20 @@ INSTALL_HINT = 'pip install "spikewidgets[train]"'
 
 
 class MissingTrainDependencyError(ImportError):
-    """JAX or optax, needed for training, is not installed."""
+    """JAX or optax, needed for training, is not installed.
+
+    Examples
+    --------
+    It is an ImportError whose message says how to install what is missing:
+
+    >>> from spikewidgets.train import MissingTrainDependencyError, require_jax
+    >>> try:
+    ...     jax, jnp, optax = require_jax()
+    ... except MissingTrainDependencyError as error:
+    ...     print(error)  # training needs jax and optax (...); install them with: ...
+    >>> issubclass(MissingTrainDependencyError, ImportError)
+    True
+    """
 
 
 def require_jax() -> tuple[Any, Any, Any]:
@@ -39,6 +52,13 @@ def require_jax() -> tuple[Any, Any, Any]:
     ------
     MissingTrainDependencyError
         If either is missing; the message says how to install them.
+
+    Examples
+    --------
+    >>> from spikewidgets.train import require_jax
+    >>> jax, jnp, optax = require_jax()
+    >>> jnp.zeros(3).shape
+    (3,)
     """
     try:
         import jax
@@ -73,6 +93,12 @@ class CompiledModel(NamedTuple):
         ``evaluate(params, consts, us, zs, keys) -> (losses, outputs)``.
     optimizer : optax.GradientTransformation
         Adam with the published learning rate.
+
+    Examples
+    --------
+    >>> from spikewidgets.train import CompiledModel
+    >>> CompiledModel._fields
+    ('forward', 'draw_noise', 'train_chunk', 'evaluate', 'optimizer')
     """
 
     forward: Callable
@@ -104,6 +130,20 @@ def compile_model(activation: str, trainable_taus: bool) -> CompiledModel:
         If jax or optax is not installed.
     ValueError
         For an unknown activation.
+
+    Examples
+    --------
+    The functions are compiled by JAX when first called, for the shapes they
+    are called with:
+
+    >>> from spikewidgets.train import compile_model
+    >>> model = compile_model("sigmoid", trainable_taus=True)
+    >>> model is compile_model("sigmoid", trainable_taus=True)
+    True
+    >>> compile_model("tanh", trainable_taus=True)
+    Traceback (most recent call last):
+    ...
+    ValueError: activation is 'tanh', expected one of sigmoid, softplus, clipped_relu
     """
     if activation not in ACTIVATIONS:
         raise ValueError(f"activation is {activation!r}, expected one of {', '.join(ACTIVATIONS)}")

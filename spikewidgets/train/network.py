@@ -36,6 +36,16 @@ class InitialNetwork:
         Decay parameters (decay = sigmoid(taus_gaus) scaled into ``taus``).
     inh : ndarray of bool, shape (N,)
         Inhibitory units.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from spikewidgets.train import initialize_network
+    >>> net = initialize_network(200, 2, np.random.default_rng(0))
+    >>> net.w.shape, net.w_in.shape, net.w_out.shape, net.taus_gaus.shape
+    ((200, 200), (200, 2), (1, 200), (200, 1))
+    >>> np.diag(net.m)[net.inh][:3], np.diag(net.m)[~net.inh][:3]
+    (array([-1., -1., -1.], dtype=float32), array([1., 1., 1.], dtype=float32))
     """
 
     w: np.ndarray
@@ -84,6 +94,25 @@ def initialize_network(
     ------
     ValueError
         For a count, probability or gain out of range.
+
+    Examples
+    --------
+    Non-negative weights (the signs are in ``m``), a fraction ``p_rec`` of
+    them connected, a fraction ``p_inh`` of the units inhibitory:
+
+    >>> import numpy as np
+    >>> from spikewidgets.train import initialize_network
+    >>> net = initialize_network(200, 1, np.random.default_rng(0))
+    >>> bool((net.w >= 0).all()), round(float((net.w > 0).mean()), 2), int(net.inh.sum())
+    (True, 0.2, 37)
+
+    The first ``n_som`` inhibitory units get no inhibitory input:
+
+    >>> small = initialize_network(10, 1, np.random.default_rng(0), p_inh=0.5, n_som=2)
+    >>> small.som_m[small.inh][:, small.inh]
+    array([[0., 0., 0.],
+           [0., 0., 0.],
+           [1., 1., 1.]], dtype=float32)
     """
     if n_units < 2:
         raise ValueError(f"n_units is {n_units!r}, expected an integer >= 2")

@@ -32,6 +32,17 @@ class SavedStart:
         The readout bias training starts from.
     som_n : int
         The file's ``som_N`` (SOM units).
+
+    Examples
+    --------
+    >>> from spikewidgets.examples import example_model
+    >>> from spikewidgets.train import TrainingConfig
+    >>> from spikewidgets.train.resume import load_start
+    >>> saved = load_start(TrainingConfig(initial_model=example_model("go_nogo", ".")))
+    >>> saved.start.w.shape, saved.som_n
+    ((200, 200), 0)
+    >>> bool((saved.start.w == saved.initial.w).all())  # trained weights and the file's w0
+    False
     """
 
     initial: InitialNetwork
@@ -65,6 +76,20 @@ def load_start(config: TrainingConfig) -> SavedStart:
     ValueError
         For a model whose unit count, ``taus``, activation or inputs differ
         from the config's.
+
+    Examples
+    --------
+    >>> from spikewidgets.examples import example_model
+    >>> from spikewidgets.train import TrainingConfig
+    >>> from spikewidgets.train.resume import load_start
+    >>> path = example_model("go_nogo", ".")
+    >>> load_start(TrainingConfig(task="go_nogo", initial_model=path)).start.w_in.shape
+    (200, 1)
+    >>> load_start(TrainingConfig(task="go_nogo", n_units=100, initial_model=path))
+    ... # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: initial_model go_nogo_example.mat has n_units 200 but the config has 100; ...
     """
     path = Path(config.initial_model)
     raw = read_raw(path)

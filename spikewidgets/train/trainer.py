@@ -63,6 +63,18 @@ class TrainingResult:
     stages : tuple of StageRecord
         What happened in each stage of a curriculum (one record per stage
         reached; one record for training without curriculum).
+
+    Examples
+    --------
+    :func:`train` returns one; its fields, for a run that met the stopping
+    rule after 1600 trials:
+
+    >>> from pathlib import Path
+    >>> from spikewidgets.train import TrainingResult
+    >>> result = TrainingResult(Path("models/model.mat"), converged=True, trials=1600,
+    ...                         accuracy=1.0, loss=1.6, seconds=14.0)
+    >>> result.converged, result.trials, result.path.name
+    (True, 1600, 'model.mat')
     """
 
     path: Path
@@ -295,6 +307,18 @@ def train(
         If ``out_dir`` cannot be created, or ``initial_model`` does not fit the config.
     ModelFileError
         If ``initial_model`` does not hold a valid model.
+
+    Examples
+    --------
+    Training compiles the network with JAX and runs for seconds to minutes,
+    so these lines are not run here; the bundled Go-NoGo example was trained
+    so (``benchmarks/make_example_models.py``):
+
+    >>> from spikewidgets.train import TrainingConfig, train
+    >>> config = TrainingConfig(task="go_nogo", seed=0, stop_accuracy=0.98, stop_loss=5)
+    >>> result = train(config, out_dir="models", progress=False)  # doctest: +SKIP
+    >>> result.converged, result.trials  # doctest: +SKIP
+    (True, 1600)
     """
     if not isinstance(config, TrainingConfig):
         raise TypeError(
