@@ -45,6 +45,10 @@ nitpicky = True
 # notebook in place of the link when Sphinx reads it) and never executes them.
 nb_custom_formats = {".nblink": ["nbformat.reads", {"as_version": 4}]}
 nb_execution_mode = "off"
+# The notebooks store no widget state (it would hold BokehJS), so a widget view
+# cannot be drawn in a page: a figure output shows the picture stored beside
+# its view (image/png, by notebooks/render_pictures.py) instead.
+nb_mime_priority_overrides = [("*", "application/vnd.jupyter.widget-view+json", None)]
 myst_heading_anchors = 3
 
 # ----------------------------------------------------------------------------- API
@@ -52,6 +56,7 @@ myst_heading_anchors = 3
 sw_api_modules = [
     "spikewidgets",
     "spikewidgets.modelfile",
+    "spikewidgets.model_arrays",
     "spikewidgets.examples",
     "spikewidgets.synthetic",
     "spikewidgets.kernel",
@@ -61,6 +66,11 @@ sw_api_modules = [
     "spikewidgets.tasks",
     "spikewidgets.search",
     "spikewidgets.plan",
+    "spikewidgets.blocks",
+    "spikewidgets.adaptive",
+    "spikewidgets.adaptive_search",
+    "spikewidgets.adaptive_results",
+    "spikewidgets.optimum",
     "spikewidgets.results",
     "spikewidgets.seeding",
     "spikewidgets.validation",
@@ -73,6 +83,7 @@ sw_api_modules = [
     "spikewidgets.panel",
     "spikewidgets.train",
     "spikewidgets.analysis",
+    "spikewidgets.analysis.fitting",
     "spikewidgets.analysis.plots",
     "spikewidgets.cli",
     "spikewidgets.atomic",

@@ -144,8 +144,9 @@ class FixedBudget(Strategy):
     The factors halve each round (12, 6, 3 for the defaults), and every round
     gets an equal share of the budget, so later rounds give each survivor
     more trials. Ties in a round's ranking go to the factor whose neighbours
-    did better, then to the smaller factor (:func:`keep_best`). A round that could run every remaining factor
-    to ``n_trials`` within the budget does so and ends the search.
+    did better, then to the smaller factor (:func:`keep_best`). A round that
+    could run every remaining factor to ``n_trials`` within the budget does
+    so and ends the search.
 
     Examples
     --------

@@ -130,9 +130,10 @@ def run_adaptive_plans(
     runs : sequence of AdaptiveRun
         The searches.
     on_block, on_round : callable, optional
-        ``f(run_index)`` after each finished block, and after each finished
-        round (when factors may have left), and when a search ends (not
-        when it failed).
+        ``f(run_index)`` after each finished block, and at the start of each
+        round after the first (once the factors that leave are known).
+    on_finish : callable, optional
+        ``f(run_index)`` when a search ends (not when it failed).
     catch_errors : bool
         Store a failing search's error in its ``error`` (and stop that
         search) instead of raising.
@@ -180,13 +181,14 @@ def run_adaptive_plans(
             pending = [(index, job) for index, job in pending if job is not None]
             if not pending:
                 return True
+            for index, _ in pending:
+                if on_round is not None and runs[index].state.rounds:
+                    on_round(index)  # the factors that leave show before the round runs
             if not _run_round(runs, pending, bar, on_block, catch_errors, run_options):
                 return False
             for index, _ in pending:
                 if runs[index].error is None:
                     runs[index].end_round()
-                    if on_round is not None:
-                        on_round(index)
     finally:
         if bar is not None:
             bar.close()

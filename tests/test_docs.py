@@ -2,11 +2,13 @@
 
 The site is built here as README says, offline, with every warning an error
 and every reference checked (``sphinx-build -W -n``), into a temporary folder;
-the tests then read the built pages, and headless Chromium opens two of them
-(the page of ``lambda_grid_search`` and a tutorial with a figure), refusing
-every request that would leave the built folder. The ``Examples`` sections of
-the core functions run as doctests, in a temporary working folder (they copy
-the bundled Go-NoGo model into it).
+the tests then read the built pages, and headless Chromium opens three of them
+(the page of ``lambda_grid_search``, the tutorial with the panel's screenshot
+and the tutorial whose outputs show the spike rasters), refusing every request
+that would leave the built folder. A figure output of a notebook (a widget,
+which needs a kernel) is shown on its page as the picture the notebook stores
+beside it (``notebooks/render_pictures.py``). Every docstring example runs
+in ``tests/test_docstring_examples.py``.
 
 The build needs the ``docs`` extra; without it (or without Chromium and
 Playwright for the browser test) the tests are skipped locally and fail in CI.
@@ -14,15 +16,18 @@ Playwright for the browser test) the tests are skipped locally and fail in CI.
 
 from __future__ import annotations
 
-import doctest
+import base64
+import hashlib
 import importlib
 import importlib.util
 import inspect
+import io
 import json
 import re
 import runpy
 import sys
 import warnings
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -32,17 +37,6 @@ from conftest import skip_or_fail
 REPO = Path(__file__).resolve().parents[1]
 DOCS = REPO / "docs"
 
-#: Modules whose docstrings hold examples, and the functions that must have one.
-DOCTESTED = {
-    "spikewidgets.search": ["lambda_grid_search", "evaluate_single_trial", "perturbation_search"],
-    "spikewidgets.simulate": ["simulate"],
-    "spikewidgets.modelfile": ["load_model"],
-    "spikewidgets.many": ["search_models"],
-    "spikewidgets.validation": ["parse_scaling_factors"],
-    "spikewidgets.tasks.registry": ["register_task", "get_task"],
-    "spikewidgets.perturbations": ["preset", "as_perturbation"],
-    "spikewidgets.paired": ["mcnemar_exact"],
-}
 #: Modules the API reference must cover (``spikewidgets.analysis`` when it exists).
 REQUIRED_API_MODULES = [
     "spikewidgets.modelfile", "spikewidgets.kernel", "spikewidgets.simulate", "spikewidgets.rate",
@@ -51,11 +45,24 @@ REQUIRED_API_MODULES = [
     "spikewidgets.paired", "spikewidgets.many", "spikewidgets.store", "spikewidgets.scheduling",
     "spikewidgets.plots", "spikewidgets.panel", "spikewidgets.train", "spikewidgets.cli",
 ]
-DOCTEST_FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 
 
 def _conf() -> dict:
     return runpy.run_path(str(DOCS / "conf.py"))
+
+
+def _figure_pictures(notebook: Path) -> list[tuple[str, bytes]]:
+    """(cell source, stored picture) of every figure output (widget view) of the notebook."""
+    found = []
+    for cell in json.loads(notebook.read_text(encoding="utf-8"))["cells"]:
+        source = "".join(cell["source"])
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if WIDGET_MIME in data:
+                assert "image/png" in data, f"{notebook.name}: a figure output has no picture"
+                found.append((source, base64.b64decode("".join(data["image/png"]))))
+    return found
 
 
 # ------------------------------------------------------------------------ without a build
@@ -93,21 +100,6 @@ def test_the_api_reference_covers_every_module():
     assert sorted(on_pages) == sorted(documented)
 
 
-# ------------------------------------------------------------------------ doctests
-
-
-@pytest.mark.parametrize("module_name", sorted(DOCTESTED))
-def test_the_examples_of_the_docstrings_run(module_name, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)  # the examples copy the bundled model into "."
-    module = importlib.import_module(module_name)
-    for name in DOCTESTED[module_name]:
-        doc = inspect.getdoc(getattr(module, name)) or ""
-        assert "Examples\n--------\n" in doc and ">>> " in doc, f"{name} has no Examples"
-    result = doctest.testmod(module, optionflags=DOCTEST_FLAGS, verbose=False)
-    assert result.attempted > 0
-    assert result.failed == 0, f"{result.failed} example(s) of {module_name} failed (above)"
-
-
 # ------------------------------------------------------------------------ the built site
 
 
@@ -143,6 +135,46 @@ def test_the_site_builds_warning_free_with_every_page(site):
     for notebook in (REPO / "notebooks").glob("*.ipynb"):
         assert (site / "tutorials" / f"{notebook.stem}.html").is_file(), notebook.name
     assert (site / "_images" / "panel.png").is_file()
+
+
+class _OutputImages(HTMLParser):
+    """The ``src`` of every image inside the output of a notebook cell (``div.cell_output``)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.depth = 0  # of <div> inside the current cell output; 0: not in one
+        self.sources: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        classes = (dict(attrs).get("class") or "").split()
+        if tag == "div" and (self.depth or "cell_output" in classes):
+            self.depth += 1
+        elif tag == "img" and self.depth:
+            self.sources.append(dict(attrs).get("src") or "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "div" and self.depth:
+            self.depth -= 1
+
+
+@pytest.mark.slow
+def test_every_figure_output_of_a_tutorial_is_its_stored_picture(site):
+    shown = 0
+    for notebook in sorted((REPO / "notebooks").glob("*.ipynb")):
+        html = (site / "tutorials" / f"{notebook.stem}.html").read_text(encoding="utf-8")
+        parser = _OutputImages()
+        parser.feed(html)
+        outputs = [Path(source).stem for source in parser.sources]
+        pictures = _figure_pictures(notebook)
+        # myst-nb names an output's image file by the SHA-256 of its bytes.
+        names = [hashlib.sha256(picture).hexdigest() for _, picture in pictures]
+        assert [name for name in names if name not in outputs] == [], notebook.name
+        for name, (_, picture) in zip(names, pictures, strict=True):
+            assert (site / "_images" / f"{name}.png").read_bytes() == picture
+        assert "sw-widget-note" not in html, f"{notebook.name}: a figure shows no picture"
+        assert "VBox(children=" not in html and "FigurePane(children=" not in html
+        shown += len(pictures)
+    assert shown >= len(list((REPO / "notebooks").glob("*.ipynb")))
 
 
 @pytest.mark.slow
@@ -190,6 +222,7 @@ def test_the_command_line_page_has_every_subcommand_and_option(site):
 @pytest.mark.browser
 def test_a_browser_shows_the_signature_and_a_tutorials_figure(site, tmp_path):
     executable = require_chromium("the browser test of the documentation")
+    from PIL import Image
     from playwright.sync_api import expect, sync_playwright
 
     refused: list[str] = []
@@ -220,6 +253,26 @@ def test_a_browser_shows_the_signature_and_a_tutorials_figure(site, tmp_path):
             width = figure.evaluate("(img) => img.complete ? img.naturalWidth : 0")
             assert width > 500  # the picture loaded, not a broken link
             expect(page.locator("div.cell_output").first).to_be_attached()
+
+            # A figure output of a notebook: the spike rasters of notebook 02.
+            notebook = REPO / "notebooks" / "02-rate-to-spikes.ipynb"
+            raster = next(picture for source, picture in _figure_pictures(notebook)
+                          if "plot_raster(" in source)
+            page.goto((site / "tutorials" / f"{notebook.stem}.html").as_uri())
+            cell = page.locator("div.cell").filter(
+                has=page.locator("div.cell_input", has_text="plot_raster("))
+            figure = cell.locator("div.cell_output img")
+            expect(figure).to_have_count(1)
+            figure.scroll_into_view_if_needed()
+            expect(figure).to_be_visible()
+            page.wait_for_function("(img) => img.complete", arg=figure.element_handle())
+            size = figure.evaluate("(img) => [img.naturalWidth, img.naturalHeight]")
+            stored = Image.open(io.BytesIO(raster)).size
+            assert size == list(stored) and size[0] > 500
+            assert figure.get_attribute("src").endswith(
+                f"{hashlib.sha256(raster).hexdigest()}.png")
+            box = figure.bounding_box()
+            assert box["width"] > 300 and box["height"] > 100  # drawn, not squeezed away
         finally:
             context.close()
     assert refused == [], "the site loads something from outside its folder"

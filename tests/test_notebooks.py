@@ -5,13 +5,18 @@ Running them is strict nbval's job (``python -m pytest --nbval
 notebooks/``), which compares every output with the committed one. These
 tests check what nbval does not: the files stay small and carry no copy of
 BokehJS (neither inline nor from a CDN), no saved widget state, and no
-outputs that would only hold on the machine that ran them.
+outputs that would only hold on the machine that ran them; and every figure
+output (a widget view: a Bokeh figure or the panel, which needs a kernel)
+carries a picture of itself (``image/png``, stored by
+``notebooks/render_pictures.py``) for the viewers where no kernel runs.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import re
+import struct
 from pathlib import Path
 
 import pytest
@@ -26,9 +31,14 @@ EXPECTED = (
     "06-scaling-out",
     "07-working-memory",
     "08-perturbations",
+    "09-adaptive-search",
 )
 #: Largest committed notebook.
-MAX_BYTES = 500 * 1024
+MAX_BYTES = 1024 * 1024
+WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+#: Smallest picture of a figure (width, height): a capture of a loading note is smaller.
+MIN_PICTURE_SIZE = (200, 100)
 #: Text found in BokehJS itself (inline resources) or in its CDN loader.
 BOKEHJS_MARKERS = ("BEGIN bokeh.min.js", "Anaconda, Inc., and Bokeh Contributors",
                    "cdn.bokeh.org")
@@ -78,6 +88,45 @@ def test_notebook_is_small_and_holds_no_bokehjs(path):
             script = _text(output.get("data", {}).get("application/javascript", ""))
             assert len(script) <= MAX_JAVASCRIPT_CHARS, (
                 f"{path.name}, code cell {index}: {len(script)} characters of JavaScript")
+
+
+def _png_size(data: bytes) -> tuple[int, int]:
+    """(width, height) from the header of a PNG file."""
+    assert data.startswith(PNG_SIGNATURE) and data[12:16] == b"IHDR", "not a PNG file"
+    return struct.unpack(">II", data[16:24])
+
+
+@pytest.mark.parametrize("path", PATHS, ids=lambda path: path.stem)
+def test_every_figure_output_carries_its_picture(path):
+    for index, cell in enumerate(_code_cells(_load(path))):
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if WIDGET_MIME not in data:
+                assert "image/png" not in data, (
+                    f"{path.name}, code cell {index}: a picture outside a figure output")
+                continue
+            assert "image/png" in data, (
+                f"{path.name}, code cell {index} shows a figure with no picture of it: "
+                "run python notebooks/render_pictures.py " + path.name)
+            assert "text/plain" in data  # what a viewer without images shows
+            width, height = _png_size(base64.b64decode(_text(data["image/png"])))
+            assert width >= MIN_PICTURE_SIZE[0] and height >= MIN_PICTURE_SIZE[1], (
+                f"{path.name}, code cell {index}: a {width}x{height} picture is no figure")
+
+
+def test_the_spike_rasters_of_notebook_02_are_a_figure_output_with_a_picture():
+    cells = [cell for cell in _code_cells(_load(NOTEBOOKS / "02-rate-to-spikes.ipynb"))
+             if "plot_raster(" in _text(cell["source"])]
+    assert len(cells) == 1
+    [output] = [output for output in cells[0]["outputs"] if WIDGET_MIME in output.get("data", {})]
+    assert _png_size(base64.b64decode(_text(output["data"]["image/png"])))[0] > 500
+
+
+def test_the_png_size_is_read_from_the_header():
+    header = PNG_SIGNATURE + struct.pack(">I", 13) + b"IHDR" + struct.pack(">II", 640, 220)
+    assert _png_size(header + bytes(5)) == (640, 220)
+    with pytest.raises(AssertionError):
+        _png_size(b"GIF89a" + bytes(30))
 
 
 @pytest.mark.parametrize("path", PATHS, ids=lambda path: path.stem)

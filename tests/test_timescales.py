@@ -201,7 +201,7 @@ def test_network_timescales_dataset(xor_model, tmp_path):
     assert dict(ds.sizes) == {"unit": 200, "lag": 15}
     np.testing.assert_allclose(ds.lag.values, 50 * np.arange(1, 16))
     for name, variable in ds.variables.items():
-        assert {"units", "long_name"} <= set(variable.attrs), name
+        assert {"long_name", "description"} <= set(variable.attrs), name
     for value in ds.attrs.values():
         assert isinstance(value, (str, int, float)), value
     assert ds.timescale.attrs["units"] == "ms" and ds.synaptic_decay.attrs["units"] == "ms"

@@ -11,9 +11,11 @@ its page. Before it is rendered:
 - relative links and images of its Markdown cells are rebased from the
   notebook's folder to the link file's, so ``img/panel.png`` still shows; a
   link to another notebook becomes a link to that notebook's page;
-- each widget output (an ipywidgets view such as a Bokeh figure, which needs a
-  running kernel: the notebooks store no widget state) becomes a short note
-  saying what is shown there when the notebook runs.
+- a widget output (an ipywidgets view such as a Bokeh figure, which needs a
+  running kernel: the notebooks store no widget state) keeps the picture
+  stored beside it (``image/png``, by ``notebooks/render_pictures.py``;
+  ``conf.py`` ranks it above the widget view); one without a picture becomes
+  a short note saying what is shown there when the notebook runs.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ logger = logging.getLogger(__name__)
 
 LINK_SUFFIX = ".nblink"
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+PICTURE_MIME = "image/png"
 #: What a widget output becomes in the rendered page.
 WIDGET_NOTE = ('<p class="sw-widget-note"><em>An interactive figure (ipywidgets and Bokeh) '
                "is shown here when the notebook runs in Jupyter.</em></p>")
@@ -59,13 +62,14 @@ def rebase(target: str, notebook_dir: Path, link_dir: Path, pages: dict[Path, st
 
 def prepare(notebook: nbformat.NotebookNode, notebook_dir: Path, link_dir: Path,
             pages: dict[Path, str]) -> nbformat.NotebookNode:
-    """Rebase the Markdown links and replace the widget outputs (see the module's text)."""
+    """Rebase the Markdown links and replace the widget outputs without a picture (see above)."""
     for cell in notebook.cells:
         if cell.cell_type == "markdown":
             cell.source = LINK_RE.sub(
                 lambda m: m[1] + rebase(m[2], notebook_dir, link_dir, pages) + m[3], cell.source)
         for output in cell.get("outputs", []):
-            if WIDGET_MIME in output.get("data", {}):
+            data = output.get("data", {})
+            if WIDGET_MIME in data and PICTURE_MIME not in data:
                 output["data"] = {"text/html": WIDGET_NOTE}
     return notebook
 
