@@ -168,7 +168,7 @@ def save_optimum(path: str | os.PathLike, dataset: xr.Dataset, *, stacklevel: in
     >>> from spikewidgets.blocks import save_optimum
     >>> from spikewidgets.modelfile import load_model
     >>> path = sw.example_model("go_nogo", ".")
-    >>> ds = sw.lambda_grid_search(path, "go_nogo", 10, [25, 30, 35], seed=0, save=False,
+    >>> ds = sw.lambda_grid_search(path, "go_nogo", 10, [5, 30, 70], seed=0, save=False,
     ...                            progress=False)
     >>> save_optimum(path, ds)
     True

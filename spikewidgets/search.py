@@ -346,11 +346,11 @@ def run_single_plan(
     >>> import spikewidgets as sw
     >>> from spikewidgets.plan import SearchPlan
     >>> from spikewidgets.search import run_single_plan
-    >>> plan = SearchPlan.prepare(sw.example_model("go_nogo", "."), "go_nogo", "20:40:10",
+    >>> plan = SearchPlan.prepare(sw.example_model("go_nogo", "."), "go_nogo", [5, 30, 70],
     ...                           seed=0)
     >>> ds = run_single_plan(plan, 10, progress=False)
     >>> ds.accuracy.values.tolist(), ds.attrs["complete"]
-    ([1.0, 1.0, 1.0], 1)
+    ([0.5, 1.0, 0.2], 1)
     """
     if plan.adaptive is not None:
         return _run_adaptive_plan(plan, n_trials, executor=executor, n_workers=n_workers,

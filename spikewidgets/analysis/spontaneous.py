@@ -241,9 +241,9 @@ def network_timescales(
     >>> from spikewidgets.analysis import network_timescales
     >>> ds = network_timescales(sw.example_model("dms", "."), n_trials=20, seed=0)
     >>> dict(ds.sizes), int((ds.exclusion == "").sum())
-    ({'unit': 200, 'lag': 15}, 71)
+    ({'unit': 200, 'lag': 15}, 47)
     >>> ds.timescale.groupby("unit_type").median().round().values  # ms: exc, inh
-    array([185., 186.])
+    array([473., 435.])
     """
     counts = spontaneous_spike_counts(model, scaling_factor, n_trials, window=window,
                                       bin_width=bin_width, u=u, seed=seed, n_workers=n_workers)
