@@ -34,10 +34,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
+from .paired import critical_difference
 from .validation import positive_int, probability
 
 __all__ = [
@@ -47,7 +47,6 @@ __all__ = [
     "RoundPlan",
     "Strategy",
     "as_strategy",
-    "critical_difference",
     "keep_best",
     "replay",
 ]
@@ -240,7 +239,8 @@ class Race(Strategy):
     At each look, every factor ``k`` is compared with the leader ``j`` (best
     accuracy, ties to the smaller factor) on their common trials: ``b``
     trials right for ``j`` and wrong for ``k``, ``c`` the other way round.
-    ``k`` leaves when ``b - c`` reaches :func:`critical_difference`, the
+    ``k`` leaves when ``b - c`` reaches
+    :func:`~spikewidgets.paired.critical_difference`, the
     exact unconditional (trinomial) test of ``p_j - p_k <= margin``, whose
     level is ``alpha / (K (K - 1) L)`` for ``K`` factors and ``L`` looks
     (Bonferroni over ordered pairs and looks; the leader is chosen from the
@@ -455,52 +455,3 @@ def _trials_done(trials_run: np.ndarray, active: np.ndarray) -> int:
 def _leader(correct: np.ndarray, active: np.ndarray) -> int:
     score = np.where(active, correct.sum(axis=1), -1)
     return int(np.argmax(score))
-
-
-def _xlogy(count: np.ndarray | int, chance: float) -> np.ndarray:
-    """``count * log(chance)``, with 0 where ``count`` is 0 (also when ``chance`` is 0)."""
-    count = np.asarray(count, dtype=np.float64)
-    if chance <= 0:
-        return np.where(count == 0, 0.0, -np.inf)
-    return count * math.log(chance)
-
-
-@lru_cache(maxsize=4096)
-def critical_difference(n_trials: int, margin: float, level: float) -> int:
-    """Smallest ``b - c`` at which paired trials show ``p_j - p_k > margin`` at ``level``.
-
-    ``b`` counts trials right for ``j`` and wrong for ``k``, ``c`` the other
-    way round. The test is exact and unconditional: the largest chance of
-    ``B - C >= d`` over every null distribution on the boundary
-    ``p_j - p_k = margin`` (a trinomial, whose discordance rate is the
-    nuisance, maximised over a fine grid) is at most ``level``.
-
-    Returns ``n_trials + 1`` (never reached) when no difference is enough.
-
-    Examples
-    --------
-    >>> from spikewidgets.adaptive import critical_difference
-    >>> critical_difference(20, 0.0, 0.05)
-    9
-    >>> critical_difference(100, 0.02, 1e-4)
-    39
-    """
-    n = positive_int("n_trials", n_trials)
-    log_factorial = np.concatenate([[0.0], np.cumsum(np.log(np.arange(1, n + 1)))])
-    b, c = np.meshgrid(np.arange(n + 1), np.arange(n + 1), indexing="ij")
-    possible = b + c <= n
-    b, c = b[possible], c[possible]
-    log_count = log_factorial[n] - log_factorial[b] - log_factorial[c] - log_factorial[n - b - c]
-    difference = b - c + n  # index 0 .. 2n
-    worst_tail = np.zeros(2 * n + 2)
-    for q_lost in np.linspace(0.0, (1 - margin) / 2, 401):
-        q_gained = q_lost + margin
-        log_p = (log_count + _xlogy(b, q_gained) + _xlogy(c, q_lost)
-                 + _xlogy(n - b - c, max(0.0, 1.0 - q_gained - q_lost)))
-        pmf = np.bincount(difference, weights=np.exp(log_p), minlength=2 * n + 1)
-        tail = np.concatenate([np.cumsum(pmf[::-1])[::-1], [0.0]])
-        np.maximum(worst_tail, tail, out=worst_tail)
-    for d in range(1, n + 1):
-        if worst_tail[d + n] <= level:
-            return d
-    return n + 1

@@ -11,15 +11,19 @@ a two-sided binomial test of the discordant trials against 1/2.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 
 import numpy as np
 import xarray as xr
 from scipy.special import bdtr
 
 from .results import TrialScores, build_dataset, variable_attrs, wilson_interval
+from .validation import positive_int
 
-__all__ = ["mcnemar_exact", "paired_difference_interval", "perturbation_dataset"]
+__all__ = ["critical_difference", "mcnemar_exact", "paired_difference_interval",
+           "perturbation_dataset"]
 
 
 def mcnemar_exact(gained: np.ndarray, lost: np.ndarray) -> np.ndarray:
@@ -224,3 +228,52 @@ def _add_paired(dataset: xr.Dataset) -> None:
     dataset["condition_mcnemar_p"] = (dims_c, p_c, variable_attrs(
         "McNemar p-value per condition",
         "two-sided exact McNemar p-value of the change per condition"))
+
+
+def _xlogy(count: np.ndarray | int, chance: float) -> np.ndarray:
+    """``count * log(chance)``, with 0 where ``count`` is 0 (also when ``chance`` is 0)."""
+    count = np.asarray(count, dtype=np.float64)
+    if chance <= 0:
+        return np.where(count == 0, 0.0, -np.inf)
+    return count * math.log(chance)
+
+
+@lru_cache(maxsize=4096)
+def critical_difference(n_trials: int, margin: float, level: float) -> int:
+    """Smallest ``b - c`` at which paired trials show ``p_j - p_k > margin`` at ``level``.
+
+    ``b`` counts trials right for ``j`` and wrong for ``k``, ``c`` the other
+    way round. The test is exact and unconditional: the largest chance of
+    ``B - C >= d`` over every null distribution on the boundary
+    ``p_j - p_k = margin`` (a trinomial, whose discordance rate is the
+    nuisance, maximised over a fine grid) is at most ``level``.
+
+    Returns ``n_trials + 1`` (never reached) when no difference is enough.
+
+    Examples
+    --------
+    >>> from spikewidgets.paired import critical_difference
+    >>> critical_difference(20, 0.0, 0.05)
+    9
+    >>> critical_difference(100, 0.02, 1e-4)
+    39
+    """
+    n = positive_int("n_trials", n_trials)
+    log_factorial = np.concatenate([[0.0], np.cumsum(np.log(np.arange(1, n + 1)))])
+    b, c = np.meshgrid(np.arange(n + 1), np.arange(n + 1), indexing="ij")
+    possible = b + c <= n
+    b, c = b[possible], c[possible]
+    log_count = log_factorial[n] - log_factorial[b] - log_factorial[c] - log_factorial[n - b - c]
+    difference = b - c + n  # index 0 .. 2n
+    worst_tail = np.zeros(2 * n + 2)
+    for q_lost in np.linspace(0.0, (1 - margin) / 2, 401):
+        q_gained = q_lost + margin
+        log_p = (log_count + _xlogy(b, q_gained) + _xlogy(c, q_lost)
+                 + _xlogy(n - b - c, max(0.0, 1.0 - q_gained - q_lost)))
+        pmf = np.bincount(difference, weights=np.exp(log_p), minlength=2 * n + 1)
+        tail = np.concatenate([np.cumsum(pmf[::-1])[::-1], [0.0]])
+        np.maximum(worst_tail, tail, out=worst_tail)
+    for d in range(1, n + 1):
+        if worst_tail[d + n] <= level:
+            return d
+    return n + 1

@@ -13,10 +13,11 @@ import xarray as xr
 from scipy.stats import multinomial
 
 from spikewidgets import EdgeOfGridWarning, SearchInterrupted, lambda_grid_search, search_models
-from spikewidgets.adaptive import FixedBudget, Race, RaceState, critical_difference, replay
+from spikewidgets.adaptive import FixedBudget, Race, RaceState, replay
 from spikewidgets.examples import example_model
 from spikewidgets.modelfile import read_raw
 from spikewidgets.optimum import choose_optimum
+from spikewidgets.paired import critical_difference
 
 # ---------------------------------------------------------------- strategies on known outcomes
 
