@@ -28,7 +28,8 @@ from ..results import variable_attrs
 from ..scheduling import available_workers
 from ..seeding import entropy_from_seed, seed_attr, trial_generator
 from ..validation import positive_int, positive_number
-from .timescales import BIN_WIDTH, MAX_LAG, MIN_TRIALS, RATE_RANGE, timescales_from_counts
+from .fitting import BIN_WIDTH
+from .timescales import MAX_LAG, MIN_TRIALS, RATE_RANGE, timescales_from_counts
 
 __all__ = ["DEFAULT_WINDOW", "network_timescales", "spontaneous_spike_counts"]
 

@@ -38,36 +38,19 @@ import xarray as xr
 from ..results import variable_attrs
 from .fitting import (
     BIN_WIDTH,
-    EXCLUDED_FIT,
-    EXCLUDED_NAN,
-    EXCLUDED_NO_DECAY,
-    EXCLUDED_NO_FALL,
     TimescaleFit,
-    exponential,
     fit_timescale,
-    population_timescale,
-    start_of_fall,
 )
 
 __all__ = [
-    "BIN_WIDTH",
-    "EXCLUDED_FIT",
-    "EXCLUDED_NAN",
-    "EXCLUDED_NO_DECAY",
-    "EXCLUDED_NO_FALL",
     "EXCLUDED_RATE",
     "EXCLUDED_TRIALS",
     "MAX_LAG",
     "MIN_TRIALS",
     "RATE_RANGE",
-    "TimescaleFit",
     "autocorrelation",
     "bin_spike_times",
-    "exponential",
     "fano_factor",
-    "fit_timescale",
-    "population_timescale",
-    "start_of_fall",
     "timescales_from_counts",
     "timescales_from_spike_times",
 ]
