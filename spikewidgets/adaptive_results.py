@@ -16,7 +16,7 @@ import numpy as np
 import xarray as xr
 
 from .optimum import check_optimum_rule, choose_optimum
-from .results import TrialScores, build_dataset, warn_if_at_edge, wilson_interval
+from .results import TrialScores, build_dataset, variable_attrs, warn_if_at_edge
 
 __all__ = ["adaptive_dataset", "apply_optimum_rule", "expand_scores"]
 
@@ -145,43 +145,19 @@ def adaptive_dataset(
     """
     factors = np.asarray(scaling_factors, dtype=np.float64)
     order = sorted(trials)
-    expanded = [expand_scores(trials[t][1], trials[t][0]) for t in order]
-    dataset = build_dataset(factors, expanded, conditions, attrs)
     simulated = np.zeros((factors.size, len(order)), dtype=bool)
     for column, trial in enumerate(order):
         simulated[:, column] = trials[trial][0]
-    correct = dataset.correct.values & simulated
-    runs = simulated.sum(axis=1)
-    n_correct = correct.sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        accuracy = np.where(runs > 0, n_correct / np.maximum(runs, 1), np.nan)
-    low, high = np.full(factors.size, np.nan), np.full(factors.size, np.nan)
-    for k in np.flatnonzero(runs):
-        low[k], high[k] = (float(v) for v in wilson_interval(n_correct[k], int(runs[k])))
-    for name, values in (("accuracy", accuracy), ("accuracy_ci_low", low),
-                         ("accuracy_ci_high", high)):
-        dataset[name] = ("scaling_factor", values, dataset[name].attrs)
-    condition = dataset.condition.values
-    by_condition = dataset.condition_accuracy.values.copy()
-    for column, name in enumerate(conditions):
-        chosen = simulated & (condition == name)[None, :]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            by_condition[:, column] = np.where(chosen.any(axis=1),
-                                               (correct & chosen).sum(axis=1)
-                                               / np.maximum(chosen.sum(axis=1), 1), np.nan)
-    dataset["condition_accuracy"] = (dataset.condition_accuracy.dims, by_condition,
-                                     dataset.condition_accuracy.attrs)
-    dataset["simulated"] = (("scaling_factor", "trial"), simulated,
-                            {"long_name": "trial simulated",
-                             "description": "whether the factor ran this trial (an adaptive "
-                                            "search stops bad factors early)"})
-    dataset["n_trials_run"] = ("scaling_factor", runs.astype(np.int64),
-                               {"long_name": "trials run",
-                                "description": "trials the factor ran; its accuracy is "
-                                               "computed from them"})
+    expanded = [expand_scores(trials[t][1], trials[t][0]) for t in order]
+    dataset = build_dataset(factors, expanded, conditions, attrs, simulated=simulated)
+    dataset["simulated"] = (("scaling_factor", "trial"), simulated, variable_attrs(
+        "trial simulated", "whether the factor ran this trial (an adaptive search stops bad "
+        "factors early)"))
+    dataset["n_trials_run"] = ("scaling_factor", simulated.sum(axis=1).astype(np.int64),
+                               variable_attrs("trials run", "trials the factor ran; its "
+                                              "accuracy is computed from them"))
     dataset["left_in_round"] = ("scaling_factor", np.asarray(left_in_round, dtype=np.int64),
-                                {"long_name": "round left",
-                                 "description": "rounds the factor ran before it left the "
-                                                "search; -1 if it ran to the end"})
+                                variable_attrs("round left", "rounds the factor ran before it "
+                                               "left the search; -1 if it ran to the end"))
     return apply_optimum_rule(dataset, rule, finalists=np.asarray(left_in_round) < 0,
                               simulated=simulated, warn_edge=warn_edge, stacklevel=stacklevel + 1)

@@ -57,8 +57,8 @@ def wilson_interval(n_correct: np.ndarray, n_trials: int) -> tuple[np.ndarray, n
     ----------
     n_correct : array of int
         Successes per scaling factor.
-    n_trials : int
-        Trials per scaling factor.
+    n_trials : int or array of int
+        Trials per scaling factor (one count for all, or one each).
 
     Examples
     --------
@@ -67,7 +67,7 @@ def wilson_interval(n_correct: np.ndarray, n_trials: int) -> tuple[np.ndarray, n
     >>> low.round(3).tolist(), high.round(3).tolist()
     ([0.839, 0.299], [1.0, 0.701])
     """
-    n = float(n_trials)
+    n = np.asarray(n_trials, dtype=np.float64)
     p = np.asarray(n_correct, dtype=np.float64) / n
     z2 = Z_95**2
     denominator = 1 + z2 / n
@@ -120,13 +120,18 @@ def build_dataset(
     scores: Sequence[TrialScores],
     conditions: Sequence[str],
     attrs: Mapping[str, object],
+    *,
+    simulated: np.ndarray | None = None,
 ) -> xr.Dataset:
     """Assemble the search Dataset from the scores of finished trials.
 
     Trials are sorted by index, so the result does not depend on the order in
-    which workers finished. The optimum is the highest accuracy, ties to the
-    smallest factor (:func:`~spikewidgets.adaptive_results.apply_optimum_rule`
-    applies other rules). With no finished trial the accuracy is NaN and there
+    which workers finished. ``simulated`` (factors x trials, in trial order;
+    default: all) says which trials each factor ran: accuracy, its interval
+    and the accuracy per condition count only those (an adaptive search's).
+    The optimum is the highest accuracy, ties to the smallest factor
+    (:func:`~spikewidgets.adaptive_results.apply_optimum_rule` applies other
+    rules). With no finished trial the accuracy is NaN and there
     is no optimum (``opt_scaling_factor`` is NaN).
 
     Examples
@@ -150,21 +155,16 @@ def build_dataset(
 
     correct = stack("correct", bool)
     condition = np.array([s.condition for s in scores], dtype=str)
-    n_correct = correct.sum(axis=1)
-    if n_trials:
-        accuracy = n_correct / n_trials
-        ci_low, ci_high = wilson_interval(n_correct, n_trials)
-    else:
-        accuracy = ci_low = ci_high = np.full(n_factors, np.nan)
+    ran = np.ones_like(correct) if simulated is None else np.asarray(simulated, dtype=bool)
+    accuracy, ci_low, ci_high = _accuracy(correct & ran, ran)
     condition_accuracy = np.full((n_factors, len(conditions)), np.nan)
     condition_trials = np.zeros(len(conditions), dtype=np.int64)
     for column, name in enumerate(conditions):
         chosen = condition == name
         condition_trials[column] = chosen.sum()
-        if chosen.any():
-            condition_accuracy[:, column] = correct[:, chosen].mean(axis=1)
+        condition_accuracy[:, column] = _accuracy(correct & ran & chosen, ran & chosen)[0]
     if n_trials:
-        best = accuracy.max()
+        best = np.nanmax(accuracy)
         tied = accuracy == best
         optimum_index = int(np.argmax(tied))  # ties go to the smallest factor
         optimum = float(factors[optimum_index])
@@ -222,6 +222,20 @@ def build_dataset(
     )
     dataset.attrs["n_trials_completed"] = n_trials
     return dataset
+
+
+def _accuracy(correct: np.ndarray, counted: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Per factor: the fraction of ``counted`` trials ``correct`` and its Wilson interval.
+
+    NaN for a factor without counted trials.
+    """
+    n_counted = counted.sum(axis=1)
+    n_correct = correct.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        accuracy = np.where(n_counted > 0, n_correct / n_counted, np.nan)
+        low, high = wilson_interval(n_correct, n_counted)
+    none = n_counted == 0
+    return accuracy, np.where(none, np.nan, low), np.where(none, np.nan, high)
 
 
 class EdgeOfGridWarning(UserWarning):
