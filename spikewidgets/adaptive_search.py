@@ -105,6 +105,7 @@ class AdaptiveRun:
         """The Dataset of the trials run so far (``attrs`` default: the plan's)."""
         attrs = self.plan.attrs(self.n_trials) if attrs is None else dict(attrs)
         attrs["adaptive_simulations"] = self.simulations
+        attrs["adaptive_max_simulations"] = self.budget
         attrs["full_grid_simulations"] = int(self.plan.scaling_factors.size * self.n_trials)
         attrs["adaptive_rounds"] = int(self.state.rounds)
         return adaptive_dataset(self.plan.scaling_factors, self.trials, self.state.left_in_round,

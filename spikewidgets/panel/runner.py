@@ -252,7 +252,7 @@ class SearchRun:
         latest = self.result if self.result is not None else self.partial
         if request.adaptive and latest is not None:
             fraction = min(1.0, latest.attrs["adaptive_simulations"]
-                           / (latest.attrs["full_grid_simulations"] / 3))
+                           / latest.attrs["adaptive_max_simulations"])
         if "finished" in self.timings:
             left = "stopped" if fraction < 1 else "done"
         elif fraction > 0:
