@@ -91,7 +91,8 @@ class SearchPlan:
     downsample : int
         LIF time-step multiplier.
     use_initial_weights : bool
-        Simulate the untrained weights.
+        Simulate the untrained recurrent weights ``w0`` (with the trained
+        synaptic decay, as the original does).
     model_path : Path or None
         File the model came from (searches write their optimum into it).
     model_sha256 : str
@@ -233,8 +234,7 @@ class SearchPlan:
                 return _NETWORKS[self.key]
             variants = self.variants()
             groups = [variants] if self.paired else [[variant] for variant in variants]
-            networks = [LIFNetwork.from_variants(self.model, group, downsample=self.downsample,
-                                                 use_initial_weights=self.use_initial_weights)
+            networks = [LIFNetwork.from_variants(self.model, group, downsample=self.downsample)
                         for group in groups]
             _NETWORKS[self.key] = networks
             while len(_NETWORKS) > _NETWORKS_KEPT:

@@ -110,7 +110,8 @@ def lambda_grid_search(
     downsample : int, default 1
         LIF time-step multiplier (the original's ``downsample``).
     use_initial_weights : bool, default False
-        Simulate the untrained weights ``w0`` instead.
+        Simulate the untrained recurrent weights ``w0`` (with the trained
+        synaptic decay, as the original does).
     adaptive : bool, str or Strategy, default False
         Spend the trials on the factors that may be the best
         (:mod:`spikewidgets.adaptive`): ``True`` or ``"fixed_budget"``

@@ -75,7 +75,8 @@ def simulate(
     downsample : int, default 1
         LIF time-step multiplier.
     use_initial_weights : bool, default False
-        Simulate the untrained weights.
+        Simulate the untrained recurrent weights ``w0`` (with the trained
+        synaptic decay, as the original does).
 
     Returns
     -------
@@ -126,8 +127,7 @@ def simulate(
         (variant,) = perturbed_variants(model, [changed], [factor], entropy,
                                         downsample=downsample,
                                         use_initial_weights=use_initial_weights)
-        network = LIFNetwork.from_variants(model, [variant], downsample=downsample,
-                                           use_initial_weights=use_initial_weights)
+        network = LIFNetwork.from_variants(model, [variant], downsample=downsample)
         attrs["perturbation"] = changed.label
     recording = record_voltages or record_rates
     result = run_lif(network, np.asarray(u, dtype=np.float64), rng=rng, stimulation=stimulation,

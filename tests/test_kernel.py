@@ -18,34 +18,98 @@ from spikewidgets.synthetic import random_model_arrays
 REGRESSION = Path(__file__).parent / "data" / "lif_regression.npz"
 
 
-@pytest.mark.parametrize("factor", [1, 25])
-def test_replays_the_original_exactly(lif_reference, factor):
-    inputs = scipy.io.loadmat(lif_reference / "fixture_model.mat")
-    expected = scipy.io.loadmat(lif_reference / f"reference_sf{factor}.mat")
+#: The runs of the original under Octave (tests/data/lif-reference/README.md): every path.
+REFERENCES = ["sf1", "sf25", "ds2", "init", "stim_exc", "stim_inh"]
+
+
+def _reference_case(folder: Path, name: str):
+    """The model, the run's arguments as run_lif takes them, and what the original recorded."""
+    inputs = scipy.io.loadmat(folder / "fixture_model.mat")
+    expected = scipy.io.loadmat(folder / f"reference_{name}.mat")
+    setting = lambda key, default: expected[key].item() if key in expected else default  # noqa: E731
+    downsample = int(setting("downsample", 1))
+    n_steps = int(expected["nt"].item())
+    mode = str(expected["stim_mode"].item()) if "stim_mode" in expected else "none"
+    stimulation = None
+    if mode != "none":
+        start, stop = (int(x) for x in expected["stim_dur"].ravel())
+        units = tuple(int(u) - 1 for u in expected["stim_units"].ravel())  # 1-based there
+        stimulation = Stimulation(mode, units, start=start, stop=stop)
+    run = {
+        "v_init_rand": inputs["v_init_rand"],
+        "noise": inputs["noise"][:, :n_steps],  # the original drew as many as it had steps
+        "stimulation": stimulation,
+        "stim_coin": expected["stim_coin"] if stimulation is not None else None,
+    }
+    return inputs, expected, downsample, bool(setting("use_initial_weights", 0)), run
+
+
+@pytest.mark.parametrize("name", REFERENCES)
+def test_replays_the_original_exactly(lif_reference, name):
+    inputs, expected, downsample, initial, run = _reference_case(lif_reference, name)
+    factor = float(expected["scaling_factor"].item())
     model = load_model(lif_reference / "fixture_model.mat")
     # Extra factors in the same pass must not disturb the first one.
-    network = LIFNetwork.from_model(model, [factor, 3.0, 80.0])
-    result = run_lif(network, inputs["u"], v_init_rand=inputs["v_init_rand"],
-                     noise=inputs["noise"], record_spikes=True, record_traces=True,
-                     block_steps=333)
+    network = LIFNetwork.from_model(model, [factor, 3.0, 80.0], downsample=downsample,
+                                    use_initial_weights=initial)
+    result = run_lif(network, inputs["u"], record_spikes=True, record_traces=True,
+                     block_steps=333, **run)
     assert np.array_equal(network.td, expected["td"].ravel())
     assert np.array_equal(network.weights_by_presynaptic[0].T, expected["W"])
-    assert result.n_steps == int(expected["nt"][0, 0])
-    assert result.trial_length == float(expected["T"][0, 0])
+    assert result.dt == float(expected["dt"].item())
+    assert result.n_steps == int(expected["nt"].item())
+    assert result.trial_length == float(expected["T"].item())
+    assert result.spike_units[0].size == expected["spk_neuron"].size
     assert np.array_equal(result.spike_units[0] + 1, expected["spk_neuron"].ravel())
     assert np.array_equal(result.spike_steps[0], expected["spk_step"].ravel())
     assert np.array_equal(result.spike_steps[0] * result.dt, expected["spk_time"].ravel())
     assert np.array_equal(result.voltages[0].T, expected["REC"])
     assert np.array_equal(result.rates[0].T, expected["rs"])
     assert np.array_equal(result.mean_rates[0], expected["all_fr"].ravel())
+    # The readout is a sum whose order BLAS chooses: 1e-12 relative.
     np.testing.assert_allclose(result.out[0], expected["out"].ravel(), rtol=1e-12, atol=0)
 
 
-def test_numpy_oracle_replays_the_original(lif_reference):
-    inputs = scipy.io.loadmat(lif_reference / "fixture_model.mat")
-    expected = scipy.io.loadmat(lif_reference / "reference_sf25.mat")
-    network = LIFNetwork.from_model(load_model(lif_reference / "fixture_model.mat"), 25)
-    oracle = reference_lif(network, inputs["u"], inputs["v_init_rand"], inputs["noise"])
+def test_references_cover_every_path(lif_reference):
+    cases = {name: _reference_case(lif_reference, name) for name in REFERENCES}
+    assert {c[2] for c in cases.values()} == {1, 2}
+    assert {c[3] for c in cases.values()} == {False, True}
+    modes = {c[4]["stimulation"].mode for c in cases.values() if c[4]["stimulation"]}
+    assert modes == {"exc", "inh"}
+    # The stimulated runs differ from what the same draws give without stimulation.
+    _, expected, _, _, run = cases["stim_exc"]
+    model = load_model(lif_reference / "fixture_model.mat")
+    plain = run_lif(LIFNetwork.from_model(model, 25.0), cases["sf25"][0]["u"],
+                    v_init_rand=run["v_init_rand"], noise=run["noise"])
+    assert plain.spike_counts.sum() < expected["spk_neuron"].size
+
+
+def test_initial_weights_keep_the_trained_decay(lif_reference):
+    # The original simulates w0 with the trained td and only returns td0.
+    _, expected, *_ = _reference_case(lif_reference, "init")
+    model = load_model(lif_reference / "fixture_model.mat")
+    network = LIFNetwork.from_model(model, 25.0, use_initial_weights=True)
+    assert not np.array_equal(expected["td0"], expected["td"])
+    assert np.array_equal(network.td, model.synaptic_decay())
+    assert np.array_equal(network.td, expected["td"].ravel())
+
+
+@pytest.mark.parametrize("name", REFERENCES)
+def test_numpy_oracle_replays_the_original(lif_reference, name):
+    inputs, expected, downsample, initial, run = _reference_case(lif_reference, name)
+    network = LIFNetwork.from_model(load_model(lif_reference / "fixture_model.mat"),
+                                    float(expected["scaling_factor"].item()),
+                                    downsample=downsample, use_initial_weights=initial)
+    stimulation = run["stimulation"]
+    extra = ()
+    if stimulation is not None:
+        units = np.zeros(network.n_units)
+        units[list(stimulation.units)] = 1.0
+        stim_on = np.zeros(int(expected["nt"].item()), dtype=bool)
+        window = slice(stimulation.start - 1, stimulation.stop - 1)
+        stim_on[window] = run["stim_coin"].ravel()[window] < 0.5
+        extra = (0, units, stimulation.amplitude, stim_on)
+    oracle = reference_lif(network, inputs["u"], run["v_init_rand"], run["noise"], *extra)
     assert np.array_equal(oracle["voltages"], expected["REC"])
     assert np.array_equal(oracle["rates"], expected["rs"])
     np.testing.assert_allclose(oracle["out"], expected["out"].ravel(), rtol=1e-12, atol=0)
@@ -119,7 +183,7 @@ def test_stimulation_equals_oracle(mode):
         assert not np.array_equal(plain.voltages[k], fast.voltages[k])
 
 
-def test_initial_weights_use_w0_and_taus_gaus0():
+def test_initial_weights_use_w0_with_the_trained_decay():
     arrays = random_model_arrays(20, 1, seed=4, dtype=np.float64)
     arrays["w0"] = arrays["w"] * 0.5
     model = RateModel.from_arrays(arrays)
@@ -127,8 +191,8 @@ def test_initial_weights_use_w0_and_taus_gaus0():
     initial = LIFNetwork.from_model(model, 2.0, use_initial_weights=True)
     np.testing.assert_array_equal(initial.weights_by_presynaptic * 2,
                                   trained.weights_by_presynaptic)
-    assert not np.array_equal(initial.td, trained.td)
-    assert np.array_equal(initial.td, model.synaptic_decay(use_initial_weights=True))
+    assert not np.array_equal(model.synaptic_decay(use_initial_weights=True), trained.td)
+    assert np.array_equal(initial.td, trained.td)
 
 
 def test_same_generator_same_trial_and_factors_do_not_interact():
@@ -193,6 +257,9 @@ def test_bad_arguments_are_named():
         run_lif(network, u)
     with pytest.raises(ValueError, match="noise has shape"):
         run_lif(network, u, v_init_rand=np.zeros(model.n_units), noise=np.zeros((2, 2)))
+    with pytest.raises(ValueError, match="stim_coin has 3 values"):
+        run_lif(network, u, rng=np.random.default_rng(0), stim_coin=np.zeros(3),
+                stimulation=Stimulation("exc", (1,), 1, 20))
     with pytest.raises(ValueError, match="mode"):
         Stimulation("both", (1,), 1, 2)
 

@@ -232,7 +232,10 @@ class LIFNetwork:
             Take every ``downsample``-th input column and a time step
             ``downsample`` times longer (0.05 ms x downsample).
         use_initial_weights : bool, default False
-            Use the untrained weights ``w0`` and decay parameters ``taus_gaus0``.
+            Use the untrained recurrent weights ``w0``. As in the original, the
+            synaptic decay stays the trained one (``taus_gaus``): the published
+            ``LIF_network_fnc.m`` computes ``td0`` from ``taus_gaus0`` but only
+            returns it, and simulates ``w0`` with the trained ``td``.
         """
         factors = np.atleast_1d(np.asarray(scaling_factors, dtype=np.float64))
         if factors.ndim != 1 or factors.size == 0:
@@ -244,8 +247,7 @@ class LIFNetwork:
                 f"scaling_factors is {factors.tolist()}, expected finite positive values"
             )
         variants = scaling_variants(model, factors, use_initial_weights=use_initial_weights)
-        return cls.from_variants(model, variants, downsample=downsample,
-                                 use_initial_weights=use_initial_weights)
+        return cls.from_variants(model, variants, downsample=downsample)
 
     @classmethod
     def from_variants(
@@ -254,7 +256,6 @@ class LIFNetwork:
         variants: Sequence[NetworkVariant],
         *,
         downsample: int = 1,
-        use_initial_weights: bool = False,
     ) -> LIFNetwork:
         """Prepare a batch of network variants of ``model`` that share each trial's noise.
 
@@ -266,8 +267,9 @@ class LIFNetwork:
             The networks of the batch, in order.
         downsample : int, default 1
             LIF time-step multiplier.
-        use_initial_weights : bool, default False
-            Use the untrained decay parameters ``taus_gaus0``.
+
+        The synaptic decay ``td`` is always the trained one, whatever the
+        variants' weights are (as the original, see :meth:`from_model`).
         """
         if not variants:
             raise ValueError("variants is empty, expected at least one network variant")
@@ -296,7 +298,7 @@ class LIFNetwork:
             weights_by_presynaptic=by_presynaptic,
             readout=np.ascontiguousarray(readout),
             w_in=np.ascontiguousarray(model.w_in),
-            td=np.ascontiguousarray(model.synaptic_decay(use_initial_weights)),
+            td=np.ascontiguousarray(model.synaptic_decay()),
             scaling_factors=factors,
             downsample=int(downsample),
             exc=np.asarray(model.exc, dtype=bool),

@@ -76,6 +76,7 @@ def run_lif(
     noise: np.ndarray | None = None,
     stimulation: Stimulation | None = None,
     stimulation_rng: np.random.Generator | None = None,
+    stim_coin: np.ndarray | None = None,
     out_start: int = 1,
     record_spikes: bool = False,
     record_traces: bool = False,
@@ -110,6 +111,12 @@ def run_lif(
         variant's flips do not depend on the others), leaving the noise of
         ``rng`` unchanged. Without it, each stimulated variant draws its
         flips from ``rng`` in turn, as the original does for one network.
+    stim_coin : ndarray, shape (nt,), optional
+        Explicit U(0, 1) coin of every step, as ``v_init_rand`` and ``noise``
+        are explicit draws: step ``i`` of a stimulation is stimulated when
+        ``stim_coin[i - 1] < 0.5`` (the original's ``rand < 0.50``). Used by
+        every stimulated variant instead of drawing from ``rng`` or
+        ``stimulation_rng``.
     out_start : int, default 1
         First 1-based step whose readout is recorded (later steps only are
         kept, which is all that scoring needs).
@@ -162,7 +169,7 @@ def run_lif(
     if v_init_rand.shape != (n_units,):
         raise ValueError(f"v_init_rand has {v_init_rand.size} values, expected {n_units}")
     stim_units, stim_on = _stimulation_arrays(network, n_steps, stimulation,
-                                              rng, stimulation_rng)
+                                              rng, stimulation_rng, stim_coin)
     blocks = _noise_blocks(rng, noise, n_units, n_steps, max(1, int(block_steps)))
 
     v = np.tile(V_RESET + v_init_rand * (V_SPIKE - V_RESET), (n_factors, 1))
@@ -269,6 +276,7 @@ def _stimulation_arrays(
     stimulation: Stimulation | None,
     rng: np.random.Generator | None,
     stimulation_rng: np.random.Generator | None,
+    stim_coin: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per variant, the voltage added to each unit (K, N) and the stimulated steps (K, nt)."""
     n_variants, n_units = network.n_variants, network.n_units
@@ -282,12 +290,7 @@ def _stimulation_arrays(
     if not any(s is not None for s in plans):
         return stim_units, stim_on
     source = rng if stimulation is not None or stimulation_rng is None else stimulation_rng
-    if source is None:
-        raise ValueError("stimulation draws its coin flips from rng: pass rng as well")
-    # With stimulation_rng, one coin flip per step of the trial, shared by every stimulated
-    # variant (as its noise is): a variant's flips do not depend on the other variants.
-    shared = None if stimulation is not None or stimulation_rng is None \
-        else stimulation_rng.random(n_steps) < 0.5
+    shared = _shared_flips(stimulation, stimulation_rng, source, stim_coin, n_steps)
     flips = None
     for k, plan in enumerate(plans):
         if plan is None:
@@ -307,3 +310,31 @@ def _stimulation_arrays(
             flips = source.random(stop - start) < 0.5
         stim_on[k, start - 1 : stop - 1] = flips
     return stim_units, stim_on
+
+
+def _shared_flips(stimulation: Stimulation | None, stimulation_rng: np.random.Generator | None,
+                  source: np.random.Generator | None, stim_coin: np.ndarray | None,
+                  n_steps: int) -> np.ndarray | None:
+    """The coin flips of every step that all stimulated variants share, or None.
+
+    None means that the flips are drawn from ``source`` per stimulation window:
+    once for a stimulation of every variant, or per variant, in turn.
+    """
+    if stim_coin is not None:
+        # Recorded coins: the original's `rand < 0.50`, one per step, used by every variant.
+        return _coin_flips(stim_coin, n_steps)
+    if source is None:
+        raise ValueError("stimulation draws its coin flips from rng: pass rng as well")
+    if stimulation is not None or stimulation_rng is None:
+        return None
+    # With stimulation_rng, one coin flip per step of the trial, shared by every stimulated
+    # variant (as its noise is): a variant's flips do not depend on the others.
+    return stimulation_rng.random(n_steps) < 0.5
+
+
+def _coin_flips(stim_coin: np.ndarray, n_steps: int) -> np.ndarray:
+    """The stimulated steps of a recorded coin: ``stim_coin < 0.5``, after checking its shape."""
+    coin = np.asarray(stim_coin, dtype=np.float64).ravel()
+    if coin.shape != (n_steps,):
+        raise ValueError(f"stim_coin has {coin.size} values, expected one per step ({n_steps})")
+    return coin < 0.5
