@@ -414,9 +414,12 @@ def evaluate_single_trial(
     scaling_factor: float,
     settings: Mapping[str, object] | None = None,
     *,
-    seed: int | None = 0,
+    seed: int | None = None,
 ) -> int:
     """Simulate and score one trial of the LIF network at one scaling factor.
+
+    As the published function, each call draws a new trial (its stimulus and
+    noise): averaging repeated calls estimates the accuracy at the factor.
 
     Parameters
     ----------
@@ -428,9 +431,10 @@ def evaluate_single_trial(
         Positive factor dividing the recurrent and readout weights.
     settings : mapping, optional
         Overrides of the task's defaults.
-    seed : int or None, default 0
-        Seed of the trial's stimulus and noise (trial 0 of a search with the
-        same seed; None draws a random one).
+    seed : int or None, default None
+        Seed of the trial's stimulus and noise. None (the default) draws a
+        fresh trial on every call; an int gives trial 0 of a search with
+        that seed, the same trial on every call.
 
     Returns
     -------
@@ -446,6 +450,12 @@ def evaluate_single_trial(
     1
     >>> sw.evaluate_single_trial("go_nogo", path, 70, seed=0)  # weights divided too much
     0
+
+    Without a seed, every call is a new trial; their mean estimates the accuracy:
+
+    >>> correct = [sw.evaluate_single_trial("go_nogo", path, 30) for _ in range(20)]
+    >>> set(correct) <= {0, 1}
+    True
     """
     plan = SearchPlan.prepare(model_path, task_name, [scaling_factor], settings, seed=seed)
     (score,) = plan.score_trials([0])

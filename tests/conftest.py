@@ -40,6 +40,7 @@ SLOW = frozenset({
     # (the whole file 33 s).
     "test_train.py",
     "tests/test_many.py::test_same_dataset_on_every_executor",  # 7.6 s
+    "tests/test_search.py::test_unseeded_single_trials_estimate_the_accuracy",  # 7 s
 })
 
 

@@ -230,6 +230,28 @@ def test_evaluate_single_trial(write_model):
         evaluate_single_trial("xor", path, 1.0)
 
 
+def test_unseeded_single_trials_estimate_the_accuracy(tmp_path):
+    # As the published function (and the PyTorch port), each unseeded call is a
+    # new trial, so that averaging calls estimates the accuracy. Factor 55 of
+    # the bundled Go-NoGo network is on the falling edge (accuracy about 0.6),
+    # where a repeated trial would give a mean of exactly 0 or 1.
+    from spikewidgets import example_model
+
+    path = example_model("go_nogo", tmp_path)
+    n_calls, factor = 200, 55.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", EdgeOfGridWarning)
+        ds = lambda_grid_search(path, "go_nogo", n_calls, [factor], seed=0, progress=False,
+                                save=False)
+    expected = float(ds.accuracy.sel(scaling_factor=factor))
+    assert 0.2 < expected < 0.8
+    calls = np.array([evaluate_single_trial("go_nogo", path, factor) for _ in range(n_calls)])
+    assert set(calls.tolist()) == {0, 1}
+    # Two independent estimates of the same accuracy: 3 standard errors of their difference.
+    standard_error = np.sqrt(2 * expected * (1 - expected) / n_calls)
+    assert abs(calls.mean() - expected) <= 3 * standard_error
+
+
 @pytest.mark.parametrize(("kwargs", "error", "match"), [
     ({"n_trials": 0}, ValueError, "n_trials is 0, expected a positive integer"),
     ({"n_trials": 2.5}, ValueError, "n_trials is 2.5"),
