@@ -13,12 +13,14 @@ from spikewidgets.analysis import (
     EXCLUDED_NAN,
     EXCLUDED_NO_FALL,
     EXCLUDED_RATE,
+    EXCLUDED_TOO_LONG,
     EXCLUDED_TRIALS,
     autocorrelation,
     bin_spike_times,
     exponential,
     fano_factor,
     fit_timescale,
+    lag_span,
     network_timescales,
     population_timescale,
     spontaneous_spike_counts,
@@ -148,6 +150,107 @@ def test_units_outside_the_rate_range_are_left_out():
         timescales_from_counts(counts, rate_range=(10, 5))
 
 
+def ar1_counts(taus_ms: list[float], *, n_trials: int = 4000, n_bins: int = 20,
+               seed: int = 0) -> np.ndarray:
+    """Counts ``2 + x / 2`` per 50 ms bin, x a unit-variance AR(1) of correlation exp(-lag / tau).
+
+    Their autocorrelation at lag k bins is exp(-50 k / tau) up to sampling
+    noise: nearly flat over lags of 50 to 750 ms for a tau of seconds.
+    """
+    rng = np.random.default_rng(seed)
+    decay = np.exp(-50.0 / np.asarray(taus_ms, dtype=np.float64))[:, None]
+    x = np.empty((len(taus_ms), n_trials, n_bins))
+    x[..., 0] = rng.standard_normal(x.shape[:2])
+    for step in range(1, n_bins):
+        x[..., step] = decay * x[..., step - 1] + np.sqrt(1 - decay**2) * rng.standard_normal(
+            x.shape[:2])
+    return 2 + 0.5 * x
+
+
+def test_a_timescale_longer_than_the_lags_span_is_left_out():
+    ds = timescales_from_counts(ar1_counts([150, 2000]))
+    assert ds.attrs["max_timescale_ms"] == 700.0 == ds.lag.values[-1] - ds.lag.values[0]
+    assert ds.exclusion.values.tolist() == ["", EXCLUDED_TOO_LONG]
+    assert 120 < ds.timescale.values[0] < 180 and np.isnan(ds.timescale.values[1])
+    assert np.ptp(ds.autocorrelation.values[1]) < 0.4  # falls from about 0.98 to 0.69
+    assert ds.fit_rate.values[1] < 0 and np.isfinite(ds.fit_start_lag.values[1])
+    assert EXCLUDED_TOO_LONG in ds.exclusion.attrs["description"]
+    assert ds.attrs["n_fitted"] == 1
+    unbounded = timescales_from_counts(ar1_counts([150, 2000]), max_timescale=10_000)
+    assert unbounded.attrs["max_timescale_ms"] == 10_000.0
+    assert unbounded.exclusion.values.tolist() == ["", ""]
+    assert 700 < unbounded.timescale.values[1] < 10_000
+    assert unbounded.timescale.values[0] == ds.timescale.values[0]
+    strict = timescales_from_counts(ar1_counts([150, 2000]), max_timescale=100)
+    assert strict.exclusion.values.tolist() == [EXCLUDED_TOO_LONG] * 2
+
+
+def test_the_default_bound_is_the_lag_span():
+    assert lag_span(15) == 700.0 and lag_span(10, bin_width=0.02) == 180.0
+    curve = 0.5 * np.exp(-np.arange(1, 16) * 50 / 600)  # 600 ms
+    assert fit_timescale(curve).timescale == pytest.approx(600, rel=1e-6)  # within 700 ms
+    short = fit_timescale(curve[:10])  # lags of 50 to 500 ms span 450 ms
+    assert short.exclusion == EXCLUDED_TOO_LONG and np.isnan(short.timescale)
+    assert -50 / short.rate == pytest.approx(600, rel=1e-6)  # the fit is kept
+    assert fit_timescale(curve[:10], max_timescale=601).timescale == pytest.approx(600, rel=1e-6)
+    assert fit_timescale(curve, max_timescale=599).exclusion == EXCLUDED_TOO_LONG
+    ds = timescales_from_counts(ar1_counts([150], n_trials=200), max_lag=8, bin_width=0.02)
+    assert ds.attrs["max_timescale_ms"] == pytest.approx(140.0)
+    for bad in (0, -5, math.inf, math.nan, "700", True):
+        with pytest.raises(ValueError, match="max_timescale"):
+            timescales_from_counts(ar1_counts([150], n_trials=20), max_timescale=bad)
+        with pytest.raises(ValueError, match="max_timescale"):
+            fit_timescale(curve, max_timescale=bad)
+
+
+def test_population_timescale_keeps_to_the_bound():
+    ds = timescales_from_counts(ar1_counts([150, 150, 2000]))
+    assert 100 < population_timescale(ds) < 700
+    assert math.isnan(population_timescale(ds, max_timescale=50))
+    slow = timescales_from_counts(ar1_counts([2000, 2000]))
+    assert set(slow.exclusion.values) == {EXCLUDED_TOO_LONG}
+    assert math.isnan(population_timescale(slow))  # about 2 s, beyond the 700 ms of the lags
+    assert 700 < population_timescale(slow, max_timescale=10_000) < 10_000
+    with pytest.raises(ValueError, match="max_timescale"):
+        population_timescale(slow, max_timescale=-1)
+
+
+def _layouts(counts: np.ndarray) -> dict[str, np.ndarray]:
+    """The same counts in C order, Fortran order and as transposed views of other orders."""
+    return {
+        "C": np.ascontiguousarray(counts),
+        "F": np.asfortranarray(counts),
+        "bin-trial-unit view": np.ascontiguousarray(counts.transpose(2, 1, 0)).transpose(2, 1, 0),
+        "trial-unit-bin view": np.ascontiguousarray(counts.transpose(1, 0, 2)).transpose(1, 0, 2),
+        "float F": np.asfortranarray(counts, dtype=np.float64),
+    }
+
+
+def test_results_do_not_depend_on_the_memory_layout_of_the_counts():
+    counts = np.concatenate([ou_poisson_counts(tau, n_units=10, n_trials=40, seed=11)
+                             for tau in (0.05, 0.5, 5.0)])
+    counts[3, :, 6:] = 0  # NaN lags
+    counts[4] *= 6  # outside the rate range
+    layouts = _layouts(counts)
+    assert not layouts["F"].flags.c_contiguous
+    assert not layouts["bin-trial-unit view"].flags.c_contiguous
+    reference = timescales_from_counts(layouts["C"])
+    assert len(set(reference.exclusion.values.tolist())) >= 4  # several kinds of unit
+    for name, layout in layouts.items():
+        np.testing.assert_array_equal(autocorrelation(layout), reference.autocorrelation.values,
+                                      err_msg=name)
+        ds = timescales_from_counts(layout)
+        for variable in ("autocorrelation", "timescale", "fit_rate", "exclusion", "fano_factor",
+                         "mean_rate"):
+            np.testing.assert_array_equal(ds[variable].values, reference[variable].values,
+                                          err_msg=f"{variable} of {name}")
+    curves = reference.autocorrelation.values
+    for unit in np.flatnonzero(reference.exclusion.values == ""):  # the fit alone
+        again = fit_timescale(np.asfortranarray(curves)[unit])
+        assert again == fit_timescale(curves[unit].copy())
+        assert again.timescale == reference.timescale.values[unit]
+
+
 def test_fano_factor():
     rng = np.random.default_rng(8)
     poisson = rng.poisson(0.5, size=(2, 20000, 20))
@@ -207,7 +310,9 @@ def test_network_timescales_dataset(xor_model, tmp_path):
     assert ds.timescale.attrs["units"] == "ms" and ds.synaptic_decay.attrs["units"] == "ms"
     assert set(ds.unit_type.values) == {"exc", "inh"}
     fitted = ds.exclusion.values == ""
-    assert fitted.sum() == ds.attrs["n_fitted"] > 20
+    assert fitted.sum() == ds.attrs["n_fitted"] > 10
+    assert ds.attrs["max_timescale_ms"] == 700.0
+    assert (ds.timescale.values[fitted] <= 700).all()
     assert np.isfinite(ds.timescale.values[fitted]).all()
     assert np.isnan(ds.timescale.values[~fitted]).all()
     assert (ds.timescale.values[fitted] > 0).all()
@@ -224,6 +329,16 @@ def test_network_timescales_dataset(xor_model, tmp_path):
     with xr.open_dataset(tmp_path / "timescales.nc") as stored:
         np.testing.assert_array_equal(stored.timescale.values, ds.timescale.values)
         assert stored.exclusion.values.tolist() == ds.exclusion.values.tolist()
+
+
+def test_network_timescales_passes_the_bound(xor_model):
+    ds = network_timescales(xor_model, n_trials=12, window=(0.25, 0.75), max_lag=5, seed=2,
+                            max_timescale=120)
+    assert ds.attrs["max_timescale_ms"] == 120.0
+    fitted = ds.exclusion.values == ""
+    assert (ds.timescale.values[fitted] <= 120).all()
+    with pytest.raises(ValueError, match="max_timescale"):
+        network_timescales(xor_model, n_trials=12, max_timescale=0)
 
 
 def test_figures_of_a_timescale_dataset():

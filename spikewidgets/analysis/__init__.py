@@ -2,9 +2,11 @@
 
 ``spikewidgets.analysis.timescales``: spike-count autocorrelation,
 neuronal timescales by the method of Murray et al. (2014) as the
-working-memory study applied it, and the Fano factor, from spike counts or
-spike times; the exponential fit of each autocorrelation curve, and of a
-population's mean curve, is :mod:`spikewidgets.analysis.fitting`.
+working-memory study applied it, and the Fano factor, from spike counts
+(``spikewidgets.analysis.spiketimes``: from spike times); the exponential fit
+of each autocorrelation curve, and of a population's mean curve, is
+:mod:`spikewidgets.analysis.fitting`, which leaves out a timescale longer than
+the lags span.
 ``spikewidgets.analysis.spontaneous``: spike counts of the
 spiking network in trials without stimulus, and every unit's timescale next
 to its synaptic decay constant. The Bokeh figures of these Datasets are in
@@ -23,12 +25,15 @@ from .fitting import (
     EXCLUDED_NAN,
     EXCLUDED_NO_DECAY,
     EXCLUDED_NO_FALL,
+    EXCLUDED_TOO_LONG,
     TimescaleFit,
     exponential,
     fit_timescale,
+    lag_span,
     population_timescale,
     start_of_fall,
 )
+from .spiketimes import bin_spike_times, timescales_from_spike_times
 from .spontaneous import DEFAULT_WINDOW, network_timescales, spontaneous_spike_counts
 from .timescales import (
     EXCLUDED_RATE,
@@ -37,10 +42,8 @@ from .timescales import (
     MIN_TRIALS,
     RATE_RANGE,
     autocorrelation,
-    bin_spike_times,
     fano_factor,
     timescales_from_counts,
-    timescales_from_spike_times,
 )
 
 __all__ = [
@@ -51,6 +54,7 @@ __all__ = [
     "EXCLUDED_NO_DECAY",
     "EXCLUDED_NO_FALL",
     "EXCLUDED_RATE",
+    "EXCLUDED_TOO_LONG",
     "EXCLUDED_TRIALS",
     "MAX_LAG",
     "MIN_TRIALS",
@@ -61,6 +65,7 @@ __all__ = [
     "exponential",
     "fano_factor",
     "fit_timescale",
+    "lag_span",
     "network_timescales",
     "population_timescale",
     "spontaneous_spike_counts",

@@ -15,8 +15,12 @@ Sejnowski, Nat. Neurosci. 2021, ``data/autocorr_analysis_pfc3.m`` of
 
 A curve with NaN or a late fall, a fit that fails and a fit that does not
 decay (``b >= 0``, which the published script kept as a negative timescale)
-give no timescale, with the reason. :func:`population_timescale` fits the
-mean curve of the fitted units of a Dataset, as the study's ``pop_fit``.
+give no timescale, with the reason; so does a timescale longer than the lags
+span (``max_timescale``, by default the longest lag minus the shortest: 700 ms
+for lags of 50 to 750 ms), which the published script kept: a curve that
+hardly falls over the lags fits as well with 10 s as with 1000 s, and the
+last bits of the curve decide between them. :func:`population_timescale`
+fits the mean curve of the fitted units of a Dataset, as the study's ``pop_fit``.
 """
 
 from __future__ import annotations
@@ -29,15 +33,19 @@ import numpy as np
 import xarray as xr
 from scipy.optimize import OptimizeWarning, curve_fit
 
+from ..validation import positive_number
+
 __all__ = [
     "BIN_WIDTH",
     "EXCLUDED_FIT",
     "EXCLUDED_NAN",
     "EXCLUDED_NO_DECAY",
     "EXCLUDED_NO_FALL",
+    "EXCLUDED_TOO_LONG",
     "TimescaleFit",
     "exponential",
     "fit_timescale",
+    "lag_span",
     "population_timescale",
     "start_of_fall",
 ]
@@ -55,6 +63,31 @@ EXCLUDED_NO_FALL = "no fall before lag 4"
 EXCLUDED_FIT = "fit failed"
 #: Exclusion: the fitted curve does not decay (``b >= 0``).
 EXCLUDED_NO_DECAY = "fit does not decay"
+#: Exclusion: the fitted timescale is longer than the lags span (``max_timescale``), so the
+#: lags cannot tell it from any longer one.
+EXCLUDED_TOO_LONG = "timescale beyond the lag span"
+
+
+def lag_span(n_lags: int, bin_width: float = BIN_WIDTH) -> float:
+    """The span (ms) of lags 1..n_lags bins: the longest lag minus the shortest.
+
+    The default ``max_timescale`` of :func:`fit_timescale` and
+    :func:`~spikewidgets.analysis.timescales_from_counts`.
+
+    Examples
+    --------
+    >>> from spikewidgets.analysis import lag_span
+    >>> lag_span(15), lag_span(15, bin_width=0.02)  # lags 50-750 ms, 20-300 ms
+    (700.0, 280.0)
+    """
+    return (int(n_lags) - 1) * (bin_width * 1000.0)
+
+
+def _max_timescale(max_timescale: float | None, n_lags: int, bin_width: float) -> float:
+    """``max_timescale`` (ms) validated, or the lag span when it is None."""
+    if max_timescale is None:
+        return lag_span(n_lags, bin_width)
+    return positive_number("max_timescale", max_timescale)
 
 
 def exponential(x: np.ndarray, a: float, b: float, c: float) -> np.ndarray:
@@ -90,8 +123,10 @@ class TimescaleFit:
     >>> import numpy as np
     >>> from spikewidgets.analysis import fit_timescale
     >>> fit = fit_timescale(0.5 * np.exp(-np.arange(1, 16) / 4))  # falls by e every 4 bins
-    >>> round(float(fit.timescale)), round(float(fit.rate), 3), fit.start_lag, fit.curve(2)
-    (200, -0.25, 1, array([0.38940039, 0.30326533]))
+    >>> round(float(fit.timescale)), round(float(fit.rate), 3), fit.start_lag
+    (200, -0.25, 1)
+    >>> fit.curve(2).round(4)  # the fitted curve at lags 1 and 2
+    array([0.3894, 0.3033])
     """
 
     timescale: float
@@ -143,7 +178,8 @@ def _fit_exponential(y: np.ndarray) -> tuple[float, float, float] | None:
     return float(a), float(b), float(c)
 
 
-def fit_timescale(curve: np.ndarray, bin_width: float = BIN_WIDTH) -> TimescaleFit:
+def fit_timescale(curve: np.ndarray, bin_width: float = BIN_WIDTH,
+                  max_timescale: float | None = None) -> TimescaleFit:
     """Fit the timescale of one autocorrelation curve, given from lag 1 bin on.
 
     Parameters
@@ -152,12 +188,17 @@ def fit_timescale(curve: np.ndarray, bin_width: float = BIN_WIDTH) -> TimescaleF
         Autocorrelation at lags 1..n_lags.
     bin_width : float
         Bin width (s).
+    max_timescale : float, optional
+        Longest timescale (ms) the lags can identify: a longer fitted one is
+        excluded (``EXCLUDED_TOO_LONG``). A finite positive number; None (the
+        default) is the lag span, :func:`lag_span` of ``n_lags``.
 
     Returns
     -------
     TimescaleFit
         With ``exclusion`` "" (fitted), ``EXCLUDED_NAN``, ``EXCLUDED_NO_FALL``,
-        ``EXCLUDED_FIT`` or ``EXCLUDED_NO_DECAY``.
+        ``EXCLUDED_FIT``, ``EXCLUDED_NO_DECAY`` or ``EXCLUDED_TOO_LONG`` (which
+        keeps the fitted ``A``, ``b`` and ``C``).
 
     Examples
     --------
@@ -169,8 +210,16 @@ def fit_timescale(curve: np.ndarray, bin_width: float = BIN_WIDTH) -> TimescaleF
     200.0
     >>> fit_timescale([0.1, 0.2, 0.3, 0.4, 0.3, 0.2]).exclusion
     'no fall before lag 4'
+
+    A curve that falls by ``e`` only every 40 bins (2 s) hardly falls over
+    lags of 50 to 750 ms, 700 ms apart:
+
+    >>> slow = 0.5 * np.exp(-np.arange(1, 16) / 40)
+    >>> fit_timescale(slow).exclusion, fit_timescale(slow, max_timescale=5000).exclusion
+    ('timescale beyond the lag span', '')
     """
-    values = np.asarray(curve, dtype=np.float64).ravel()
+    bound = _max_timescale(max_timescale, np.size(curve), bin_width)
+    values = np.ascontiguousarray(curve, dtype=np.float64).ravel()
     if np.isnan(values).any():
         return TimescaleFit(math.nan, exclusion=EXCLUDED_NAN)
     start = start_of_fall(values)
@@ -182,16 +231,22 @@ def fit_timescale(curve: np.ndarray, bin_width: float = BIN_WIDTH) -> TimescaleF
     a, b, c = fitted
     if b >= 0:
         return TimescaleFit(math.nan, a, b, c, start, EXCLUDED_NO_DECAY)
-    return TimescaleFit(-1.0 / b * bin_width * 1000.0, a, b, c, start)
+    timescale = -1.0 / b * bin_width * 1000.0
+    if timescale > bound:
+        return TimescaleFit(math.nan, a, b, c, start, EXCLUDED_TOO_LONG)
+    return TimescaleFit(timescale, a, b, c, start)
 
 
-def population_timescale(ds: xr.Dataset, unit_type: str | None = None) -> float:
+def population_timescale(ds: xr.Dataset, unit_type: str | None = None, *,
+                         max_timescale: float | None = None) -> float:
     """Timescale (ms) of the mean autocorrelation of the fitted units, as the study's ``pop_fit``.
 
-    Each fitted unit's curve is taken from its start lag on (shifted to
-    start at lag 1, as ``new_auto_c`` of ``fnc_get_models.m``), averaged over
-    units (of ``unit_type`` if given) and fitted like one unit's curve,
-    starting at lag 1. NaN when no unit was fitted or the fit fails.
+    Each curve a fit was tried on (whatever the fit gave: a timescale, none,
+    or one beyond the bound) is taken from its start lag on (shifted to start at lag 1, as
+    ``new_auto_c`` of ``fnc_get_models.m``), averaged over units (of
+    ``unit_type`` if given) and fitted like one unit's curve, starting at
+    lag 1. NaN when no unit was fitted, the fit fails or does not decay, or
+    its timescale is longer than ``max_timescale``.
 
     Parameters
     ----------
@@ -201,6 +256,10 @@ def population_timescale(ds: xr.Dataset, unit_type: str | None = None) -> float:
         ``bin_width_ms`` attribute).
     unit_type : str, optional
         Average only the units of this ``unit_type`` (``"exc"`` or ``"inh"``).
+    max_timescale : float, optional
+        Longest timescale (ms) returned, a finite positive number; None (the
+        default) is the Dataset's ``max_timescale_ms`` attribute (the lag span
+        if it has none).
 
     Returns
     -------
@@ -218,12 +277,21 @@ def population_timescale(ds: xr.Dataset, unit_type: str | None = None) -> float:
     >>> for _ in range(19):  # 20 bins of 50 ms, a correlation of 0.8 from one to the next
     ...     latent.append(0.8 * latent[-1] + 0.6 * rng.standard_normal((3, 200)))
     >>> counts = rng.poisson(np.exp(1 + 0.5 * np.stack(latent, axis=-1)))
-    >>> round(float(population_timescale(timescales_from_counts(counts))), -1)
-    170.0
+    >>> ds = timescales_from_counts(counts)
+    >>> population = population_timescale(ds)  # ms; the process's is 224 ms
+    >>> bool(100 < population < 400), ds.attrs["max_timescale_ms"]
+    (True, 700.0)
+    >>> bool(np.isnan(population_timescale(ds, max_timescale=100)))  # longer than 100 ms
+    True
     """
-    start = ds.fit_start_lag.values / ds.attrs["bin_width_ms"]
+    bin_ms = ds.attrs["bin_width_ms"]
+    if max_timescale is None:
+        bound = float(ds.attrs.get("max_timescale_ms", lag_span(ds.sizes["lag"], bin_ms / 1000)))
+    else:
+        bound = positive_number("max_timescale", max_timescale)
+    start = ds.fit_start_lag.values / bin_ms
     chosen = np.isfinite(start) & np.isin(ds.exclusion.values, ["", EXCLUDED_NO_DECAY,
-                                                                EXCLUDED_FIT])
+                                                                EXCLUDED_FIT, EXCLUDED_TOO_LONG])
     if unit_type is not None:
         chosen &= ds.unit_type.values == unit_type
     curves = ds.autocorrelation.values
@@ -238,6 +306,6 @@ def population_timescale(ds: xr.Dataset, unit_type: str | None = None) -> float:
         warnings.simplefilter("ignore", RuntimeWarning)
         mean = np.nanmean(shifted, axis=0)
     fitted = _fit_exponential(mean[np.isfinite(mean)])
-    if fitted is None or fitted[1] >= 0:
+    if fitted is None or fitted[1] >= 0 or -1.0 / fitted[1] * bin_ms > bound:
         return math.nan
-    return -1.0 / fitted[1] * ds.attrs["bin_width_ms"]
+    return -1.0 / fitted[1] * bin_ms

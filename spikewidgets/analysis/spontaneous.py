@@ -215,6 +215,7 @@ def network_timescales(
     max_lag: int = MAX_LAG,
     rate_range: Sequence[float] | None = RATE_RANGE,
     min_trials: int = MIN_TRIALS,
+    max_timescale: float | None = None,
     u: np.ndarray | None = None,
     seed: int | None = None,
     n_workers: int | None = None,
@@ -223,7 +224,9 @@ def network_timescales(
 
     :func:`~spikewidgets.analysis.spontaneous_spike_counts`, then
     :func:`~spikewidgets.analysis.timescales_from_counts` with each unit's
-    type and synaptic decay constant. See those two for the parameters.
+    type and synaptic decay constant. See those two for the parameters
+    (``max_timescale``, in ms: the longest timescale kept, by default the
+    lag span).
 
     Returns
     -------
@@ -236,20 +239,26 @@ def network_timescales(
     --------
     The units of the bundled DMS model, from 20 trials of 1 s without
     stimulus (the study used 100 or more; with fewer, more units lack a
-    timescale):
+    timescale). A unit has a timescale (within the 700 ms the lags span) or
+    the reason why not:
 
+    >>> import numpy as np
     >>> import spikewidgets as sw
     >>> from spikewidgets.analysis import network_timescales
     >>> ds = network_timescales(sw.example_model("dms", "."), n_trials=20, seed=0)
-    >>> dict(ds.sizes), int((ds.exclusion == "").sum())
-    ({'unit': 200, 'lag': 15}, 47)
-    >>> ds.timescale.groupby("unit_type").median().round().values  # ms: exc, inh
-    array([473., 435.])
+    >>> dict(ds.sizes), ds.attrs["max_timescale_ms"], ds.timescale.attrs["units"]
+    ({'unit': 200, 'lag': 15}, 700.0, 'ms')
+    >>> kept = ds.exclusion.values == ""
+    >>> bool(np.all(ds.timescale.values[kept] <= 700))
+    True
+    >>> bool(np.array_equal(np.isnan(ds.timescale.values), ~kept))
+    True
     """
     counts = spontaneous_spike_counts(model, scaling_factor, n_trials, window=window,
                                       bin_width=bin_width, u=u, seed=seed, n_workers=n_workers)
     return timescales_from_counts(
         counts.spike_count.values, bin_width=bin_width, max_lag=max_lag,
-        rate_range=rate_range, min_trials=min_trials, unit_type=counts.unit_type.values,
+        rate_range=rate_range, min_trials=min_trials, max_timescale=max_timescale,
+        unit_type=counts.unit_type.values,
         synaptic_decay=counts.synaptic_decay.values, attrs=counts.attrs,
     )

@@ -21,8 +21,12 @@ this module exports too.
 Units whose mean firing rate in the window lies outside a range (published:
 [0, 100] Hz, inclusive) are left out, as are units of too few trials, with
 NaN or a late fall in their curve, or whose fit fails or does not decay
-(``b >= 0``, which the published script kept as a negative timescale): each
-is marked with its reason in ``exclusion``. The Fano factor of
+(``b >= 0``, which the published script kept as a negative timescale) or
+gives a timescale longer than the lags span (``max_timescale``, which the
+published script kept too): each is marked with its reason in
+``exclusion``. The results do not depend on the memory layout of the counts
+(C or Fortran order, a transposed view): the same counts give the same bits.
+The Fano factor of
 ``model/compute_fano.m`` (variance over mean of the count summed over the
 window, across trials) is computed for every unit.
 """
@@ -38,7 +42,13 @@ import xarray as xr
 from ..results import variable_attrs
 from .fitting import (
     BIN_WIDTH,
+    EXCLUDED_FIT,
+    EXCLUDED_NAN,
+    EXCLUDED_NO_DECAY,
+    EXCLUDED_NO_FALL,
+    EXCLUDED_TOO_LONG,
     TimescaleFit,
+    _max_timescale,
     fit_timescale,
 )
 
@@ -49,10 +59,8 @@ __all__ = [
     "MIN_TRIALS",
     "RATE_RANGE",
     "autocorrelation",
-    "bin_spike_times",
     "fano_factor",
     "timescales_from_counts",
-    "timescales_from_spike_times",
 ]
 
 #: Largest lag of the autocorrelation (bins).
@@ -66,6 +74,14 @@ RATE_RANGE = (0.0, 100.0)
 EXCLUDED_TRIALS = "too few trials"
 #: Exclusion: the unit's mean firing rate in the window lies outside ``rate_range``.
 EXCLUDED_RATE = "firing rate outside range"
+#: Every reason, in the order they are checked.
+_REASONS = (EXCLUDED_TRIALS, EXCLUDED_RATE, EXCLUDED_NAN, EXCLUDED_NO_FALL, EXCLUDED_FIT,
+            EXCLUDED_NO_DECAY, EXCLUDED_TOO_LONG)
+
+
+def _c_order(counts: np.ndarray | xr.DataArray) -> np.ndarray:
+    """Counts as a C-ordered float64 array, so that every sum runs in the same order."""
+    return np.ascontiguousarray(counts, dtype=np.float64)
 
 
 def _standardized(counts: np.ndarray) -> np.ndarray:
@@ -91,7 +107,8 @@ def autocorrelation(counts: np.ndarray, max_lag: int = MAX_LAG) -> np.ndarray:
     ndarray, shape (n_units, max_lag)
         At lag k, the mean over bins i of the Pearson correlation across
         trials of bins i and i + k (pairs with a constant bin left out;
-        NaN if every pair is).
+        NaN if every pair is). The same bits for the same counts in any
+        memory layout.
 
     Examples
     --------
@@ -106,7 +123,7 @@ def autocorrelation(counts: np.ndarray, max_lag: int = MAX_LAG) -> np.ndarray:
     >>> bool(np.all(np.abs(autocorrelation(independent, max_lag=2)) < 0.1))
     True
     """
-    counts = np.asarray(counts, dtype=np.float64)
+    counts = _c_order(counts)
     if counts.ndim != 3:
         raise ValueError(f"counts has shape {counts.shape}, expected (unit, trial, bin)")
     if not 1 <= max_lag < counts.shape[2]:
@@ -138,7 +155,7 @@ def fano_factor(counts: np.ndarray) -> np.ndarray:
     >>> np.round(fano_factor(poisson), 2), fano_factor(np.full((1, 12, 5), 3))
     (array([0.99]), array([0.]))
     """
-    totals = np.asarray(counts, dtype=np.float64).sum(axis=2)
+    totals = _c_order(counts).sum(axis=2)
     mean = totals.mean(axis=1)
     variance = totals.var(axis=1, ddof=1) if totals.shape[1] > 1 else np.full(mean.shape, np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -153,7 +170,8 @@ def _rate_range(value: Sequence[float] | None) -> tuple[float, float]:
 
 
 def _fits(curves: np.ndarray, rates: np.ndarray, n_trials: int, min_trials: int,
-          rate_range: tuple[float, float], bin_width: float) -> list[TimescaleFit]:
+          rate_range: tuple[float, float], bin_width: float,
+          max_timescale: float) -> list[TimescaleFit]:
     fits = []
     for curve, rate in zip(curves, rates, strict=True):
         if n_trials < min_trials:
@@ -161,7 +179,7 @@ def _fits(curves: np.ndarray, rates: np.ndarray, n_trials: int, min_trials: int,
         elif not rate_range[0] <= rate <= rate_range[1]:
             fits.append(TimescaleFit(math.nan, exclusion=EXCLUDED_RATE))
         else:
-            fits.append(fit_timescale(curve, bin_width))
+            fits.append(fit_timescale(curve, bin_width, max_timescale))
     return fits
 
 
@@ -177,6 +195,7 @@ def timescales_from_counts(
     max_lag: int = MAX_LAG,
     rate_range: Sequence[float] | None = RATE_RANGE,
     min_trials: int = MIN_TRIALS,
+    max_timescale: float | None = None,
     unit_type: Sequence[str] | None = None,
     synaptic_decay: Sequence[float] | None = None,
     attrs: Mapping[str, object] | None = None,
@@ -197,6 +216,12 @@ def timescales_from_counts(
         (inclusive) are excluded; None keeps every unit. Published [0, 100].
     min_trials : int
         Fewest trials for a timescale (published 11).
+    max_timescale : float, optional
+        Longest timescale (ms) kept, a finite positive number: a unit whose
+        fitted timescale is longer is excluded (``EXCLUDED_TOO_LONG``), as
+        lags that span less cannot identify it. None (the default) is the
+        lag span, the longest lag minus the shortest: ``(max_lag - 1) *
+        bin_width``, 700 ms as published (the published script kept every one).
     unit_type : sequence of str, optional
         ``"exc"`` / ``"inh"`` per unit (a coordinate of the result).
     synaptic_decay : sequence of float, optional
@@ -211,7 +236,8 @@ def timescales_from_counts(
         and ``autocorrelation_fit`` (unit, lag); ``timescale`` (ms),
         ``fit_amplitude``, ``fit_rate``, ``fit_offset``, ``fit_start_lag``
         (ms), ``exclusion`` (reason, "" for a fitted unit), ``mean_rate``
-        (Hz), ``fano_factor`` (unit), and ``synaptic_decay`` (ms) if given.
+        (Hz), ``fano_factor`` (unit), and ``synaptic_decay`` (ms) if given;
+        the options in the attrs (``max_timescale_ms``: the bound applied).
 
     Examples
     --------
@@ -226,19 +252,33 @@ def timescales_from_counts(
     ...     latent.append(0.8 * latent[-1] + 0.6 * rng.standard_normal((3, 200)))
     >>> counts = rng.poisson(np.exp(1 + 0.5 * np.stack(latent, axis=-1)))
     >>> ds = timescales_from_counts(counts)
-    >>> dict(ds.sizes), ds.exclusion.values.tolist(), np.round(ds.timescale.values, -1)
-    ({'unit': 3, 'lag': 15}, ['', '', ''], array([160., 200., 170.]))
+    >>> dict(ds.sizes), ds.timescale.attrs["units"], ds.attrs["max_timescale_ms"]
+    ({'unit': 3, 'lag': 15}, 'ms', 700.0)
+
+    A timescale is kept only within the lag span; the others are NaN, with
+    their reason:
+
+    >>> kept = ds.exclusion.values == ""
+    >>> bool(np.all(ds.timescale.values[kept] <= 700)), bool(np.all(np.isnan(
+    ...     ds.timescale.values[~kept])))
+    (True, True)
+    >>> strict = timescales_from_counts(counts, max_timescale=50)  # ms, shorter than all three
+    >>> strict.attrs["max_timescale_ms"], bool(strict.timescale.isnull().all())
+    (50.0, True)
+    >>> "timescale beyond the lag span" in strict.exclusion.values
+    True
     """
-    counts = np.asarray(counts, dtype=np.float64)
+    counts = _c_order(counts)
     if counts.ndim != 3 or min(counts.shape) < 1:
         raise ValueError(f"counts has shape {counts.shape}, expected (unit, trial, bin) "
                          "with at least one of each")
     n_units, n_trials, n_bins = counts.shape
     bin_ms = bin_width * 1000.0
     low, high = _rate_range(rate_range)
+    bound = _max_timescale(max_timescale, max_lag, bin_width)
     curves = autocorrelation(counts, max_lag)
     rates = counts.sum(axis=(1, 2)) / (n_trials * n_bins * bin_width)
-    fits = _fits(curves, rates, n_trials, min_trials, (low, high), bin_width)
+    fits = _fits(curves, rates, n_trials, min_trials, (low, high), bin_width, bound)
     lags = bin_ms * np.arange(1, max_lag + 1)
     data = {
         "autocorrelation": (("unit", "lag"), curves,
@@ -258,7 +298,8 @@ def timescales_from_counts(
                                              for f in fits]), "fit start lag",
                                    "first lag of the fit", "ms"),
         "exclusion": _per_unit(np.array([f.exclusion for f in fits], dtype=str), "exclusion",
-                               "why the unit has no timescale (empty if it has one)"),
+                               "why the unit has no timescale (empty if it has one): "
+                               + "; ".join(_REASONS)),
         "mean_rate": _per_unit(rates, "mean firing rate", "mean firing rate in the window",
                                "Hz"),
         "fano_factor": _per_unit(fano_factor(counts), "Fano factor",
@@ -279,109 +320,8 @@ def timescales_from_counts(
         "method": "Murray et al. 2014, as in rkim35/wmRNN data/autocorr_analysis_pfc3.m",
         "n_trials": int(n_trials), "n_bins": int(n_bins), "bin_width_ms": float(bin_ms),
         "max_lag": int(max_lag), "min_trials": int(min_trials),
-        "rate_min_hz": float(low), "rate_max_hz": float(high),
+        "rate_min_hz": float(low), "rate_max_hz": float(high), "max_timescale_ms": bound,
         "n_fitted": int(sum(not f.exclusion for f in fits)),
     }
     ds_attrs.update(attrs or {})
     return xr.Dataset(data, coords=coords, attrs=ds_attrs)
-
-
-def bin_spike_times(
-    spike_times: np.ndarray,
-    spike_units: np.ndarray,
-    spike_trials: np.ndarray,
-    *,
-    n_units: int,
-    n_trials: int,
-    window: tuple[float, float],
-    bin_width: float = BIN_WIDTH,
-) -> np.ndarray:
-    """Spike counts (unit, trial, bin) in consecutive bins of ``window``.
-
-    Parameters
-    ----------
-    spike_times, spike_units, spike_trials : ndarray, shape (n_spikes,)
-        Time (s), unit (0-based) and trial (0-based) of every spike.
-    n_units, n_trials : int
-        Sizes of the result.
-    window : (float, float)
-        Start and end (s); bins of ``bin_width`` from the start, as many as
-        fit; a spike at time t falls in the bin ``[start + k w, start + (k + 1) w)``.
-    bin_width : float
-        Bin width (s).
-
-    Returns
-    -------
-    ndarray of int64, shape (n_units, n_trials, n_bins)
-
-    Examples
-    --------
-    Four spikes (times, units, trials) in the four 50 ms bins of 0 to 0.2 s:
-
-    >>> from spikewidgets.analysis import bin_spike_times
-    >>> counts = bin_spike_times([0.01, 0.02, 0.06, 0.19], [0, 0, 1, 0], [0, 0, 0, 1],
-    ...                          n_units=2, n_trials=2, window=(0.0, 0.2))
-    >>> counts[0]  # unit 0: trial x bin
-    array([[2, 0, 0, 0],
-           [0, 0, 0, 1]])
-    """
-    start, stop = (float(v) for v in window)
-    n_bins = math.floor((stop - start) / bin_width + 1e-9)
-    if n_bins < 2:
-        raise ValueError(f"window is {window!r}, expected at least two bins of {bin_width} s")
-    times = np.asarray(spike_times, dtype=np.float64).ravel()
-    units = np.asarray(spike_units, dtype=np.int64).ravel()
-    trials = np.asarray(spike_trials, dtype=np.int64).ravel()
-    if not times.size == units.size == trials.size:
-        raise ValueError("spike_times, spike_units and spike_trials have different lengths")
-    index = np.floor((times - start) / bin_width + 1e-9).astype(np.int64)
-    inside = (index >= 0) & (index < n_bins)
-    if units.size and (units.min() < 0 or units.max() >= n_units
-                       or trials.min() < 0 or trials.max() >= n_trials):
-        raise ValueError(f"spike units or trials lie outside 0..{n_units - 1} and "
-                         f"0..{n_trials - 1}")
-    counts = np.zeros((n_units, n_trials, n_bins), dtype=np.int64)
-    np.add.at(counts, (units[inside], trials[inside], index[inside]), 1)
-    return counts
-
-
-def timescales_from_spike_times(
-    spike_times: np.ndarray,
-    spike_units: np.ndarray,
-    spike_trials: np.ndarray,
-    *,
-    n_units: int,
-    n_trials: int,
-    window: tuple[float, float],
-    bin_width: float = BIN_WIDTH,
-    **options: object,
-) -> xr.Dataset:
-    """Timescales of spike trains you already have, binned and analysed.
-
-    :func:`~spikewidgets.analysis.bin_spike_times`, then
-    :func:`~spikewidgets.analysis.timescales_from_counts` (``options`` go to it).
-
-    Returns
-    -------
-    xarray.Dataset
-        As :func:`~spikewidgets.analysis.timescales_from_counts`, with the window in the
-        attrs.
-
-    Examples
-    --------
-    3000 spikes of 3 units in 50 trials of 1 s: 60 Hz in all:
-
-    >>> import numpy as np
-    >>> from spikewidgets.analysis import timescales_from_spike_times
-    >>> rng = np.random.default_rng(0)
-    >>> ds = timescales_from_spike_times(rng.uniform(0, 1, 3000), rng.integers(0, 3, 3000),
-    ...                                  rng.integers(0, 50, 3000), n_units=3, n_trials=50,
-    ...                                  window=(0.0, 1.0))
-    >>> dict(ds.sizes), float(ds.mean_rate.sum()), ds.attrs["window_stop_s"]
-    ({'unit': 3, 'lag': 15}, 60.0, 1.0)
-    """
-    counts = bin_spike_times(spike_times, spike_units, spike_trials, n_units=n_units,
-                             n_trials=n_trials, window=window, bin_width=bin_width)
-    attrs = {"window_start_s": float(window[0]), "window_stop_s": float(window[1]),
-             **dict(options.pop("attrs", None) or {})}
-    return timescales_from_counts(counts, bin_width=bin_width, attrs=attrs, **options)
