@@ -1,11 +1,12 @@
-"""The Dataset of a search: the optimum rule, and factors that did not run every trial.
+"""The Dataset of an adaptive search: factors that did not run every trial.
 
-A full search's Dataset comes from :func:`~spikewidgets.results.build_dataset`;
-:func:`apply_optimum_rule` then chooses its optimum by the search's rule. An
-adaptive search keeps the same shape (``scaling_factor`` x ``trial``): a
+A full search's Dataset comes from :func:`~spikewidgets.results.build_dataset`.
+An adaptive search keeps the same shape (``scaling_factor`` x ``trial``): a
 trial a factor did not run is marked in ``simulated`` and is not counted as
-wrong; :func:`adaptive_dataset` computes accuracy, its Wilson interval and
-the per-condition accuracy from the trials each factor ran.
+wrong; :func:`adaptive_dataset` has ``build_dataset`` compute accuracy, its
+Wilson interval and the per-condition accuracy from the trials each factor
+ran, and choose the optimum (once, by the search's rule) among the factors
+that ran to the end.
 """
 
 from __future__ import annotations
@@ -15,10 +16,9 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import xarray as xr
 
-from .optimum import check_optimum_rule, choose_optimum
-from .results import TrialScores, build_dataset, variable_attrs, warn_if_at_edge
+from .results import TrialScores, build_dataset, variable_attrs
 
-__all__ = ["adaptive_dataset", "apply_optimum_rule", "expand_scores"]
+__all__ = ["adaptive_dataset", "expand_scores"]
 
 
 def expand_scores(scores: TrialScores, active: np.ndarray) -> TrialScores:
@@ -49,54 +49,6 @@ def expand_scores(scores: TrialScores, active: np.ndarray) -> TrialScores:
     )
 
 
-def apply_optimum_rule(dataset: xr.Dataset, rule: str, *, finalists: np.ndarray | None = None,
-                       simulated: np.ndarray | None = None, warn_edge: bool = False,
-                       stacklevel: int = 2) -> xr.Dataset:
-    """Set ``opt_scaling_factor`` and ``tied_with_optimum`` of a search Dataset by ``rule``.
-
-    Parameters
-    ----------
-    dataset : xarray.Dataset
-        A single-model search Dataset (``scaling_factor`` x ``trial``).
-    rule : {"first", "robust"}
-        See :mod:`spikewidgets.optimum`.
-    finalists : ndarray of bool, optional
-        Factors the optimum may be (default: all).
-    simulated : ndarray of bool, optional
-        Trials each factor ran (default: all).
-    warn_edge : bool
-        Give an :class:`~spikewidgets.EdgeOfGridWarning` for an optimum at
-        the edge of the grid, ``stacklevel`` frames up from the caller.
-
-    Examples
-    --------
-    >>> import spikewidgets as sw
-    >>> from spikewidgets.adaptive_results import apply_optimum_rule
-    >>> path = sw.example_model("go_nogo", ".")
-    >>> ds = sw.lambda_grid_search(path, "go_nogo", 20, "10:70:10", seed=0, save=False,
-    ...                            progress=False)
-    >>> ds.accuracy.values.tolist()
-    [0.95, 1.0, 1.0, 1.0, 0.85, 0.15, 0.2]
-    >>> float(ds.opt_scaling_factor), ds.attrs["optimum_rule"]
-    (20.0, 'first')
-    >>> float(apply_optimum_rule(ds, "robust").opt_scaling_factor)
-    30.0
-    """
-    check_optimum_rule(rule)
-    correct = dataset.correct.values
-    simulated = np.ones_like(correct) if simulated is None else simulated
-    finalists = np.ones(correct.shape[0], dtype=bool) if finalists is None else finalists
-    index, tied = choose_optimum(correct, simulated, finalists, rule)
-    factors = dataset.scaling_factor.values
-    dataset["tied_with_optimum"] = ("scaling_factor", tied, dataset.tied_with_optimum.attrs)
-    dataset["opt_scaling_factor"] = ((), float(factors[index]) if index >= 0 else np.nan,
-                                     dataset.opt_scaling_factor.attrs)
-    dataset.attrs["optimum_rule"] = rule
-    if warn_edge and index >= 0:
-        warn_if_at_edge(factors, index, stacklevel + 1)
-    return dataset
-
-
 def adaptive_dataset(
     scaling_factors: np.ndarray,
     trials: Mapping[int, tuple[np.ndarray, TrialScores]],
@@ -124,6 +76,9 @@ def adaptive_dataset(
         As for :func:`~spikewidgets.results.build_dataset`.
     rule : {"first", "robust"}
         The optimum rule; the optimum is one of the factors that ran to the end.
+    warn_edge : bool
+        Give an :class:`~spikewidgets.EdgeOfGridWarning` for an optimum at
+        the edge of the grid, ``stacklevel`` frames up (2: the caller).
 
     Examples
     --------
@@ -142,6 +97,8 @@ def adaptive_dataset(
     ([[True, False], [True, True]], [1, 2])
     >>> ds.accuracy.values.tolist(), float(ds.opt_scaling_factor)
     ([0.0, 1.0], 20.0)
+    >>> ds.tied_with_optimum.attrs["description"][:33]
+    'a finalist (a factor that ran to '
     """
     factors = np.asarray(scaling_factors, dtype=np.float64)
     order = sorted(trials)
@@ -149,7 +106,9 @@ def adaptive_dataset(
     for column, trial in enumerate(order):
         simulated[:, column] = trials[trial][0]
     expanded = [expand_scores(trials[t][1], trials[t][0]) for t in order]
-    dataset = build_dataset(factors, expanded, conditions, attrs, simulated=simulated)
+    dataset = build_dataset(factors, expanded, conditions, attrs, simulated=simulated,
+                            rule=rule, finalists=np.asarray(left_in_round) < 0,
+                            warn_edge=warn_edge, stacklevel=stacklevel + 1)
     dataset["simulated"] = (("scaling_factor", "trial"), simulated, variable_attrs(
         "trial simulated", "whether the factor ran this trial (an adaptive search stops bad "
         "factors early)"))
@@ -159,5 +118,4 @@ def adaptive_dataset(
     dataset["left_in_round"] = ("scaling_factor", np.asarray(left_in_round, dtype=np.int64),
                                 variable_attrs("round left", "rounds the factor ran before it "
                                                "left the search; -1 if it ran to the end"))
-    return apply_optimum_rule(dataset, rule, finalists=np.asarray(left_in_round) < 0,
-                              simulated=simulated, warn_edge=warn_edge, stacklevel=stacklevel + 1)
+    return dataset

@@ -120,6 +120,8 @@ def perturbation_dataset(
     scores: Sequence[TrialScores],
     conditions: Sequence[str],
     attrs: Mapping[str, object],
+    *,
+    rule: str = "first",
 ) -> xr.Dataset:
     """The Dataset of a perturbation search: dims ``perturbation``, ``scaling_factor``, ``trial``.
 
@@ -128,7 +130,8 @@ def perturbation_dataset(
     first perturbation is the intact network. Besides what a search Dataset
     has (per perturbation), it holds the paired change in accuracy against
     the intact network with its 95 % interval and McNemar's exact p-value,
-    overall and per task condition.
+    overall and per task condition. Each network's optimum is chosen by
+    ``rule`` (:mod:`spikewidgets.optimum`).
 
     Examples
     --------
@@ -161,7 +164,8 @@ def perturbation_dataset(
         part = slice(index * n_factors, (index + 1) * n_factors)
         sliced = [TrialScores(s.trial, s.label, s.condition, s.correct[part], s.response[part],
                               s.response_time[part], s.mean_rate[part]) for s in scores]
-        per_perturbation.append(build_dataset(scaling_factors, sliced, conditions, {}))
+        per_perturbation.append(build_dataset(scaling_factors, sliced, conditions, {},
+                                              rule=rule))
     labels = [p.label for p in perturbations]
     dataset = xr.concat(per_perturbation, dim="perturbation", coords="minimal",
                         compat="override", join="override")

@@ -21,7 +21,6 @@ import numpy as np
 import xarray as xr
 
 from .adaptive import Strategy, as_strategy
-from .adaptive_results import apply_optimum_rule
 from .kernel import BASE_DT, LIFNetwork, NetworkVariant, run_lif, scaling_variants
 from .modelfile import RateModel, file_sha256, load_model
 from .optimum import check_optimum_rule
@@ -324,10 +323,10 @@ class SearchPlan:
         """
         if self.perturbations:
             return perturbation_dataset(self.scaling_factors, self.perturbations, scores,
-                                        self.task.conditions, attrs)
-        dataset = build_dataset(self.scaling_factors, scores, self.task.conditions, attrs)
-        return apply_optimum_rule(dataset, self.optimum_rule, warn_edge=warn_edge,
-                                  stacklevel=stacklevel + 1)
+                                        self.task.conditions, attrs, rule=self.optimum_rule)
+        return build_dataset(self.scaling_factors, scores, self.task.conditions, attrs,
+                             rule=self.optimum_rule, warn_edge=warn_edge,
+                             stacklevel=stacklevel + 1)
 
 
 _NETWORKS: OrderedDict[str, list[LIFNetwork]] = OrderedDict()
