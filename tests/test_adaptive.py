@@ -130,6 +130,30 @@ def test_robust_optimum_is_the_middle_of_the_tied_run():
     assert robust == 4
 
 
+@pytest.mark.parametrize(("right", "rule", "warned"), [
+    ([40, 40, 40, 39, 10], "first", "10 is the smallest"),  # the plateau's small end
+    ([40, 40, 40, 39, 10], "robust", None),  # its middle
+    ([38, 38, 20, 40, 20], "first", None),  # the best, alone
+    ([38, 38, 20, 40, 20], "robust", "10 is the smallest"),  # the longest tied run: 10, 20
+])
+def test_the_edge_of_grid_warning_is_the_chosen_optimums(right, rule, warned):
+    from spikewidgets.results import TrialScores, build_dataset
+
+    correct = np.arange(40) < np.array(right)[:, None]
+    scores = [TrialScores(t, 1, "go", correct[:, t], np.ones(5), np.ones(5), np.ones(5))
+              for t in range(40)]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ds = build_dataset(np.arange(10.0, 60.0, 10.0), scores, ["go"], {}, rule=rule,
+                           warn_edge=True)
+    messages = [str(w.message) for w in caught if w.category is EdgeOfGridWarning]
+    assert messages == ([] if warned is None else [
+        f"the optimal scaling factor {warned} of the grid (10 to 50); widen the grid to be "
+        "sure it is the optimum"])
+    assert caught == [] or caught[0].filename == __file__
+    assert (float(ds.opt_scaling_factor) == 10.0) == (warned is not None)
+
+
 # ---------------------------------------------------------------- simulated searches
 
 SETTINGS = {"T": 101, "stim_on": 10, "stim_dur": 20, "resp_start": 40}

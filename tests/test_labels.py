@@ -10,6 +10,7 @@ labels its axes "scaling factor" and "accuracy".
 
 from __future__ import annotations
 
+import sys
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 
@@ -24,7 +25,7 @@ from spikewidgets import lambda_grid_search, load_model, perturbation_search, si
 from spikewidgets.analysis import spontaneous_spike_counts, timescales_from_counts
 from spikewidgets.many import search_models
 from spikewidgets.rate import simulate_rate
-from spikewidgets.results import variable_attrs
+from spikewidgets.results import TrialScores, variable_attrs
 from spikewidgets.synthetic import random_model_arrays
 
 matplotlib.use("Agg")  # no display: figures are drawn in memory
@@ -197,3 +198,109 @@ def test_variable_attrs_gives_units_only_when_asked():
     assert variable_attrs("accuracy", "fraction of trials correct") == {
         "long_name": "accuracy", "description": "fraction of trials correct"}
     assert variable_attrs("rate", "spikes per second", "Hz")["units"] == "Hz"
+
+
+# ---------------------------------------------------------------- the optimum's labels
+
+#: What each rule's labels must say, and must not.
+RULE_WORDS = {"first": ("accuracy equals", "McNemar"), "robust": ("McNemar", "accuracy equals")}
+
+
+def _count_choices(monkeypatch) -> list[str]:
+    """Record each call of the optimum chooser (its rule), in every module that holds it."""
+    from spikewidgets.optimum import choose_optimum as choose
+
+    calls = []
+
+    def counted(correct, simulated, finalists, rule="first"):
+        calls.append(rule)
+        return choose(correct, simulated, finalists, rule)
+
+    for name, module in list(sys.modules.items()):
+        if name.startswith("spikewidgets") and getattr(module, "choose_optimum", None) is choose:
+            monkeypatch.setattr(module, "choose_optimum", counted)
+    return calls
+
+
+def _assert_labelled_by(ds: xr.Dataset, rule: str, adaptive: bool) -> None:
+    said, not_said = RULE_WORDS[rule]
+    tied, optimum = ds.tied_with_optimum.attrs, ds.opt_scaling_factor.attrs
+    assert ds.attrs["optimum_rule"] == rule
+    assert said in tied["description"] and not_said not in tied["description"], tied
+    assert ("McNemar" in optimum["description"]) == (rule == "robust"), optimum
+    assert ("smallest" in optimum["description"]) == (rule == "first"), optimum
+    for attrs in (tied, optimum):
+        assert ("finalist" in attrs["description"]) == adaptive, attrs
+        assert "units" not in attrs
+
+
+@pytest.mark.parametrize("rule", ["first", "robust"])
+@pytest.mark.parametrize("adaptive", [False, True], ids=["full", "adaptive"])
+def test_a_search_chooses_its_optimum_once_and_labels_it_by_its_rule(
+        write_model, monkeypatch, rule, adaptive):
+    from spikewidgets.adaptive import FixedBudget
+
+    calls = _count_choices(monkeypatch)
+    strategy = FixedBudget(finalists=2) if adaptive else False
+    ds = _quiet(lambda_grid_search, write_model(), "go_nogo", 6, [0.5, 1.0, 2.0, 4.0], SHORT,
+                seed=1, save=False, progress=False, adaptive=strategy, optimum=rule)
+    assert calls == [rule]
+    assert ("left_in_round" in ds) == adaptive
+    if adaptive:
+        assert (ds.left_in_round.values >= 0).any()
+    _assert_labelled_by(ds, rule, adaptive)
+
+
+@pytest.mark.parametrize("adaptive", [False, True], ids=["full", "adaptive"])
+def test_a_many_model_search_chooses_each_optimum_once(write_model, monkeypatch, adaptive):
+    from spikewidgets.adaptive import FixedBudget
+
+    paths = [write_model(f"model{seed}.mat", seed=seed) for seed in (0, 1)]
+    calls = _count_choices(monkeypatch)
+    strategy = FixedBudget(finalists=2) if adaptive else False
+    ds = _quiet(search_models, paths, "go_nogo", 6, [0.5, 1.0, 2.0, 4.0], SHORT, seed=1,
+                save=False, progress=False, n_workers=1, adaptive=strategy, optimum="robust")
+    assert calls == ["robust", "robust"]
+    _assert_labelled_by(ds, "robust", adaptive)
+
+
+def test_robust_ties_are_the_mcnemar_ties_and_say_so():
+    from scipy.stats import binomtest
+
+    from spikewidgets.results import build_dataset
+
+    # 20 paired trials; accuracy 0.95, 1, 1, 1, 0.85, 0.15: factor 50 (0.85) lost 3 trials
+    # against the best and won none, McNemar p = 0.25, so it is tied; 0.15 is not.
+    right = np.array([19, 20, 20, 20, 17, 3])
+    correct = np.arange(20) < right[:, None]
+    scores = [TrialScores(t, 1, "go", correct[:, t], np.ones(6), np.ones(6), np.ones(6))
+              for t in range(20)]
+    factors = np.array([10.0, 20.0, 30.0, 40.0, 50.0, 60.0])
+    first = build_dataset(factors, scores, ["go"], {}, rule="first")
+    robust = build_dataset(factors, scores, ["go"], {}, rule="robust")
+    mcnemar = [binomtest(int((~c & correct[1]).sum()), int((c != correct[1]).sum())).pvalue
+               if (c != correct[1]).any() else 1.0 for c in correct]
+    assert robust.tied_with_optimum.values.tolist() == [p >= 0.05 for p in mcnemar] == [
+        True, True, True, True, True, False]
+    assert first.tied_with_optimum.values.tolist() == [False, True, True, True, False, False]
+    assert float(first.opt_scaling_factor) == 20.0 and float(robust.opt_scaling_factor) == 30.0
+    _assert_labelled_by(first, "first", adaptive=False)
+    _assert_labelled_by(robust, "robust", adaptive=False)
+    assert robust.tied_with_optimum.attrs["long_name"] == "tied with the best factor"
+    assert "statistically tied" in robust.opt_scaling_factor.attrs["description"]
+
+
+def test_a_perturbation_search_labels_each_networks_optimum_by_its_rule():
+    from spikewidgets.paired import perturbation_dataset
+    from spikewidgets.perturbations import as_perturbation
+
+    right = np.array([[20, 17, 3], [20, 20, 20]])  # intact, perturbed: 3 factors each
+    correct = (np.arange(20) < right.reshape(-1)[:, None])
+    scores = [TrialScores(t, 1, "go", correct[:, t], np.ones(6), np.ones(6), np.ones(6))
+              for t in range(20)]
+    networks = [as_perturbation(None), as_perturbation("ei_dec")]
+    ds = perturbation_dataset(np.array([10.0, 20.0, 30.0]), networks, scores, ["go"], {},
+                              rule="robust")
+    assert ds.tied_with_optimum.values.tolist() == [[True, True, False], [True, True, True]]
+    assert ds.opt_scaling_factor.values.tolist() == [10.0, 20.0]
+    assert "McNemar" in ds.tied_with_optimum.attrs["description"]
