@@ -63,8 +63,9 @@ def lambda_grid_search(
 
     For every scaling factor, ``n_trials`` trials of the task are simulated in
     the LIF network whose recurrent and readout weights are divided by the
-    factor, and scored with the task's criteria. The best factor (ties go to
-    the smallest, as in the original) is written into the model file.
+    factor, and scored with the task's criteria. The optimum, by the rule
+    ``optimum`` (by default the best factor, ties to the smallest, as in the
+    original), is written into the model file.
 
     The paper writes ``W_spk = lambda * W_rate``: its lambda is ``1 / scaling_factor``.
 

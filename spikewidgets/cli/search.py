@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..optimum import TIE_LEVEL
 from ..tasks import task_names_in_order
 from .common import (
     DEFAULT_SCALING_FACTORS,
@@ -88,8 +89,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "test shows it worse (default: the full grid)")
     parser.add_argument("--optimum", choices=["first", "robust"], default="first",
                         help="first: highest accuracy, ties to the smallest factor, as the "
-                             "original; robust: middle of the longest run of factors tied "
-                             "with the best (default: %(default)s)")
+                             "original; robust: middle of the longest run of neighbouring "
+                             "factors statistically tied with the best (exact McNemar test) "
+                             "(default: %(default)s)")
     parser.add_argument("--store", type=Path, default=None,
                         help="many models: netCDF file of finished models; rerun with the "
                              "same store to resume (default: none)")
@@ -132,7 +134,8 @@ def _settings(args: argparse.Namespace) -> dict | None:
 def _search_table(ds) -> str:
     """Accuracy, its 95 % Wilson interval and the mean rate per factor; the optimum marked.
 
-    Factors whose accuracy equals the optimum's are marked ``tied``.
+    Factors of ``tied_with_optimum`` are marked ``tied``: of equal accuracy under the rule
+    ``"first"``, statistically tied with the best factor under ``"robust"``.
     """
     optimum = float(ds.opt_scaling_factor)
     adaptive = "n_trials_run" in ds
@@ -161,8 +164,8 @@ def _optimum_line(ds) -> str:
     line = f"optimal scaling factor: {optimum:g} (paper's lambda = {1 / optimum:.4g})"
     if ds.attrs.get("optimum_rule") == "robust":
         names = ", ".join(f"{factor:g}" for factor in tied)
-        line += (f"\nthe middle of the longest run of factors statistically tied with the "
-                 f"best ({names})")
+        line += ("\nthe middle of the longest run of neighbouring factors statistically tied "
+                 f"with the best (exact McNemar test, p >= {TIE_LEVEL:g}; tied: {names})")
     elif tied.size > 1 and optimum == tied.min():
         names = [f"{factor:g}" for factor in tied]
         best = float(ds.accuracy.sel(scaling_factor=optimum))
