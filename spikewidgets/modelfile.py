@@ -20,9 +20,9 @@ from pathlib import Path
 
 import numpy as np
 import scipy.io
-from scipy.io.matlab import MatReadError, matfile_version
 
 from .atomic import atomic_write
+from .mat_reading import read_mat_file
 from .model_arrays import ArrayReader, ModelFileError
 
 __all__ = [
@@ -252,7 +252,8 @@ def read_raw(path: str | os.PathLike) -> dict[str, np.ndarray]:
     FileNotFoundError
         If ``path`` does not exist.
     ModelFileError
-        If the file is not a MAT file, or is a MATLAB v7.3 (HDF5) file.
+        If the file is not a MAT file, is damaged, or is a MATLAB v7.3 (HDF5)
+        file (the message names the file and says why).
 
     Examples
     --------
@@ -276,28 +277,7 @@ def read_raw(path: str | os.PathLike) -> dict[str, np.ndarray]:
         raise FileNotFoundError(f"model file {path} does not exist")
     if path.is_dir():
         raise ModelFileError(f"model file {path} is a directory, expected a .mat file")
-    try:
-        with open(path, "rb") as handle:
-            major, _minor = matfile_version(handle)
-    except (MatReadError, ValueError, OSError) as error:
-        raise ModelFileError(
-            f"model file {path} is not a MATLAB .mat file ({error}); expected a file "
-            "written by scipy.io.savemat or MATLAB's save"
-        ) from None
-    if major == 2:
-        raise ModelFileError(
-            f"model file {path} is a MATLAB v7.3 (HDF5) file, which spikewidgets does not "
-            "read. Re-save it as a v7 file: in MATLAB, `m = load('old.mat'); "
-            "save('new.mat', '-struct', 'm', '-v7')`; the published trainers write v5/v7 "
-            "files already"
-        )
-    try:
-        raw = scipy.io.loadmat(path)
-    except Exception as error:  # scipy raises many types for corrupt files
-        raise ModelFileError(
-            f"model file {path} could not be read as a MAT file: {error}"
-        ) from None
-    return {key: value for key, value in raw.items() if not key.startswith("__")}
+    return read_mat_file(path)
 
 
 def load_model(path: str | os.PathLike) -> RateModel:

@@ -177,5 +177,5 @@ def test_cli_many_models(folder, capsys, tmp_path):
                  "--store", str(tmp_path / "s.nc")])
     printed = capsys.readouterr().out
     assert code == EXIT_SOME_MODELS_FAILED
-    assert "a/m0.mat" in printed and "not a MATLAB .mat file" in printed
+    assert "a/m0.mat" in printed and "not a readable MATLAB model file" in printed
     assert (tmp_path / "s.nc").exists()

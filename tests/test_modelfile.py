@@ -76,11 +76,19 @@ def test_missing_file(tmp_path):
         load_model(tmp_path / "nothing.mat")
 
 
-def test_not_a_mat_file(tmp_path):
+@pytest.mark.parametrize("text", ["these are not weights\n" * 20, "my notes: N = 200\n" * 2,
+                                  "x" * 126, ""])
+def test_not_a_mat_file(tmp_path, text):
     path = tmp_path / "notes.mat"
-    path.write_text("these are not weights\n" * 20)
-    with pytest.raises(ModelFileError, match="is not a MATLAB .mat file"):
+    path.write_text(text)
+    with pytest.raises(ModelFileError) as error:
         load_model(path)
+    message = str(error.value)
+    assert message.startswith(f"{path}: not a readable MATLAB model file (")
+    assert message.endswith("); expected a .mat file saved by the rate-model trainer")
+    reason = "the file is empty" if not text else f"the file starts with {text[:20].encode()!r}"
+    assert reason in message and "\n" not in message
+    assert error.value.__cause__ is not None  # the reader's own exception, chained
 
 
 def test_directory_is_refused(tmp_path):

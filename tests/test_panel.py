@@ -182,9 +182,13 @@ def test_missing_file_is_reported_in_words(panel, tmp_path):
 
 def test_bad_file_is_reported_in_words(panel, tmp_path):
     bad = tmp_path / "notes.mat"
-    bad.write_text("not a model")
+    bad.write_text("ideas for the next model: more units, longer delay\n")  # 52 bytes
     panel.model_picker.path_field.value = str(bad)
-    assert "not a MATLAB .mat file" in panel.status and "Traceback" not in panel.status
+    assert panel.status.startswith("✖ Cannot use this model: ")
+    assert f"{bad}: not a readable MATLAB model file (no MAT-file header;" in panel.status
+    assert "Traceback" not in panel.status and "index out of range" not in panel.status
+    panel.run_controls.run_button.click()
+    assert panel.status.startswith("✖ Cannot run") and str(bad) in panel.status
 
 
 def test_wrong_task_is_reported_in_words(panel):
@@ -542,7 +546,8 @@ def test_model_picker_loads_a_file_and_reports_a_bad_one(tmp_path):
     bad.write_text("no")
     picker.path = str(bad)
     assert picker.model is None and seen == [None]
-    assert picker.status.level == "error" and "not a MATLAB .mat file" in picker.status.text
+    assert picker.status.level == "error"
+    assert f"{bad}: not a readable MATLAB model file" in picker.status.text
     with pytest.raises(ValueError, match="MATLAB"):
         picker.read()
     picker.path = str(path)
