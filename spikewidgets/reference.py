@@ -8,6 +8,7 @@ like the original MATLAB code on purpose.
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import numpy as np
 
@@ -23,7 +24,7 @@ from .kernel.constants import (
 )
 from .modelfile import SYNAPTIC_RISE_TIME
 
-__all__ = ["reference_lif"]
+__all__ = ["fused_product", "reference_lif"]
 
 
 def reference_lif(
@@ -91,7 +92,8 @@ def reference_lif(
     readout = network.readout[factor_index]
     td = network.td
     tr = SYNAPTIC_RISE_TIME
-    ext = network.input_sets[network.input_set[factor_index]] @ u[:, :: network.downsample]
+    ext = fused_product(network.input_sets[network.input_set[factor_index]],
+                        u[:, :: network.downsample])
     n_units = td.size
     v = V_RESET + np.asarray(v_init_rand, dtype=np.float64).ravel() * (V_SPIKE - V_RESET)
     ipsc = np.zeros(n_units)
@@ -139,3 +141,37 @@ def reference_lif(
         "trial_length": trial_length,
         "n_steps": nt,
     }
+
+
+def fused_product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a @ b``, each sum a chain of fused multiply-adds over the inner index, in order.
+
+    ``a[i, 0] * b[0, j]`` rounded, then ``+ a[i, k] * b[k, j]`` rounded once
+    per ``k`` (a fused multiply-add), which is how OpenBLAS sums a short
+    inner dimension on x86-64. Computed in exact rational arithmetic, so its
+    bits depend neither on NumPy nor on its BLAS: the oracle of the kernel's
+    input drive (:func:`spikewidgets.kernel._compiled.input_by_column`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from spikewidgets.reference import fused_product
+    >>> a = np.array([[1.0, 0.1]])
+    >>> b = np.array([[0.1], [0.1]])
+    >>> float(fused_product(a, b)[0, 0])  # 0.1 * 0.1 is not rounded before the sum
+    0.11
+    >>> 1.0 * 0.1 + 0.1 * 0.1  # two roundings
+    0.11000000000000001
+    """
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    out = np.zeros((a.shape[0], b.shape[1]))
+    if a.shape[1] == 0:
+        return out
+    for i in range(a.shape[0]):
+        for j in range(b.shape[1]):
+            total = float(a[i, 0]) * float(b[0, j])
+            for k in range(1, a.shape[1]):
+                total = float(Fraction(float(a[i, k])) * Fraction(float(b[k, j]))
+                              + Fraction(total))
+            out[i, j] = total
+    return out

@@ -93,7 +93,7 @@ def combine_models(records: Mapping[str, ModelRecord], names: Sequence[str],
     """
     done = [name for name in names if records[name].completed]
     if done:
-        parts = [records[name].dataset.drop_attrs(deep=False) for name in done]
+        parts = [_without_attrs(records[name].dataset) for name in done]
         # A scalar scaling factor (each model at its own optimum) becomes a coordinate on model.
         per_model = ["scaling_factor"] if "scaling_factor" not in parts[0].dims else "minimal"
         stacked = xr.concat(parts, dim="model", coords=per_model, compat="override",
@@ -195,3 +195,10 @@ class ResultStore:
     def write(self, records: Mapping[str, ModelRecord], names: Sequence[str]) -> None:
         """Replace the store, atomically, with the combined Dataset of ``records``."""
         write_netcdf(combine_models(records, names, self.attrs), self.path)
+
+
+def _without_attrs(dataset: xr.Dataset) -> xr.Dataset:
+    """A shallow copy of ``dataset`` without its own attributes (its variables keep theirs)."""
+    bare = dataset.copy(deep=False)
+    bare.attrs = {}
+    return bare

@@ -40,6 +40,7 @@ import numpy as np
 import xarray as xr
 
 from ..results import variable_attrs
+from ..validation import positive_number
 from .fitting import (
     BIN_WIDTH,
     EXCLUDED_FIT,
@@ -48,8 +49,8 @@ from .fitting import (
     EXCLUDED_NO_FALL,
     EXCLUDED_TOO_LONG,
     TimescaleFit,
-    _max_timescale,
     fit_timescale,
+    lag_span,
 )
 
 __all__ = [
@@ -275,7 +276,8 @@ def timescales_from_counts(
     n_units, n_trials, n_bins = counts.shape
     bin_ms = bin_width * 1000.0
     low, high = _rate_range(rate_range)
-    bound = _max_timescale(max_timescale, max_lag, bin_width)
+    bound = lag_span(max_lag, bin_width) if max_timescale is None \
+        else positive_number("max_timescale", max_timescale)
     curves = autocorrelation(counts, max_lag)
     rates = counts.sum(axis=(1, 2)) / (n_trials * n_bins * bin_width)
     fits = _fits(curves, rates, n_trials, min_trials, (low, high), bin_width, bound)

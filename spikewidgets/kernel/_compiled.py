@@ -204,8 +204,9 @@ def input_by_column(w_in, u, downsample):  # pragma: no cover - compiled
     """``(w_in @ u[:, ::downsample]).T``, without BLAS.
 
     Each value is summed over the inputs in order with fused multiply-adds,
-    as OpenBLAS does on x86-64 (the same bits as NumPy's product in the
-    tests). A BLAS call here would start BLAS's own threads, which keep
+    as OpenBLAS does on x86-64 (the tests check every bit against exact
+    rational arithmetic, :func:`spikewidgets.reference.fused_product`). A
+    BLAS call here would start BLAS's own threads, which keep
     spinning after the call and take CPU time from the other workers of a
     search, and its last bits would depend on the BLAS build.
     """
