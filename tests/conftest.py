@@ -68,6 +68,30 @@ def skip_or_fail(reason: str, *, allow_module_level: bool = False) -> NoReturn:
     pytest.skip(reason, allow_module_level=allow_module_level)
 
 
+#: Relative rounding allowed in a sum whose order is not fixed (vectorized or BLAS).
+SUM_RTOL = 1e-12
+
+
+def assert_sum_close(actual: np.ndarray, expected: np.ndarray, magnitude: np.ndarray,
+                     rtol: float = SUM_RTOL) -> None:
+    """Assert that two sums of the same terms, added in different orders, agree.
+
+    The readout ``w_out @ r`` is summed in an order that depends on the
+    processor (the kernel's vector width) or on BLAS (the original, the NumPy
+    oracle). Any order's rounding is bounded relative to ``magnitude``, the
+    sum of the terms' absolute values (``|w_out| @ |r|``), not to the result,
+    which can be tiny where the terms cancel: ``|actual - expected| <= rtol *
+    magnitude``, element by element.
+    """
+    actual, expected = np.asarray(actual), np.asarray(expected)
+    assert actual.shape == expected.shape, (actual.shape, expected.shape)
+    excess = np.abs(actual - expected) - rtol * np.asarray(magnitude)
+    worst = int(np.argmax(excess)) if excess.size else 0
+    assert excess.size == 0 or excess.flat[worst] <= 0, (
+        f"element {worst}: {actual.flat[worst]!r} != {expected.flat[worst]!r} beyond "
+        f"{rtol} x {np.broadcast_to(magnitude, excess.shape).flat[worst]!r}")
+
+
 def _is_slow(item: pytest.Item) -> bool:
     return item.path.name in SLOW or item.nodeid.split("[", 1)[0] in SLOW
 
