@@ -22,6 +22,7 @@ from .common import (
     EXIT_SOME_MODELS_FAILED,
     flag_message,
 )
+from .parsing import OneLineParser
 
 __all__ = [
     "EXIT_BAD_INPUT",
@@ -54,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     >>> args.trials, args.scaling_factors, args.seed
     (100, '10:65:5', 0)
     """
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="spikewidgets",
         description="Turn trained rate RNNs into spiking LIF networks: find the scaling "
                     "factor (the paper's lambda is 1 / scaling factor).",
@@ -84,7 +85,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code.
 
     Bad input gets one line on standard error that names the flag (exit code
-    2), never a traceback.
+    2), never a traceback: a bad value, an unknown flag or a missing value as
+    well as a file that is not a model. ``--help`` and ``--version`` print and
+    exit (``SystemExit(0)``) as argparse does.
 
     Examples
     --------
@@ -106,9 +109,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     0
     >>> main(["search", "go_nogo_example.mat", "--trials", "0"])  # message on stderr
     2
+    >>> main(["search", "go_nogo_example.mat", "--trials", "2.5"])
+    2
     """
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:
+        if stop.code in (0, None):  # --help, --version
+            raise
+        return EXIT_BAD_INPUT
     if args.command is None:
         parser.print_help()
         return EXIT_BAD_INPUT

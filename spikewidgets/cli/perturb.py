@@ -30,6 +30,7 @@ from ..perturbations import (
 )
 from ..tasks import infer_task_name
 from .common import DEFAULT_SEED, DEFAULT_TRIALS, format_table, parse_factors, read_settings
+from .parsing import non_negative_integer, positive_integer
 
 __all__ = ["add_arguments", "parse_units", "parse_values", "run"]
 
@@ -76,16 +77,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "(default: none)")
     parser.add_argument("--no-self-connections", action="store_true",
                         help="remove self-connections")
-    parser.add_argument("--trials", type=int, default=DEFAULT_TRIALS,
+    parser.add_argument("--trials", type=positive_integer, default=DEFAULT_TRIALS,
                         help="trials per variant (default: %(default)s)")
     parser.add_argument("--scaling-factors", default=None,
                         help="factors as start:stop:step or a comma-separated list "
                              "(default: the optimum stored in the model file)")
-    parser.add_argument("--seed", type=int, default=DEFAULT_SEED,
+    parser.add_argument("--seed", type=non_negative_integer, default=DEFAULT_SEED,
                         help="seed of every random draw (default: %(default)s)")
     parser.add_argument("--settings", default=None,
                         help="task settings as JSON (default: the task's own)")
-    parser.add_argument("--workers", type=int, default=None,
+    parser.add_argument("--workers", type=positive_integer, default=None,
                         help="threads (default: all cores)")
     parser.add_argument("--out", default=None,
                         help="write the Dataset to this netCDF file (default: not written)")

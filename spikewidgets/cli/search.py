@@ -24,13 +24,14 @@ from .common import (
     parse_factors,
     read_settings,
 )
+from .parsing import integer, non_negative_integer, number, positive_integer
 
 __all__ = ["add_arguments", "glob_pattern", "run"]
 
 
 #: Task settings that may be given one flag each, as in the PyTorch port's script.
-SETTING_FLAGS = {"T": int, "stim_on": int, "stim_dur": int, "delay": int, "resp_start": int,
-                 "eval_amp_thresh": float}
+SETTING_FLAGS = {"T": integer, "stim_on": integer, "stim_dur": integer, "delay": integer,
+                 "resp_start": integer, "eval_amp_thresh": number}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -60,14 +61,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--task", "--task_name", dest="task",
                         help=f"one of {', '.join(task_names_in_order())} "
                              "(default: inferred from the model)")
-    parser.add_argument("--trials", "--n_trials", dest="trials", type=int,
+    parser.add_argument("--trials", "--n_trials", dest="trials", type=positive_integer,
                         default=DEFAULT_TRIALS,
                         help="trials per scaling factor (default: %(default)s)")
     parser.add_argument("--scaling-factors", "--scaling_factors", dest="scaling_factors",
                         default=DEFAULT_SCALING_FACTORS,
                         help="grid as start:stop:step (stop inclusive) or a comma-separated "
                              "list (default: %(default)s)")
-    parser.add_argument("--seed", type=int, default=DEFAULT_SEED,
+    parser.add_argument("--seed", type=non_negative_integer, default=DEFAULT_SEED,
                         help="seed of every random draw; the same seed gives the same "
                              "results (default: %(default)s)")
     parser.add_argument("--settings", default=None,
@@ -77,7 +78,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="write the Dataset to this netCDF file (default: not written)")
     parser.add_argument("--no-save", action="store_true",
                         help="do not write the optimum into the model file")
-    parser.add_argument("--workers", type=int, default=None,
+    parser.add_argument("--workers", type=positive_integer, default=None,
                         help="threads (default: all cores)")
     parser.add_argument("--unpaired", action="store_true",
                         help="draw independent trials per scaling factor")
@@ -107,7 +108,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                       help="a model file, as the positional MODEL; repeatable (default: none)")
     for name, kind in SETTING_FLAGS.items():
         port.add_argument(f"--{name}", dest=f"setting_{name}", type=kind, default=None,
-                          metavar=kind.__name__.upper(),
+                          metavar="INT" if kind is integer else "FLOAT",
                           help=f"task setting {name}, over --settings (default: the task's)")
 
 

@@ -9,6 +9,7 @@ import warnings
 from ..rate import ACTIVATIONS
 from ..tasks import TaskSettingsError
 from .common import EXIT_BAD_INPUT, flag_message
+from .parsing import non_negative_integer, number, positive_integer
 
 __all__ = ["add_arguments", "run"]
 
@@ -28,31 +29,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """
     parser.add_argument("--task", required=True,
                         help="go_nogo, xor, mante or a registered task of your own")
-    parser.add_argument("--N", type=int, default=200,
+    parser.add_argument("--N", type=positive_integer, default=200,
                         help="number of units (default: %(default)s)")
     parser.add_argument(
-        "--taus", type=float, nargs="+", default=[4.0, 20.0], metavar="TAU",
+        "--taus", type=number, nargs="+", default=[4.0, 20.0], metavar="TAU",
         help="min and max decay in 5 ms steps, or one fixed value (default: 4 20)",
     )
     parser.add_argument(
         "--activation", "--act", choices=ACTIVATIONS, default="sigmoid",
         help="activation function (default: %(default)s)",
     )
-    parser.add_argument("--seed", type=int, default=0,
+    parser.add_argument("--seed", type=non_negative_integer, default=0,
                         help="seed of the initial weights and the trials (default: %(default)s)")
     parser.add_argument("--out", default=".",
                         help="output folder (default: the current folder)")
     for flag, kind, default, text in (
-        ("--P-inh", float, 0.2, "fraction of inhibitory units"),
-        ("--P-rec", float, 0.2, "recurrent connection probability"),
-        ("--som-N", int, 0, "number of SOM units"),
+        ("--P-inh", number, 0.2, "fraction of inhibitory units"),
+        ("--P-rec", number, 0.2, "recurrent connection probability"),
+        ("--som-N", non_negative_integer, 0, "number of SOM units"),
     ):
         dest = flag[2:].replace("-", "_")
         parser.add_argument(flag, dest=dest, type=kind, default=default,
                             help=f"{text} (default: %(default)s)")
-    parser.add_argument("--gain", type=float, default=1.5,
+    parser.add_argument("--gain", type=number, default=1.5,
                         help="weight gain (default: %(default)s)")
-    parser.add_argument("--max-trials", dest="max_trials", type=int, default=None,
+    parser.add_argument("--max-trials", dest="max_trials", type=positive_integer, default=None,
                         help="trial budget (default: the task's, 10000 for go_nogo, "
                              "40000 for xor and mante)")
     parser.add_argument("--no-progress", dest="progress", action="store_false",
