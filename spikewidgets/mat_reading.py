@@ -49,12 +49,16 @@ def _reason(path: Path, error: BaseException) -> str:
         return problem.strerror or type(problem).__name__
     if not start:
         return "the file is empty"
+    if start.startswith(b"MATLAB") and len(start) < 128:
+        return f"cut short: {len(start)} bytes, less than the 128-byte header of a MAT-file"
     looks_like_v4 = 0 in start[:4]
     if not looks_like_v4 and (len(start) < 128 or start[126:128] not in (b"IM", b"MI")):
         return f"no MAT-file header; the file starts with {start[:20]!r}"
     text = " ".join(str(error).split()) or type(error).__name__
     if len(text) > 120:
         text = text[:117] + "..."
+    if looks_like_v4:  # MATLAB v4 files have no header: a zero byte among the first 4 says so
+        return f"not a MAT-file, or damaged MATLAB v4 data: {text}; it starts with {start[:20]!r}"
     return f"damaged MAT-file contents: {text}"
 
 
@@ -95,13 +99,14 @@ def read_mat_file(path: str | os.PathLike) -> dict[str, np.ndarray]:
     >>> scipy.io.savemat("small.mat", {"w": [[1.0, 2.0]]})
     >>> read_mat_file("small.mat")
     {'w': array([[1., 2.]])}
-    >>> _ = open("random.mat", "wb").write(bytes(range(200)))
-    >>> read_mat_file("random.mat")
+    >>> data = open("small.mat", "rb").read()
+    >>> _ = open("cut.mat", "wb").write(data[:150])
+    >>> read_mat_file("cut.mat")
     Traceback (most recent call last):
     ...
-    spikewidgets.model_arrays.ModelFileError: random.mat: not a readable MATLAB model file
-    (damaged MAT-file contents: Mat 4 mopt wrong format, byteswapping problem?); expected a .mat
-    file saved by the rate-model trainer
+    spikewidgets.model_arrays.ModelFileError: cut.mat: not a readable MATLAB model file
+    (damaged MAT-file contents: the file ends inside an element); expected a .mat file saved by
+    the rate-model trainer
     """
     try:
         with open(path, "rb") as handle:
