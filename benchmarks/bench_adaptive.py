@@ -32,9 +32,9 @@ from pathlib import Path
 import numpy as np
 
 import spikewidgets as sw
-from spikewidgets.adaptive import FixedBudget, Race, replay
-from spikewidgets.modelfile import load_model
-from spikewidgets.optimum import choose_optimum
+from spikewidgets.io import load_model
+from spikewidgets.search.adaptive import FixedBudget, Race, replay
+from spikewidgets.stats._optimum import choose_optimum
 
 
 def bracketing_grid(path: Path) -> np.ndarray:

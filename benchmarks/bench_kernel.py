@@ -6,7 +6,7 @@ else an untrained synthetic one):
 - Numba compile time in a fresh process with an empty cache, and the load
   time of the cached code in a second fresh process;
 - seconds per (trial x scaling factor) of the compiled kernel, single thread,
-  and of the plain NumPy per-step loop (``spikewidgets.reference``) in the
+  and of the plain NumPy per-step loop (``spikewidgets.sim._reference``) in the
   same run, and their ratio;
 - wall time and peak RSS of a 12 factors x 100 trials grid of simulation
   (noise drawn once per trial and shared by the 12 factors), on all cores,
@@ -33,12 +33,11 @@ FACTORS = np.arange(20.0, 80.0, 5.0)  # 12 scaling factors
 
 
 def _model(task: str):
-    from spikewidgets.modelfile import RateModel, load_model
-    from spikewidgets.synthetic import random_model_arrays
+    from spikewidgets.io import RateModel, load_model, random_model_arrays
     from spikewidgets.tasks import get_task
 
     try:
-        from spikewidgets.examples import example_model
+        from spikewidgets.io import example_model
 
         return load_model(example_model(task)), "bundled example"
     except (FileNotFoundError, ImportError, ValueError):
@@ -48,8 +47,8 @@ def _model(task: str):
 
 def _grid(task: str, n_trials: int, workers: int) -> dict:
     """Simulate the grid with the search's seeding and chunking, kernel only."""
-    from spikewidgets.kernel import LIFNetwork, run_lif
-    from spikewidgets.seeding import trial_generator
+    from spikewidgets.sim._kernel import LIFNetwork, run_lif
+    from spikewidgets.sim._seeding import trial_generator
     from spikewidgets.tasks import get_task
 
     model, kind = _model(task)
@@ -75,9 +74,9 @@ def _grid(task: str, n_trials: int, workers: int) -> dict:
 
 
 def _single_thread(numpy_trials: int) -> dict:
-    from spikewidgets.kernel import LIFNetwork, run_lif
-    from spikewidgets.reference import reference_lif
-    from spikewidgets.seeding import trial_generator
+    from spikewidgets.sim._kernel import LIFNetwork, run_lif
+    from spikewidgets.sim._reference import reference_lif
+    from spikewidgets.sim._seeding import trial_generator
     from spikewidgets.tasks import get_task
 
     model, kind = _model("go_nogo")
@@ -106,9 +105,8 @@ def _single_thread(numpy_trials: int) -> dict:
 def _first_call() -> dict:
     began = time.perf_counter()
     import spikewidgets  # noqa: F401
-    from spikewidgets.kernel import LIFNetwork, run_lif
-    from spikewidgets.modelfile import RateModel
-    from spikewidgets.synthetic import random_model_arrays
+    from spikewidgets.io import RateModel, random_model_arrays
+    from spikewidgets.sim._kernel import LIFNetwork, run_lif
 
     imported = time.perf_counter() - began
     model = RateModel.from_arrays(random_model_arrays(20, 1, seed=0))

@@ -39,7 +39,7 @@ DASK_LOW = "Dask 2 x 1, DASK_LOW_OVERHEAD"
 
 
 def run(folder: Path, n_trials: int, executor: Executor) -> float:
-    from spikewidgets.many import search_models
+    from spikewidgets.search import search_models
 
     began = time.perf_counter()
     with warnings.catch_warnings():
@@ -50,7 +50,7 @@ def run(folder: Path, n_trials: int, executor: Executor) -> float:
 
 
 def chunk_overhead(executor: Executor, n_chunks: int = 200) -> float:
-    from spikewidgets.scheduling import Chunk, run_chunks
+    from spikewidgets.sim._scheduling import Chunk, run_chunks
 
     chunks = [Chunk(i, abs, (i,)) for i in range(n_chunks)]
     began = time.perf_counter()
@@ -83,7 +83,7 @@ def dask_executor(n_workers: int, low_overhead: bool) -> Iterator[Executor]:
     import dask
     from distributed import Client, LocalCluster
 
-    from spikewidgets.many import DASK_LOW_OVERHEAD
+    from spikewidgets.search import DASK_LOW_OVERHEAD
 
     with dask.config.set(DASK_LOW_OVERHEAD if low_overhead else {}), \
             LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
@@ -165,7 +165,7 @@ def print_results(args: argparse.Namespace, seconds: dict[str, list[float]],
 
 def main() -> None:
     args = parse_args()
-    from spikewidgets.examples import example_model
+    from spikewidgets.io import example_model
 
     names = args.only or list(EXECUTORS)
     with tempfile.TemporaryDirectory() as folder:

@@ -38,13 +38,13 @@ def _model_path(given: str | None) -> tuple[Path, str]:
     if given:
         return Path(given), "given"
     try:
-        from spikewidgets.examples import example_model
+        from spikewidgets.io import example_model
 
         return example_model("go_nogo"), "bundled Go-NoGo example"
     except (ImportError, FileNotFoundError):
         import scipy.io
 
-        from spikewidgets.synthetic import random_model_arrays
+        from spikewidgets.io import random_model_arrays
 
         path = Path(tempfile.mkdtemp()) / "gonogo_synthetic.mat"
         scipy.io.savemat(path, random_model_arrays(200, 1, seed=0))
@@ -113,7 +113,7 @@ def _measure(args: argparse.Namespace, executor: Executor | None) -> int:
     warnings.simplefilter("ignore")
     started = time.perf_counter()
     from spikewidgets.panel import SearchPanel
-    from spikewidgets.plots.base import plural
+    from spikewidgets.plots._base import plural
 
     imported = time.perf_counter() - started
     path, kind = _model_path(args.model)

@@ -36,8 +36,9 @@ def together(path: Path, n_trials: int) -> float:
 
 def separately(path: Path, n_trials: int) -> float:
     from spikewidgets.perturbations import PRESETS
-    from spikewidgets.plan import SearchPlan
-    from spikewidgets.search import run_single_plan, stored_optimum
+    from spikewidgets.search._blocks import stored_optimum
+    from spikewidgets.search._grid import run_single_plan
+    from spikewidgets.search._plan import SearchPlan
 
     factor = [stored_optimum(path)]
     began = time.perf_counter()
@@ -66,7 +67,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--memory-trials", type=int, default=4)
     args = parser.parse_args()
-    from spikewidgets.examples import example_model
+    from spikewidgets.io import example_model
 
     with tempfile.TemporaryDirectory() as folder:
         path = example_model("go_nogo", folder)

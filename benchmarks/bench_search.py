@@ -33,8 +33,8 @@ FACTORS = np.arange(20.0, 80.0, 5.0)
 
 def kernel_only(path: Path, task_name: str, n_trials: int, workers: int) -> float:
     from spikewidgets import get_task, load_model
-    from spikewidgets.kernel import LIFNetwork, run_lif
-    from spikewidgets.seeding import trial_generator
+    from spikewidgets.sim._kernel import LIFNetwork, run_lif
+    from spikewidgets.sim._seeding import trial_generator
 
     model = load_model(path)
     task = get_task(task_name)
@@ -65,7 +65,7 @@ def full_search(path: Path, task_name: str, n_trials: int, workers: int) -> floa
 
 
 def _rss_child(task_name: str, n_trials: int) -> None:
-    from spikewidgets.examples import example_model
+    from spikewidgets.io import example_model
 
     with tempfile.TemporaryDirectory() as folder:
         path = example_model(task_name, folder)
@@ -83,7 +83,7 @@ def main() -> None:
     if args.child:
         _rss_child(args.child[0], int(args.child[1]))
         return
-    from spikewidgets.examples import example_model
+    from spikewidgets.io import example_model
 
     workers = os.cpu_count() or 1
     with tempfile.TemporaryDirectory() as folder:

@@ -27,7 +27,8 @@ from spikewidgets.analysis import (
     spontaneous_spike_counts,
     timescales_from_counts,
 )
-from spikewidgets.examples import EXAMPLE_TASKS, example_model
+from spikewidgets.io import example_model
+from spikewidgets.io._examples import EXAMPLE_TASKS
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""Regenerate the bundled DMS example (spikewidgets/data/dms.mat) and print its figures.
+"""Regenerate the bundled DMS example (spikewidgets/io/data/dms.mat) and print its figures.
 
 The delayed match-to-sample network is trained as the working-memory study
 trained its networks (Kim & Sejnowski, Nat. Neurosci. 2021): the trainer's
@@ -68,9 +68,9 @@ from make_example_models import (
 )
 
 from spikewidgets import get_task, lambda_grid_search
-from spikewidgets.kernel import run_lif
-from spikewidgets.modelfile import read_raw
-from spikewidgets.plan import SearchPlan
+from spikewidgets.io import read_raw
+from spikewidgets.search._plan import SearchPlan
+from spikewidgets.sim._kernel import run_lif
 
 #: (seed, (accuracy, loss) of stage 1's stopping rule, (accuracy, loss) of stage 2's),
 #: tried in order.

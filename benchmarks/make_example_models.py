@@ -1,4 +1,4 @@
-"""Regenerate the bundled example models (spikewidgets/data/*.mat) and print their figures.
+"""Regenerate the bundled example models (spikewidgets/io/data/*.mat) and print their figures.
 
 For each task: train an N = 200 sigmoid rate network (taus 4-20) with
 ``spikewidgets.train`` from a fixed seed, with a stricter stopping rule than
@@ -40,9 +40,9 @@ import scipy.io
 import xarray as xr
 
 from spikewidgets import get_task, lambda_grid_search, load_model
-from spikewidgets.modelfile import read_raw
-from spikewidgets.rate import simulate_rate
-from spikewidgets.seeding import trial_generator
+from spikewidgets.io import read_raw
+from spikewidgets.sim import simulate_rate
+from spikewidgets.sim._seeding import trial_generator
 
 CANDIDATE_SEEDS = {"go_nogo": [0, 1, 2], "xor": [1, 0, 2, 3], "mante": [0, 1, 2, 3]}
 GRID = np.arange(20.0, 75.01, 2.5)
@@ -55,7 +55,7 @@ MAX_WORST = 0.7
 KEEP = ("w", "w0", "m", "som_m", "w_in", "w_in0", "w_out", "b_out", "N", "exc", "inh",
         "som_N", "taus", "taus_gaus", "taus_gaus0", "activation", "tr", "losses",
         "eval_perf_mean", "eval_loss_mean")
-DATA = Path(__file__).resolve().parents[1] / "spikewidgets" / "data"
+DATA = Path(__file__).resolve().parents[1] / "spikewidgets" / "io" / "data"
 
 
 def rate_accuracy(path: Path, task_name: str, n_trials: int, seed: int) -> float:

@@ -233,7 +233,7 @@ def add_pictures(notebook: nbformat.NotebookNode, pictures: dict[tuple[int, int]
 
 def write_notebook(path: Path, notebook: nbformat.NotebookNode) -> None:
     """Validate and write the notebook in place, atomically."""
-    from spikewidgets.atomic import atomic_write
+    from spikewidgets.io._atomic import atomic_write
 
     nbformat.validate(notebook)
     text = nbformat.writes(notebook)

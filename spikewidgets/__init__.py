@@ -1,43 +1,44 @@
 """spikewidgets: turn trained rate RNNs into spiking LIF networks, in Jupyter.
 
-The core (model files, kernel, tasks, search plans, searches and perturbation
-searches, results) needs no display; the panel and
-the plot builders (``spikewidgets.panel``, ``spikewidgets.plots``) import
-ipywidgets and Bokeh only when used: ``SearchPanel`` is imported from
-``spikewidgets.panel`` on first access.
+The names here are the ones most work needs; each subpackage holds one
+layer, from the bottom:
+
+- :mod:`spikewidgets.io`: model files, bundled examples;
+- :mod:`spikewidgets.sim`: the spiking (Numba) and rate networks;
+- :mod:`spikewidgets.tasks`, :mod:`spikewidgets.stats`: what a trial is and
+  how it is scored; intervals, paired tests;
+- :mod:`spikewidgets.perturbations`: perturbed copies of a network;
+- :mod:`spikewidgets.search`, :mod:`spikewidgets.analysis`,
+  :mod:`spikewidgets.train`: searches, timescales, the trainer;
+- :mod:`spikewidgets.plots`: Bokeh figures of the results;
+- :mod:`spikewidgets.panel`, :mod:`spikewidgets.cli`: the Jupyter panel and
+  the command line.
+
+Exceptions and warnings are in :mod:`spikewidgets.errors`. The core needs no
+display: ``SearchPanel`` (ipywidgets and Bokeh) is imported on first access.
 """
 
-from . import adaptive, examples, perturbations
-from .adaptive import FixedBudget, Race
-from .examples import example_model
-from .kernel import LIFNetwork, LIFResult, NetworkVariant, Stimulation, run_lif
-from .many import search_models
-from .modelfile import (
+from spikewidgets import perturbations
+from spikewidgets._version import __version__
+from spikewidgets.errors import (
+    EdgeOfGridWarning,
     ModelFileError,
     ModelWriteError,
-    RateModel,
-    load_model,
-    write_search_results,
-)
-from .results import EdgeOfGridWarning
-from .search import (
     SearchInterrupted,
+    TaskSettingsError,
+)
+from spikewidgets.io import RateModel, example_model, load_model, write_search_results
+from spikewidgets.search import (
     evaluate_single_trial,
     lambda_grid_search,
     parse_scaling_factors,
     perturbation_search,
+    search_models,
+    simulate,
 )
-from .simulate import simulate
-from .tasks import (
-    Score,
-    Task,
-    TaskSettingsError,
-    Trial,
-    get_task,
-    register_task,
-    task_names,
-)
-from .version import __version__
+from spikewidgets.search.adaptive import FixedBudget, Race
+from spikewidgets.sim import LIFNetwork, LIFResult, NetworkVariant, Stimulation, run_lif
+from spikewidgets.tasks import Score, Task, Trial, get_task, register_task, task_names
 
 __all__ = [
     "EdgeOfGridWarning",
@@ -57,10 +58,8 @@ __all__ = [
     "TaskSettingsError",
     "Trial",
     "__version__",
-    "adaptive",
     "evaluate_single_trial",
     "example_model",
-    "examples",
     "get_task",
     "lambda_grid_search",
     "load_model",
@@ -77,14 +76,14 @@ __all__ = [
 
 
 #: Names of ``__all__`` imported on first access (they import ipywidgets and Bokeh).
-_LAZY = {"SearchPanel": ".panel"}
+_LAZY = {"SearchPanel": "spikewidgets.panel"}
 
 
 def __getattr__(name: str):
     if name in _LAZY:
         from importlib import import_module
 
-        return getattr(import_module(_LAZY[name], __name__), name)
+        return getattr(import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'spikewidgets' has no attribute {name!r}")
 
 

@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 import scipy.io
 
-from spikewidgets.synthetic import random_model_arrays
+from spikewidgets.io import random_model_arrays
 
 REPO = Path(__file__).resolve().parents[1]
 #: The reference simulation recorded from the original code (see its README.md).

@@ -13,11 +13,11 @@ import xarray as xr
 from scipy.stats import multinomial
 
 from spikewidgets import EdgeOfGridWarning, SearchInterrupted, lambda_grid_search, search_models
-from spikewidgets.adaptive import FixedBudget, Race, RaceState, replay
-from spikewidgets.examples import example_model
-from spikewidgets.modelfile import read_raw
-from spikewidgets.optimum import choose_optimum
-from spikewidgets.paired import critical_difference
+from spikewidgets.io import example_model, read_raw
+from spikewidgets.search.adaptive import FixedBudget, Race, replay
+from spikewidgets.search.adaptive._strategies import RaceState
+from spikewidgets.stats._optimum import choose_optimum
+from spikewidgets.stats._paired import critical_difference
 
 # ---------------------------------------------------------------- strategies on known outcomes
 
@@ -137,7 +137,7 @@ def test_robust_optimum_is_the_middle_of_the_tied_run():
     ([38, 38, 20, 40, 20], "robust", "10 is the smallest"),  # the longest tied run: 10, 20
 ])
 def test_the_edge_of_grid_warning_is_the_chosen_optimums(right, rule, warned):
-    from spikewidgets.results import TrialScores, build_dataset
+    from spikewidgets.search._results import TrialScores, build_dataset
 
     correct = np.arange(40) < np.array(right)[:, None]
     scores = [TrialScores(t, 1, "go", correct[:, t], np.ones(5), np.ones(5), np.ones(5))

@@ -52,9 +52,9 @@ NOTEBOOK_CELLS = [
     # A trained example model when the package ships one, else an untrained one.
     "from pathlib import Path\n"
     "import scipy.io\n"
-    "from spikewidgets.synthetic import random_model_arrays\n"
+    "from spikewidgets.io._synthetic import random_model_arrays\n"
     "try:\n"
-    "    from spikewidgets.examples import example_model\n"
+    "    from spikewidgets.io._examples import example_model\n"
     "    model = example_model('go_nogo', directory='.')\n"
     "except Exception:\n"
     "    model = Path('gonogo_model.mat')\n"
@@ -142,7 +142,7 @@ def lab(tmp_path_factory):
 
 
 def _first_go_trial(seed: int) -> int:
-    from spikewidgets.seeding import trial_generator
+    from spikewidgets.sim._seeding import trial_generator
     from spikewidgets.tasks import get_task
 
     task = get_task("go_nogo")

@@ -17,8 +17,8 @@ import xarray as xr
 
 from spikewidgets import __version__
 from spikewidgets.cli import EXIT_BAD_INPUT, EXIT_NOT_SAVED, build_parser, main
-from spikewidgets.cli.common import DEFAULT_SCALING_FACTORS, DEFAULT_SEED, DEFAULT_TRIALS
-from spikewidgets.modelfile import read_raw
+from spikewidgets.cli._common import DEFAULT_SCALING_FACTORS, DEFAULT_SEED, DEFAULT_TRIALS
+from spikewidgets.io import read_raw
 
 SHORT = json.dumps({"T": 41, "stim_on": 5, "stim_dur": 10, "resp_start": 20})
 
@@ -120,7 +120,7 @@ BEFORE = {"search": ["m.mat"], "perturb": ["m.mat"], "train": ["--task", "go_nog
 
 def _bad_values(action: argparse.Action) -> list[tuple[str, str]]:
     """(value, what the message must say) for a flag whose values argparse checks."""
-    from spikewidgets.cli import parsing
+    from spikewidgets.cli import _parsing as parsing
 
     kind = getattr(action.type, "__name__", "")
     if kind in ("positive_integer", "non_negative_integer", "integer"):
@@ -185,13 +185,14 @@ def test_bad_values_in_a_real_process_are_one_line_without_traceback(tmp_path):
 
 
 def test_unwritable_model_exits_3_with_results(write_model, capsys, monkeypatch):
-    from spikewidgets.modelfile import ModelWriteError, write_search_results
+    from spikewidgets.errors import ModelWriteError
+    from spikewidgets.io import write_search_results
 
     def refuse(*args, **kwargs):
         raise ModelWriteError("could not write search results into x: Read-only file system; "
                               "the file is unchanged")
 
-    # Wherever the package imported the writer from spikewidgets.modelfile.
+    # Wherever the package imported the writer from spikewidgets.io._modelfile.
     users = [module for name, module in list(sys.modules.items()) if name.startswith(
         "spikewidgets") and getattr(module, "write_search_results", None) is write_search_results]
     assert users
@@ -317,7 +318,7 @@ def test_search_defaults_are_the_panels_and_readmes():
     perturbing = build_parser().parse_args(["perturb", "m.mat"])
     assert (args.trials, args.scaling_factors, args.seed) == (100, "10:65:5", 0)
     assert (perturbing.trials, perturbing.seed) == (100, 0)
-    run_controls = importlib.import_module("spikewidgets.panel.run_controls")
+    run_controls = importlib.import_module("spikewidgets.panel._run_controls")
     start, stop, step = inspect.signature(run_controls.RunControls).parameters[
         "scaling_factors"].default
     assert f"{start:g}:{stop:g}:{step:g}" == args.scaling_factors
@@ -326,8 +327,8 @@ def test_search_defaults_are_the_panels_and_readmes():
 
 # ------------------------------------------------------------------ the examples of the docstrings
 
-CLI_MODULES = ["spikewidgets.cli", "spikewidgets.cli.common", "spikewidgets.cli.search",
-               "spikewidgets.cli.perturb", "spikewidgets.cli.train", "spikewidgets.cli.parsing"]
+CLI_MODULES = ["spikewidgets.cli", "spikewidgets.cli._common", "spikewidgets.cli._search",
+               "spikewidgets.cli._perturb", "spikewidgets.cli._train", "spikewidgets.cli._parsing"]
 
 
 @pytest.mark.parametrize("module_name", CLI_MODULES)
@@ -344,7 +345,7 @@ def test_every_public_function_has_examples_that_run(module_name, tmp_path, monk
 
 
 def test_adaptive_and_robust_searches_from_the_command_line(tmp_path, capsys):
-    from spikewidgets.examples import example_model
+    from spikewidgets.io import example_model
 
     path = example_model("go_nogo", tmp_path)
     out = tmp_path / "adaptive.nc"

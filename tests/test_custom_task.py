@@ -17,8 +17,8 @@ import pytest
 
 import spikewidgets as sw
 from spikewidgets.cli import main
-from spikewidgets.many import search_models
 from spikewidgets.plots import plot_accuracy, plot_output
+from spikewidgets.search import search_models
 from spikewidgets.tasks import DecisionLine, Score, Task, Trial, score_signed, unregister_task
 
 pytestmark = pytest.mark.slow

@@ -39,10 +39,10 @@ DOCS = REPO / "docs"
 
 #: Modules the API reference must cover (``spikewidgets.analysis`` when it exists).
 REQUIRED_API_MODULES = [
-    "spikewidgets.modelfile", "spikewidgets.kernel", "spikewidgets.simulate", "spikewidgets.rate",
-    "spikewidgets.tasks", "spikewidgets.search", "spikewidgets.plan", "spikewidgets.results",
-    "spikewidgets.seeding", "spikewidgets.validation", "spikewidgets.perturbations",
-    "spikewidgets.paired", "spikewidgets.many", "spikewidgets.store", "spikewidgets.scheduling",
+    "spikewidgets.io._modelfile", "spikewidgets.sim._kernel", "spikewidgets.search._simulate", "spikewidgets.sim._rate",
+    "spikewidgets.tasks", "spikewidgets.search._grid", "spikewidgets.search._plan", "spikewidgets.search._results",
+    "spikewidgets.sim._seeding", "spikewidgets.io._validation", "spikewidgets.perturbations",
+    "spikewidgets.stats._paired", "spikewidgets.search._many", "spikewidgets.search._store", "spikewidgets.sim._scheduling",
     "spikewidgets.plots", "spikewidgets.panel", "spikewidgets.train", "spikewidgets.cli",
 ]
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"

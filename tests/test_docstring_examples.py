@@ -2,7 +2,7 @@
 
 The public names are those of the ``__all__`` of every module of the package;
 private modules (a part of the name starts with an underscore, as
-``spikewidgets.kernel._compiled`` and ``spikewidgets.cli.__main__``) are not
+``spikewidgets.sim._kernel._compiled`` and ``spikewidgets.cli.__main__``) are not
 public. Each function and class among them (constants are not asked for) must
 have a numpydoc ``Examples`` section with at least one ``>>>`` line in its own
 docstring. A name exported by several modules is one object, reported once,
@@ -147,12 +147,12 @@ def test_the_checker_does_not_take_an_inherited_docstring():
 
 def test_the_checker_finds_every_kind_of_module():
     names = public_modules()
-    assert "spikewidgets" in names and "spikewidgets.kernel.run" in names
+    assert "spikewidgets" in names and "spikewidgets.sim._kernel.run" in names
     assert "spikewidgets.perturbations" in names
-    assert "spikewidgets.kernel._compiled" not in names
+    assert "spikewidgets.sim._kernel._compiled" not in names
     assert "spikewidgets.cli.__main__" not in names
-    assert "spikewidgets.version" not in modules_with_examples()  # a constant only
-    assert "spikewidgets.kernel.run" in modules_with_examples()
+    assert "spikewidgets._version" not in modules_with_examples()  # a constant only
+    assert "spikewidgets.sim._kernel.run" in modules_with_examples()
 
 
 # ------------------------------------------------------------------ the package

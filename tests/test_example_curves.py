@@ -24,8 +24,8 @@ import numpy as np
 import pytest
 
 from spikewidgets import EdgeOfGridWarning, lambda_grid_search, load_model
-from spikewidgets.examples import EXAMPLE_TASKS, example_model
-from spikewidgets.modelfile import read_raw
+from spikewidgets.io import example_model, read_raw
+from spikewidgets.io._examples import EXAMPLE_TASKS
 
 N_TRIALS, SEED = 40, 5
 #: Fewest accuracy at the stored optimum, most at the grid's worst factor.

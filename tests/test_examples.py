@@ -9,13 +9,14 @@ import numpy as np
 import pytest
 
 from spikewidgets import EdgeOfGridWarning, lambda_grid_search, load_model
-from spikewidgets.examples import EXAMPLE_TASKS, example_model
-from spikewidgets.modelfile import REQUIRED_KEYS, read_raw
+from spikewidgets.io import example_model, read_raw
+from spikewidgets.io._examples import EXAMPLE_TASKS
+from spikewidgets.io._modelfile import REQUIRED_KEYS
 from spikewidgets.tasks import get_task, infer_task_name
 
 
 def _bundled(task):
-    return resources.files("spikewidgets") / "data" / f"{task}.mat"
+    return resources.files("spikewidgets.io") / "data" / f"{task}.mat"
 
 
 def test_examples_are_bundled_and_small():

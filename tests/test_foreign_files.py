@@ -25,8 +25,9 @@ import scipy.sparse
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from spikewidgets.modelfile import REQUIRED_KEYS, ModelFileError, RateModel, load_model
-from spikewidgets.synthetic import random_model_arrays
+from spikewidgets.errors import ModelFileError
+from spikewidgets.io import RateModel, load_model, random_model_arrays
+from spikewidgets.io._modelfile import REQUIRED_KEYS
 
 #: Reproducible in CI (the same examples every run), no example database left behind.
 PROPERTY = settings(max_examples=250, deadline=None, derandomize=True, database=None)
@@ -224,7 +225,8 @@ def test_hundreds_of_foreign_files_are_refused_by_name(tmp_path):
 
 CHILD = textwrap.dedent("""
     import sys
-    from spikewidgets.modelfile import ModelFileError, load_model
+    from spikewidgets.errors import ModelFileError
+    from spikewidgets.io import load_model
     try:
         load_model(sys.argv[1])
     except ModelFileError as error:

@@ -10,11 +10,10 @@ import pytest
 import scipy.io
 from conftest import assert_sum_close
 
-from spikewidgets.kernel import LIFNetwork, Stimulation, run_lif
-from spikewidgets.kernel._compiled import divide, input_by_column
-from spikewidgets.modelfile import RateModel, load_model
-from spikewidgets.reference import fused_product, reference_lif
-from spikewidgets.synthetic import random_model_arrays
+from spikewidgets.io import RateModel, load_model, random_model_arrays
+from spikewidgets.sim._kernel import LIFNetwork, Stimulation, run_lif
+from spikewidgets.sim._kernel._compiled import divide, input_by_column
+from spikewidgets.sim._reference import fused_product, reference_lif
 
 REGRESSION = Path(__file__).parent / "data" / "lif_regression.npz"
 

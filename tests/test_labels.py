@@ -23,10 +23,11 @@ import xarray as xr
 
 from spikewidgets import lambda_grid_search, load_model, perturbation_search, simulate
 from spikewidgets.analysis import spontaneous_spike_counts, timescales_from_counts
-from spikewidgets.many import search_models
-from spikewidgets.rate import simulate_rate
-from spikewidgets.results import TrialScores, variable_attrs
-from spikewidgets.synthetic import random_model_arrays
+from spikewidgets.io import random_model_arrays
+from spikewidgets.io._labels import variable_attrs
+from spikewidgets.search import search_models
+from spikewidgets.search._results import TrialScores
+from spikewidgets.sim import simulate_rate
 
 matplotlib.use("Agg")  # no display: figures are drawn in memory
 
@@ -209,7 +210,7 @@ RULE_WORDS = {"first": ("accuracy equals", "McNemar"), "robust": ("McNemar", "ac
 
 def _count_choices(monkeypatch) -> list[str]:
     """Record each call of the optimum chooser (its rule), in every module that holds it."""
-    from spikewidgets.optimum import choose_optimum as choose
+    from spikewidgets.stats._optimum import choose_optimum as choose
 
     calls = []
 
@@ -239,7 +240,7 @@ def _assert_labelled_by(ds: xr.Dataset, rule: str, adaptive: bool) -> None:
 @pytest.mark.parametrize("adaptive", [False, True], ids=["full", "adaptive"])
 def test_a_search_chooses_its_optimum_once_and_labels_it_by_its_rule(
         write_model, monkeypatch, rule, adaptive):
-    from spikewidgets.adaptive import FixedBudget
+    from spikewidgets.search.adaptive import FixedBudget
 
     calls = _count_choices(monkeypatch)
     strategy = FixedBudget(finalists=2) if adaptive else False
@@ -254,7 +255,7 @@ def test_a_search_chooses_its_optimum_once_and_labels_it_by_its_rule(
 
 @pytest.mark.parametrize("adaptive", [False, True], ids=["full", "adaptive"])
 def test_a_many_model_search_chooses_each_optimum_once(write_model, monkeypatch, adaptive):
-    from spikewidgets.adaptive import FixedBudget
+    from spikewidgets.search.adaptive import FixedBudget
 
     paths = [write_model(f"model{seed}.mat", seed=seed) for seed in (0, 1)]
     calls = _count_choices(monkeypatch)
@@ -268,7 +269,7 @@ def test_a_many_model_search_chooses_each_optimum_once(write_model, monkeypatch,
 def test_robust_ties_are_the_mcnemar_ties_and_say_so():
     from scipy.stats import binomtest
 
-    from spikewidgets.results import build_dataset
+    from spikewidgets.search._results import build_dataset
 
     # 20 paired trials; accuracy 0.95, 1, 1, 1, 0.85, 0.15: factor 50 (0.85) lost 3 trials
     # against the best and won none, McNemar p = 0.25, so it is tied; 0.15 is not.
@@ -292,8 +293,8 @@ def test_robust_ties_are_the_mcnemar_ties_and_say_so():
 
 
 def test_a_perturbation_search_labels_each_networks_optimum_by_its_rule():
-    from spikewidgets.paired import perturbation_dataset
     from spikewidgets.perturbations import as_perturbation
+    from spikewidgets.search._perturbation_results import perturbation_dataset
 
     right = np.array([[20, 17, 3], [20, 20, 20]])  # intact, perturbed: 3 factors each
     correct = (np.arange(20) < right.reshape(-1)[:, None])

@@ -14,9 +14,8 @@ import xarray as xr
 
 from spikewidgets import SearchInterrupted
 from spikewidgets.cli import EXIT_SOME_MODELS_FAILED, main
-from spikewidgets.many import DASK_LOW_OVERHEAD, search_models
-from spikewidgets.modelfile import read_raw
-from spikewidgets.synthetic import random_model_arrays
+from spikewidgets.io import random_model_arrays, read_raw
+from spikewidgets.search import DASK_LOW_OVERHEAD, search_models
 
 SHORT = {"T": 41, "stim_on": 5, "stim_dur": 10, "resp_start": 20}
 FACTORS = [0.5, 1.0, 2.0]

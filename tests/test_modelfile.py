@@ -12,14 +12,8 @@ import pytest
 import scipy.io
 from conftest import skip_or_fail
 
-from spikewidgets.modelfile import (
-    ModelFileError,
-    ModelWriteError,
-    load_model,
-    read_raw,
-    write_search_results,
-)
-from spikewidgets.synthetic import random_model_arrays
+from spikewidgets.errors import ModelFileError, ModelWriteError
+from spikewidgets.io import load_model, random_model_arrays, read_raw, write_search_results
 
 
 def _save(path: Path, arrays: dict) -> Path:

@@ -31,6 +31,7 @@ import traitlets
 
 import spikewidgets
 from spikewidgets import lambda_grid_search, load_model, simulate
+from spikewidgets.io import random_model_arrays
 from spikewidgets.panel import (
     NO_FACTOR,
     AccuracyView,
@@ -44,15 +45,14 @@ from spikewidgets.panel import (
     TrialViewer,
     bokehjs_loader,
 )
-from spikewidgets.synthetic import random_model_arrays
 from spikewidgets.tasks import get_task, task_names
 
 GRID = (20.0, 40.0, 10.0)
 
 # The panel reports these in its status line (pytest resets the panel's filters).
 pytestmark = pytest.mark.filterwarnings(
-    "ignore::spikewidgets.results.EdgeOfGridWarning",
-    "ignore::spikewidgets.search.SearchInterrupted",
+    "ignore::spikewidgets.errors.EdgeOfGridWarning",
+    "ignore::spikewidgets.errors.SearchInterrupted",
 )
 
 
@@ -339,7 +339,7 @@ def test_export_writes_netcdf(panel, tmp_path):
 
 
 def test_views_say_what_will_appear_before_the_first_run(panel):
-    from spikewidgets.panel.trial_viewer import CHOOSE_HINT, NO_SEARCH_HINT
+    from spikewidgets.panel._trial_viewer import CHOOSE_HINT, NO_SEARCH_HINT
     from spikewidgets.plots import (
         ACCURACY_PLACEHOLDER,
         OUTPUT_PLACEHOLDER,
@@ -372,7 +372,7 @@ def test_views_say_what_will_appear_before_the_first_run(panel):
 
 
 def test_the_empty_accuracy_plot_names_the_networks_of_the_next_run(panel):
-    from spikewidgets.panel.accuracy_view import accuracy_placeholder
+    from spikewidgets.panel._accuracy_view import accuracy_placeholder
     from spikewidgets.plots import ACCURACY_PLACEHOLDER
 
     plot = panel.plots["accuracy"]
@@ -456,7 +456,7 @@ def test_setup_notebook_shows_the_loader(monkeypatch):
 
 
 def test_example_dropdown_copies_the_example(monkeypatch, tmp_path):
-    import spikewidgets.examples as examples
+    import spikewidgets.io._examples as examples
 
     copies = []
 
@@ -477,7 +477,7 @@ def test_example_dropdown_copies_the_example(monkeypatch, tmp_path):
 
 
 def test_missing_example_is_reported(monkeypatch):
-    import spikewidgets.examples as examples
+    import spikewidgets.io._examples as examples
 
     def missing(task="go_nogo", directory=None):
         raise FileNotFoundError(f"the bundled example model {task}.mat is missing")
@@ -633,7 +633,7 @@ def test_the_factor_slider_labels_have_the_precision_of_the_grid(tmp_path):
 
 
 def test_the_model_dropdown_names_the_file_it_shows(tmp_path):
-    from spikewidgets.panel.model_picker import OWN_FILE
+    from spikewidgets.panel._model_picker import OWN_FILE
 
     own = _write(tmp_path / "gonogo_model.mat", n_units=30)
     copy = _write(tmp_path / "go_nogo_example.mat", n_units=30)
@@ -699,15 +699,15 @@ def test_trial_viewer_replays_a_trial_of_a_dataset(search_ds):
 
 def test_file_actions_export_atomically_and_check_before_saving(search_ds, tmp_path,
                                                                   monkeypatch):
-    import spikewidgets.atomic
-    import spikewidgets.panel.file_actions as file_actions
+    import spikewidgets.io._atomic
+    import spikewidgets.panel._file_actions as file_actions
 
-    assert file_actions.write_netcdf is spikewidgets.atomic.write_netcdf
+    assert file_actions.write_netcdf is spikewidgets.io._atomic.write_netcdf
     written = []
 
     def recording(dataset, path):
         written.append(path)
-        return spikewidgets.atomic.write_netcdf(dataset, path)
+        return spikewidgets.io._atomic.write_netcdf(dataset, path)
 
     monkeypatch.setattr(file_actions, "write_netcdf", recording)
     actions = FileActions()
@@ -966,7 +966,7 @@ def test_accuracy_view_alone_shows_both_curves(model_path):
 
 
 def test_an_adaptive_run_greys_the_factors_that_left_and_counts_the_savings(tmp_path):
-    from spikewidgets.examples import example_model
+    from spikewidgets.io import example_model
 
     path = example_model("go_nogo", tmp_path)
     panel = SearchPanel(path, n_trials=30, scaling_factors=(5, 60, 5), seed=0)

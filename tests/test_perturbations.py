@@ -12,9 +12,7 @@ import scipy.stats
 
 import spikewidgets as sw
 from spikewidgets.cli import EXIT_BAD_INPUT, main
-from spikewidgets.kernel import BASE_DT
-from spikewidgets.modelfile import RateModel
-from spikewidgets.paired import mcnemar_exact, paired_difference_interval
+from spikewidgets.io import RateModel, random_model_arrays
 from spikewidgets.perturbations import (
     PRESETS,
     LesionConnections,
@@ -32,7 +30,8 @@ from spikewidgets.perturbations import (
     scale_sweep,
 )
 from spikewidgets.search import perturbation_search
-from spikewidgets.synthetic import random_model_arrays
+from spikewidgets.sim._kernel import BASE_DT
+from spikewidgets.stats import mcnemar_exact, paired_difference_interval
 
 SHORT = {"T": 41, "stim_on": 5, "stim_dur": 10, "resp_start": 20}
 
@@ -273,7 +272,7 @@ def test_cli_prints_the_paired_table(write_model, capsys, tmp_path):
 
 
 def test_many_models_at_their_stored_optima(write_model, tmp_path):
-    from spikewidgets.many import search_models
+    from spikewidgets.search import search_models
 
     paths = [write_model(f"m{k}.mat", n_units=30, seed=k) for k in range(2)]
     for path, optimum in zip(paths, (2.0, 3.0), strict=True):

@@ -18,7 +18,8 @@ from bokeh.core.validation import check_integrity
 from bokeh.embed import json_item
 from bokeh.models import GroupFilter, HoverTool, TapTool
 
-from spikewidgets import kernel, lambda_grid_search, load_model, simulate
+from spikewidgets import lambda_grid_search, load_model, simulate
+from spikewidgets.io import random_model_arrays
 from spikewidgets.plots import (
     ACCURACY_PLACEHOLDER,
     EXC_COLOR,
@@ -35,9 +36,9 @@ from spikewidgets.plots import (
     plot_raster,
     plot_rates,
 )
-from spikewidgets.plots.base import add_legend_keys, legend_below, new_figure, plural
-from spikewidgets.rate import simulate_rate
-from spikewidgets.synthetic import random_model_arrays
+from spikewidgets.plots._base import add_legend_keys, legend_below, new_figure, plural
+from spikewidgets.sim import _kernel as kernel
+from spikewidgets.sim import simulate_rate
 
 #: Each trial figure's builder and the line its empty figure shows.
 TRIAL_FIGURES = ((plot_output, OUTPUT_PLACEHOLDER), (plot_raster, RASTER_PLACEHOLDER),

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from spikewidgets.modelfile import RateModel
-from spikewidgets.rate import (
+from spikewidgets.io import RateModel
+from spikewidgets.sim._rate import (
     RATE_STEP,
     activation_function,
     decay_steps,

@@ -8,7 +8,7 @@ from concurrent.futures.process import BrokenProcessPool
 
 import pytest
 
-from spikewidgets.scheduling import Chunk, available_workers, run_chunks, worker_threads
+from spikewidgets.sim._scheduling import Chunk, available_workers, run_chunks, worker_threads
 
 
 class _Counting(Executor):

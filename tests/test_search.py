@@ -23,7 +23,7 @@ from spikewidgets import (
     lambda_grid_search,
     simulate,
 )
-from spikewidgets.modelfile import read_raw
+from spikewidgets.io import read_raw
 from spikewidgets.search import parse_scaling_factors
 
 SHORT = {"T": 41, "stim_on": 5, "stim_dur": 10, "resp_start": 20}
@@ -185,8 +185,10 @@ def test_read_only_model_still_returns_results(write_model):
 BLAS_THREADS_CHECK = """
 import os, sys
 import numpy as np
-from spikewidgets import examples, modelfile, tasks
-from spikewidgets.plan import SearchPlan
+from spikewidgets.io import _examples as examples
+from spikewidgets.io import _modelfile as modelfile
+from spikewidgets import tasks
+from spikewidgets.search._plan import SearchPlan
 
 def other_threads_cpu():
     seconds = 0.0
@@ -291,7 +293,7 @@ def test_parse_scaling_factors():
 def test_wilson_interval_matches_scipy():
     from scipy.stats import binomtest
 
-    from spikewidgets.results import wilson_interval
+    from spikewidgets.stats import wilson_interval
 
     for n in (1, 7, 20, 100):
         counts = np.arange(n + 1)

@@ -28,7 +28,7 @@ from spikewidgets.analysis import (
     timescales_from_counts,
     timescales_from_spike_times,
 )
-from spikewidgets.examples import example_model
+from spikewidgets.io import example_model
 
 
 def ou_poisson_counts(tau: float, *, n_units: int = 100, n_trials: int = 300, n_bins: int = 20,
@@ -345,7 +345,7 @@ def test_figures_of_a_timescale_dataset():
     pytest.importorskip("bokeh")
     from bokeh.models import GlyphRenderer
 
-    from spikewidgets.analysis.plots import plot_autocorrelation, plot_timescale_vs_decay
+    from spikewidgets.plots import plot_autocorrelation, plot_timescale_vs_decay
 
     counts = ou_poisson_counts(0.1, n_units=6, n_trials=100, seed=9)
     counts[5] = 0  # silent: no timescale, not drawn

@@ -16,9 +16,9 @@ import pytest
 import scipy.io
 
 from spikewidgets.cli import main
-from spikewidgets.modelfile import load_model
-from spikewidgets.rate import run_rate, simulate_rate
-from spikewidgets.synthetic import random_model_arrays
+from spikewidgets.io import load_model, random_model_arrays
+from spikewidgets.sim import simulate_rate
+from spikewidgets.sim._rate import run_rate
 from spikewidgets.tasks import (
     DelayedMatchToSample,
     Score,
@@ -468,7 +468,7 @@ def test_missing_jax_names_the_extra(monkeypatch, tmp_path, capsys):
 
 def test_import_does_not_load_jax():
     code = (
-        "import sys, spikewidgets, spikewidgets.train, spikewidgets.rate, spikewidgets.synthetic;"
+        "import sys, spikewidgets, spikewidgets.train, spikewidgets.sim._rate, spikewidgets.io._synthetic;"
         "assert 'jax' not in sys.modules and 'optax' not in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -5,9 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from spikewidgets.kernel import LIFNetwork, NetworkVariant, Stimulation, run_lif
-from spikewidgets.modelfile import RateModel
-from spikewidgets.synthetic import random_model_arrays
+from spikewidgets.io import RateModel, random_model_arrays
+from spikewidgets.sim._kernel import LIFNetwork, NetworkVariant, Stimulation, run_lif
 
 
 @pytest.fixture(scope="module")

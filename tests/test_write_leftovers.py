@@ -20,14 +20,13 @@ import pytest
 import scipy.io
 from conftest import skip_or_fail
 
-from spikewidgets.atomic import _host
-from spikewidgets.modelfile import load_model, read_raw, write_search_results
-from spikewidgets.synthetic import random_model_arrays
+from spikewidgets.io import load_model, random_model_arrays, read_raw, write_search_results
+from spikewidgets.io._atomic import _host
 
 #: Writes results into the model, and stops (forever) when the temporary file is complete.
 CHILD = textwrap.dedent("""
     import os, sys, time
-    from spikewidgets.modelfile import write_search_results
+    from spikewidgets.io import write_search_results
 
     def stop_before_renaming(source, target):
         print(source, flush=True)

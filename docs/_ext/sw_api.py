@@ -1,6 +1,6 @@
 """The API reference: one directive per module, documenting every name of its ``__all__``.
 
-``.. sw-module:: spikewidgets.search`` gives the module's docstring, a summary
+``.. sw-module:: spikewidgets.search._grid`` gives the module's docstring, a summary
 table (autosummary) of every name of its ``__all__`` and, below it, the full
 entry (autodoc, numpydoc) of each name that this module is the documented home
 of. The modules documented are listed in ``conf.py`` (``sw_api_modules``);
@@ -8,16 +8,16 @@ the directive refuses any other, so the list and the pages agree.
 
 A name is documented once, in its *home*: the documented module that is the
 longest prefix of the module that defines it (``LIFNetwork``, defined in
-``spikewidgets.kernel.network``, is documented in ``spikewidgets.kernel``).
-Where another documented module re-exports it (``spikewidgets.search`` re-exports
-``parse_scaling_factors`` of ``spikewidgets.validation``), its row in the
+``spikewidgets.sim._kernel.network``, is documented in ``spikewidgets.sim._kernel``).
+Where another documented module re-exports it (``spikewidgets.search._grid`` re-exports
+``parse_scaling_factors`` of ``spikewidgets.io._validation``), its row in the
 summary table links to the home. The top-level ``spikewidgets`` namespace
 re-exports names only.
 
 References to the other spellings of a documented name (the defining module's
-``spikewidgets.kernel.network.LIFNetwork`` in a signature, a re-export's
-``spikewidgets.search.parse_scaling_factors``, ``spikewidgets.lambda_grid_search``,
-an undocumented submodule such as ``spikewidgets.kernel.network``) are resolved
+``spikewidgets.sim.LIFNetwork`` in a signature, a re-export's
+``spikewidgets.io._validation.parse_scaling_factors``, ``spikewidgets.lambda_grid_search``,
+an undocumented submodule such as ``spikewidgets.sim._kernel.network``) are resolved
 to the documented entry, by name, from the same table of homes.
 """
 

@@ -1,16 +1,16 @@
 """Analyses of the spiking network's activity (NumPy, SciPy and xarray; no widgets).
 
-``spikewidgets.analysis.timescales``: spike-count autocorrelation,
+``spikewidgets.analysis._timescales``: spike-count autocorrelation,
 neuronal timescales by the method of Murray et al. (2014) as the
 working-memory study applied it, and the Fano factor, from spike counts
-(``spikewidgets.analysis.spiketimes``: from spike times); the exponential fit
+(``spikewidgets.analysis._spiketimes``: from spike times); the exponential fit
 of each autocorrelation curve, and of a population's mean curve, is
-:mod:`spikewidgets.analysis.fitting`, which leaves out a timescale longer than
+:mod:`spikewidgets.analysis._fitting`, which leaves out a timescale longer than
 the lags span.
-``spikewidgets.analysis.spontaneous``: spike counts of the
+``spikewidgets.analysis._spontaneous``: spike counts of the
 spiking network in trials without stimulus, and every unit's timescale next
 to its synaptic decay constant. The Bokeh figures of these Datasets are in
-:mod:`spikewidgets.analysis.plots` (imported on its own: it needs Bokeh).
+:mod:`spikewidgets.plots._timescales` (imported on its own: it needs Bokeh).
 
 Example
 -------
@@ -19,7 +19,7 @@ Example
 >>> ds.timescale.groupby("unit_type").median()  # doctest: +SKIP
 """
 
-from .fitting import (
+from spikewidgets.analysis._fitting import (
     BIN_WIDTH,
     EXCLUDED_FIT,
     EXCLUDED_NAN,
@@ -33,9 +33,13 @@ from .fitting import (
     population_timescale,
     start_of_fall,
 )
-from .spiketimes import bin_spike_times, timescales_from_spike_times
-from .spontaneous import DEFAULT_WINDOW, network_timescales, spontaneous_spike_counts
-from .timescales import (
+from spikewidgets.analysis._spiketimes import bin_spike_times, timescales_from_spike_times
+from spikewidgets.analysis._spontaneous import (
+    DEFAULT_WINDOW,
+    network_timescales,
+    spontaneous_spike_counts,
+)
+from spikewidgets.analysis._timescales import (
     EXCLUDED_RATE,
     EXCLUDED_TRIALS,
     MAX_LAG,

@@ -11,10 +11,11 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from ..examples import EXAMPLE_TASKS
-from ..version import __version__
-from . import perturb, search, train
-from .common import (
+from spikewidgets._version import __version__
+from spikewidgets.cli import _perturb as perturb
+from spikewidgets.cli import _search as search
+from spikewidgets.cli import _train as train
+from spikewidgets.cli._common import (
     API_FLAGS,
     EXIT_BAD_INPUT,
     EXIT_INTERRUPTED,
@@ -22,7 +23,8 @@ from .common import (
     EXIT_SOME_MODELS_FAILED,
     flag_message,
 )
-from .parsing import OneLineParser
+from spikewidgets.cli._parsing import OneLineParser
+from spikewidgets.io._examples import EXAMPLE_TASKS
 
 __all__ = [
     "EXIT_BAD_INPUT",
@@ -35,7 +37,7 @@ __all__ = [
 
 
 def _run_example(args: argparse.Namespace) -> int:
-    from ..examples import example_model
+    from spikewidgets.io._examples import example_model
 
     path = example_model(args.task, args.directory)
     print(path)

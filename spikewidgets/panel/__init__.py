@@ -45,17 +45,23 @@ BokehJS is loaded from the kernel, with no CDN (see :func:`setup_notebook`);
 :func:`figure_widget` shows any Bokeh figure the same way.
 """
 
-from .accuracy_view import AccuracyView
-from .bokehjs import BokehJSGate, FigurePane, bokehjs_loader, figure_widget, setup_notebook
-from .common import NO_FACTOR, StatusLine
-from .file_actions import FileActions
-from .model_picker import ModelChoice, ModelPicker
-from .network_toggle import NetworkToggle
-from .perturbation_controls import PerturbationControls
-from .run_controls import RunControls
-from .runner import SearchRequest, SearchRun
-from .search_panel import SearchPanel
-from .trial_viewer import TrialViewer
+from spikewidgets.panel._accuracy_view import AccuracyView
+from spikewidgets.panel._bokehjs import (
+    BokehJSGate,
+    FigurePane,
+    bokehjs_loader,
+    figure_widget,
+    setup_notebook,
+)
+from spikewidgets.panel._common import NO_FACTOR, StatusLine
+from spikewidgets.panel._file_actions import FileActions
+from spikewidgets.panel._model_picker import ModelChoice, ModelPicker
+from spikewidgets.panel._network_toggle import NetworkToggle
+from spikewidgets.panel._perturbation_controls import PerturbationControls
+from spikewidgets.panel._run_controls import RunControls
+from spikewidgets.panel._runner import SearchRequest, SearchRun
+from spikewidgets.panel._search_panel import SearchPanel
+from spikewidgets.panel._trial_viewer import TrialViewer
 
 __all__ = [
     "NO_FACTOR",

@@ -41,13 +41,17 @@ fires faster than the intact one on the same trial:
 (13.2, 7.3)
 """
 
-from .base import Combined, NetworkParts, Perturbation
-from .connections import LesionConnections, RemoveSelfConnections, ScaleConnections
-from .inputs import ReplaceInputWeights, ShuffleInputWeights
-from .presets import PRESETS, as_perturbation, preset
-from .stimulation import Stimulate
-from .sweeps import lesion_sweep, scale_sweep, sweep
-from .units import LesionUnits, UnitSelection
+from spikewidgets.perturbations._base import Combined, NetworkParts, Perturbation
+from spikewidgets.perturbations._connections import (
+    LesionConnections,
+    RemoveSelfConnections,
+    ScaleConnections,
+)
+from spikewidgets.perturbations._inputs import ReplaceInputWeights, ShuffleInputWeights
+from spikewidgets.perturbations._presets import PRESETS, as_perturbation, preset
+from spikewidgets.perturbations._stimulation import Stimulate
+from spikewidgets.perturbations._sweeps import lesion_sweep, scale_sweep, sweep
+from spikewidgets.perturbations._units import LesionUnits, UnitSelection
 
 __all__ = [
     "PRESETS",

@@ -3,8 +3,8 @@
 Every builder takes an :class:`xarray.Dataset` (the result of
 :func:`~spikewidgets.search.lambda_grid_search`, of
 :func:`~spikewidgets.search.perturbation_search`, of
-:func:`~spikewidgets.simulate.simulate` or of
-:func:`~spikewidgets.rate.simulate_rate`) and returns a small object that holds
+:func:`~spikewidgets.search.simulate` or of
+:func:`~spikewidgets.sim.simulate_rate`) and returns a small object that holds
 the figure and its :class:`~bokeh.models.ColumnDataSource` objects. Its
 ``update`` method replaces the data of the sources and never rebuilds the
 figure, so a figure shown in a notebook (for example through
@@ -21,8 +21,8 @@ The figures can be used on their own::
     show(plot_accuracy(dataset).figure)
 """
 
-from .accuracy import PERTURBED_COLORS, AccuracyPlot, plot_accuracy
-from .base import (
+from spikewidgets.plots._accuracy import PERTURBED_COLORS, AccuracyPlot, plot_accuracy
+from spikewidgets.plots._base import (
     ACCURACY_PLACEHOLDER,
     EFFECTS_PLACEHOLDER,
     EXC_COLOR,
@@ -36,13 +36,14 @@ from .base import (
     SPIKING_COLOR,
     TRIAL_PLACEHOLDER,
 )
-from .perturbation import (
+from spikewidgets.plots._perturbation import (
     PerturbationEffectsPlot,
     PerturbationSweepPlot,
     plot_perturbation_effects,
     plot_perturbation_sweep,
 )
-from .trial import (
+from spikewidgets.plots._timescales import plot_autocorrelation, plot_timescale_vs_decay
+from spikewidgets.plots._trial import (
     FIRST_STEP_SHARE,
     RASTER_CAPTION,
     OutputPlot,
@@ -76,9 +77,11 @@ __all__ = [
     "RasterPlot",
     "RatePlot",
     "plot_accuracy",
+    "plot_autocorrelation",
     "plot_output",
     "plot_perturbation_effects",
     "plot_perturbation_sweep",
     "plot_raster",
     "plot_rates",
+    "plot_timescale_vs_decay",
 ]

@@ -2,22 +2,22 @@
 
 The published tasks (``go_nogo``, ``xor``, ``mante``) are registered on
 import; :func:`register_task` adds your own, which then works everywhere a
-published task does. See :mod:`spikewidgets.tasks.base` for the settings.
+published task does. See :mod:`spikewidgets.tasks._base` for the settings.
 """
 
-from .base import (
+from spikewidgets.errors import TaskSettingsError
+from spikewidgets.tasks._base import (
     STEPS_PER_COLUMN,
     DecisionLine,
     Score,
     Task,
-    TaskSettingsError,
     Trial,
     first_crossing,
     score_signed,
 )
-from .dms import DelayedMatchToSample
-from .published import NOGO_CEILING, GoNoGo, Mante, Xor
-from .registry import (
+from spikewidgets.tasks._dms import DelayedMatchToSample
+from spikewidgets.tasks._published import NOGO_CEILING, GoNoGo, Mante, Xor
+from spikewidgets.tasks._registry import (
     get_task,
     infer_task_name,
     normalize_task_name,

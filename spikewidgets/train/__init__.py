@@ -5,7 +5,7 @@ The procedure is the one of the published spikeRNN TensorFlow trainer
 recurrent weights (:func:`initialize_network`), fixed input weights, trained
 recurrent and readout weights and per-unit decay constants, one trial per Adam
 step (learning rate 0.01), the loss ``sqrt(sum_t (o[t] - target[t])^2)`` on the
-noisy network of :mod:`spikewidgets.rate`, and the stopping rule of
+noisy network of :mod:`spikewidgets.sim._rate`, and the stopping rule of
 :func:`train`. Everything task-specific (trial length, target, the rule that
 says a trial is correct, trial budgets, the name in the file name) comes from
 the task (:class:`spikewidgets.Task`), so a registered task of your own trains
@@ -32,7 +32,9 @@ Example
 >>> result = train(TrainingConfig(task="dms", curriculum=stages))  # doctest: +SKIP
 """
 
-from .config import (
+from spikewidgets.errors import MissingTrainDependencyError
+from spikewidgets.io._initial_network import InitialNetwork, initialize_network
+from spikewidgets.train._config import (
     DEFAULT_STOP_ACCURACY,
     DEFAULT_STOP_LOSS,
     EVAL_EVERY,
@@ -40,17 +42,10 @@ from .config import (
     LEARNING_RATE,
     TrainingConfig,
 )
-from .curriculum import CurriculumStage, StageRecord, read_stages
-from .files import file_name
-from .model import (
-    INSTALL_HINT,
-    CompiledModel,
-    MissingTrainDependencyError,
-    compile_model,
-    require_jax,
-)
-from .network import InitialNetwork, initialize_network
-from .trainer import TrainingResult, train
+from spikewidgets.train._curriculum import CurriculumStage, StageRecord, read_stages
+from spikewidgets.train._files import file_name
+from spikewidgets.train._model import INSTALL_HINT, CompiledModel, compile_model, require_jax
+from spikewidgets.train._trainer import TrainingResult, train
 
 __all__ = [
     "DEFAULT_STOP_ACCURACY",

@@ -8,9 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
-from spikewidgets.kernel import LIFNetwork, run_lif
-from spikewidgets.modelfile import RateModel
-from spikewidgets.synthetic import random_model_arrays
+from spikewidgets.io import RateModel, random_model_arrays
+from spikewidgets.sim._kernel import LIFNetwork, run_lif
 
 arrays = random_model_arrays(24, 1, seed=2024, dtype=np.float64)
 model = RateModel.from_arrays(arrays)

@@ -20,8 +20,8 @@ from pathlib import Path
 import scipy.io
 
 import spikewidgets as sw
-from spikewidgets.many import search_models
-from spikewidgets.synthetic import random_model_arrays
+from spikewidgets.io import random_model_arrays
+from spikewidgets.search import search_models
 
 HERE = Path(__file__).resolve().parent / "stored"
 #: Two untrained one-input models (N = 60), kept as files so that the stored

@@ -1,0 +1,209 @@
+"""Running the blocks of trials of search plans on an executor, and saving the optimum.
+
+:func:`run_plans` runs the blocks of one or many plans
+(:class:`~spikewidgets.search._plan.SearchPlan`): validation of the run's arguments,
+the trials-per-block rule, the progress bar and the handling of stops live
+here, once, for the single-model, many-model and adaptive searches.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import threading
+import warnings
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+
+import xarray as xr
+
+from spikewidgets.errors import ModelWriteError
+from spikewidgets.io._modelfile import load_model, write_search_results
+from spikewidgets.io._validation import positive_int
+from spikewidgets.search._plan import SearchPlan
+from spikewidgets.search._results import TrialScores
+from spikewidgets.sim._scheduling import Chunk, available_workers, run_chunks
+
+__all__ = ["run_plans", "save_optimum", "score_block", "stored_optimum", "trials_per_block"]
+
+
+def score_block(plan: SearchPlan, trials: Sequence[int]) -> list[TrialScores]:
+    """Simulate and score a block of trials of ``plan`` (what a worker runs).
+
+    Examples
+    --------
+    >>> import spikewidgets as sw
+    >>> from spikewidgets.search._blocks import score_block
+    >>> from spikewidgets.search._plan import SearchPlan
+    >>> plan = SearchPlan.prepare(sw.example_model("go_nogo", "."), "go_nogo", [30, 70], seed=0)
+    >>> [(score.trial, score.condition, score.correct.tolist())
+    ...  for score in score_block(plan, [0, 1])]
+    [(0, 'nogo', [True, False]), (1, 'nogo', [True, False])]
+    """
+    return plan.score_trials(trials)
+
+
+def trials_per_block(total_trials: int, workers: int) -> int:
+    """Default block size: about four blocks per worker, at most 10 trials a block.
+
+    Examples
+    --------
+    >>> from spikewidgets.search._blocks import trials_per_block
+    >>> trials_per_block(100, 2), trials_per_block(1200, 8), trials_per_block(3, 4)
+    (10, 10, 1)
+    """
+    return max(1, min(10, math.ceil(total_trials / (4 * workers))))
+
+
+def run_plans(
+    plans: Sequence[SearchPlan],
+    n_trials: int,
+    on_scores: Callable[[int, list[TrialScores]], None],
+    *,
+    on_error: Callable[[int, BaseException], None] | None = None,
+    executor: Executor | None = None,
+    n_workers: int | None = None,
+    trials_per_chunk: int | None = None,
+    processes: bool = False,
+    progress: bool = True,
+    description: str = "search",
+    stop: threading.Event | None = None,
+    trial_ranges: Sequence[range] | None = None,
+) -> bool:
+    """Run trials 0 to ``n_trials - 1`` of every plan, in blocks, on an executor.
+
+    Parameters
+    ----------
+    plans : sequence of SearchPlan
+        The plans; blocks of all of them share the executor.
+    n_trials : int
+        Trials per plan.
+    on_scores : callable
+        ``on_scores(plan_index, scores)`` in this thread as each block finishes.
+    on_error : callable, optional
+        ``on_error(plan_index, error)`` for a block that raised; without it the
+        error propagates.
+    executor : Executor, optional
+        Where to run; by default a pool of ``n_workers`` threads (or processes
+        with ``processes=True``), shut down at the end.
+    n_workers : int, optional
+        Size of the default pool (default: the cores this process may use).
+    trials_per_chunk : int, optional
+        Trials per block (default: :func:`trials_per_block`).
+    progress : bool
+        Show a tqdm progress bar of trials x variants.
+    description : str
+        Label of the progress bar.
+    stop : threading.Event, optional
+        Set it to stop early.
+    trial_ranges : sequence of range, optional
+        Per plan, the trials to run instead (a round of an adaptive search).
+
+    Returns
+    -------
+    bool
+        True if every block finished.
+
+    Examples
+    --------
+    >>> import spikewidgets as sw
+    >>> from spikewidgets.search._blocks import run_plans
+    >>> from spikewidgets.search._plan import SearchPlan
+    >>> plan = SearchPlan.prepare(sw.example_model("go_nogo", "."), "go_nogo", [30], seed=0)
+    >>> finished = []
+    >>> run_plans([plan], 4, lambda index, scores: finished.extend(scores), progress=False,
+    ...           trials_per_chunk=2)
+    True
+    >>> sorted(score.trial for score in finished)
+    [0, 1, 2, 3]
+    """
+    workers = available_workers() if n_workers is None else positive_int("n_workers", n_workers)
+    if trial_ranges is None:
+        trial_ranges = [range(n_trials)] * len(plans)
+    total_trials = sum(len(trials) for trials in trial_ranges)
+    if trials_per_chunk is None:
+        trials_per_chunk = trials_per_block(total_trials, workers)
+    trials_per_chunk = positive_int("trials_per_chunk", trials_per_chunk)
+    chunks = [Chunk(index, score_block, (plan, list(trials[first:first + trials_per_chunk])))
+              for index, (plan, trials) in enumerate(zip(plans, trial_ranges, strict=True))
+              for first in range(0, len(trials), trials_per_chunk)]
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=sum(len(trials) * plan.n_variants
+                             for plan, trials in zip(plans, trial_ranges, strict=True)),
+                   desc=description,
+                   unit="trial x factor")
+
+    def collect(chunk: Chunk, finished: list[TrialScores]) -> None:
+        if bar is not None:
+            bar.update(len(finished) * plans[chunk.key].n_variants)
+        on_scores(chunk.key, finished)
+
+    def failed(chunk: Chunk, error: BaseException) -> None:
+        on_error(chunk.key, error)
+
+    def make_executor() -> Executor:
+        return ProcessPoolExecutor(workers) if processes else ThreadPoolExecutor(workers)
+
+    try:
+        return run_chunks(chunks, collect, executor=executor, make_executor=make_executor,
+                          on_error=None if on_error is None else failed, stop=stop)
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def save_optimum(path: str | os.PathLike, dataset: xr.Dataset, *, stacklevel: int = 2) -> bool:
+    """Write a complete search's optimum into its model file; warn (not raise) if it cannot.
+
+    Returns
+    -------
+    bool
+        Whether the file was written (it is unchanged otherwise).
+
+    Examples
+    --------
+    >>> import spikewidgets as sw
+    >>> from spikewidgets.search._blocks import save_optimum
+    >>> from spikewidgets.io._modelfile import load_model
+    >>> path = sw.example_model("go_nogo", ".")
+    >>> ds = sw.lambda_grid_search(path, "go_nogo", 10, [5, 30, 70], seed=0, save=False,
+    ...                            progress=False)
+    >>> save_optimum(path, ds)
+    True
+    >>> load_model(path).opt_scaling_factor == float(ds.opt_scaling_factor)
+    True
+    """
+    try:
+        write_search_results(path, float(dataset.opt_scaling_factor), dataset.accuracy.values,
+                             dataset.scaling_factor.values)
+    except ModelWriteError as error:
+        warnings.warn(str(error), stacklevel=stacklevel + 1)
+        return False
+    return True
+
+
+def stored_optimum(model_path: str | os.PathLike) -> float:
+    """The ``opt_scaling_factor`` a search stored in a model file.
+
+    Raises
+    ------
+    ValueError
+        If the file holds none.
+
+    Examples
+    --------
+    >>> import spikewidgets as sw
+    >>> from spikewidgets.search._blocks import stored_optimum
+    >>> stored_optimum(sw.example_model("go_nogo", "."))
+    30.0
+    """
+    optimum = load_model(model_path).opt_scaling_factor
+    if optimum is None or not optimum > 0:
+        raise ValueError(
+            f"model file {model_path} holds no opt_scaling_factor; run lambda_grid_search on "
+            "it first, or pass scaling_factors"
+        )
+    return float(optimum)

@@ -1,0 +1,186 @@
+"""One trial of the spiking network, with everything recorded, as an xarray Dataset."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+import numpy as np
+import xarray as xr
+
+from spikewidgets.io._labels import variable_attrs
+from spikewidgets.io._modelfile import RateModel, load_model
+from spikewidgets.io._validation import parse_scaling_factors
+from spikewidgets.perturbations import as_perturbation
+from spikewidgets.search._plan import SearchPlan, perturbed_variants
+from spikewidgets.sim._kernel import LIFNetwork, Stimulation, run_lif
+from spikewidgets.sim._rate import RATE_STEP
+from spikewidgets.sim._seeding import entropy_from_seed, stimulation_generator, trial_generator
+from spikewidgets.tasks import Task
+
+__all__ = ["simulate"]
+
+
+def simulate(
+    model: str | os.PathLike | RateModel,
+    scaling_factor: float,
+    task: str | Task | None = None,
+    *,
+    u: np.ndarray | None = None,
+    settings: Mapping[str, object] | None = None,
+    seed: int | None = 0,
+    trial: int = 0,
+    record_voltages: bool = False,
+    record_rates: bool = False,
+    stimulation: Stimulation | None = None,
+    perturbation: object | None = None,
+    downsample: int = 1,
+    use_initial_weights: bool = False,
+) -> xr.Dataset:
+    """Simulate one trial of the LIF network and return what it did.
+
+    With ``task``, the input is trial ``trial`` of a search run with the same
+    ``seed`` (same stimulus, same noise), and the trial is scored: with the
+    default seed 0 of both, ``simulate(path, factor, task, trial=t)`` replays
+    trial ``t`` of a default search. With ``u``, the given input is used
+    instead and no score is computed.
+
+    Parameters
+    ----------
+    model : path-like or RateModel
+        Trained rate model.
+    scaling_factor : float
+        Positive factor dividing the recurrent and readout weights.
+    task : str or Task, optional
+        Task that makes the input (exclusive with ``u``).
+    u : ndarray, shape (n_inputs, n_columns), optional
+        Explicit input, one column per 5 ms rate step.
+    settings : mapping, optional
+        Task settings overriding the defaults.
+    seed : int or None, default 0
+        Seed of the trial's random draws, as the ``seed`` of
+        :func:`~spikewidgets.search.lambda_grid_search` (whose default is 0
+        too). None draws a random seed, stored in ``attrs["seed"]``.
+    trial : int, default 0
+        Which trial of the seeded sequence to simulate.
+    record_voltages, record_rates : bool, default False
+        Also return membrane voltages and filtered spike trains (unit x time).
+    stimulation : Stimulation, optional
+        Artificial stimulation of some units (coin flips drawn from the
+        trial's generator after the initial voltages, as in the original).
+    perturbation : Perturbation, str or list, optional
+        Simulate a perturbed copy of the network (see
+        :mod:`spikewidgets.perturbations`): with the same seed, trial and
+        factor, exactly that trial of :func:`~spikewidgets.search.perturbation_search`.
+    downsample : int, default 1
+        LIF time-step multiplier.
+    use_initial_weights : bool, default False
+        Simulate the untrained recurrent weights ``w0`` (with the trained
+        synaptic decay, as the original does).
+
+    Returns
+    -------
+    xarray.Dataset
+        ``output`` (time), ``spike_unit`` / ``spike_time`` (spike),
+        ``mean_rate`` (unit), ``stimulus`` (input, rate_time), optionally
+        ``voltage`` (mV) and ``rate`` (Hz) (unit, time); ``unit_type`` says
+        which units are excitatory. Every variable and coordinate has a short
+        ``long_name`` (its axis label), a ``description`` and, for times
+        (s), rates (Hz) and voltages (mV), ``units``.
+
+    Examples
+    --------
+    Trial 3 of a search with the default seed 0, at the factor 30, with the
+    voltages:
+
+    >>> import spikewidgets as sw
+    >>> path = sw.example_model("go_nogo", ".")
+    >>> sim = sw.simulate(path, 30, "go_nogo", trial=3, record_voltages=True)
+    >>> sim.attrs["condition"], sim.attrs["correct"], sim.attrs["seed"]
+    ('go', 1, '0')
+    >>> sim.voltage.dims, sim.voltage.shape
+    (('unit', 'time'), (200, 20000))
+    >>> sim.voltage.attrs["long_name"], sim.voltage.attrs["units"]
+    ('membrane voltage', 'mV')
+    """
+    if (task is None) == (u is None):
+        raise ValueError("pass either task (to draw a trial) or u (an explicit input), not both")
+    entropy = entropy_from_seed(seed)
+    if task is not None:
+        plan = SearchPlan.prepare(model, task, [scaling_factor], settings, seed=entropy,
+                                  downsample=downsample, use_initial_weights=use_initial_weights)
+        made, rng = plan.draw_trial(int(trial))
+        task_object, merged, model, u = plan.task, plan.settings, plan.model, made.u
+    else:
+        model = model if isinstance(model, RateModel) else load_model(model)
+        rng, task_object = trial_generator(entropy, int(trial)), None
+    (factor,) = parse_scaling_factors([scaling_factor])
+    attrs: dict[str, object] = {"scaling_factor": float(factor)}
+    if task_object is not None:
+        attrs.update(task=task_object.name, task_settings=task_object.settings_json(merged),
+                     label=int(made.label), condition=made.condition)
+    if perturbation is None:
+        network = LIFNetwork.from_model(model, [factor], downsample=downsample,
+                                        use_initial_weights=use_initial_weights)
+    else:
+        changed = as_perturbation(perturbation)
+        (variant,) = perturbed_variants(model, [changed], [factor], entropy,
+                                        downsample=downsample,
+                                        use_initial_weights=use_initial_weights)
+        network = LIFNetwork.from_variants(model, [variant], downsample=downsample)
+        attrs["perturbation"] = changed.label
+    recording = record_voltages or record_rates
+    result = run_lif(network, np.asarray(u, dtype=np.float64), rng=rng, stimulation=stimulation,
+                     stimulation_rng=stimulation_generator(entropy, int(trial)),
+                     record_spikes=True, record_traces=recording)
+    dt = result.dt
+    times = dt * np.arange(1, result.n_steps + 1)
+    if task_object is not None:
+        start = task_object.window_start(merged, downsample)
+        score = task_object.score(result.out[:, start - 1:], int(made.label), merged)
+        attrs.update(correct=int(score.correct[0]), response=float(score.response[0]),
+                     response_window_start=float(start * dt))
+    exc = np.asarray(model.exc, dtype=bool)
+    data_vars = {
+        "output": ("time", result.out[0],
+                   variable_attrs("spiking readout", "readout of the spiking network, "
+                                  "w_out r / scaling factor, at every LIF step")),
+        "spike_unit": ("spike", result.spike_units[0],
+                       variable_attrs("spiking unit", "index of the unit that fired the spike")),
+        "spike_time": ("spike", result.spike_steps[0] * dt,
+                       variable_attrs("spike time", "time of the spike from the trial start",
+                                      "s")),
+        "mean_rate": ("unit", result.mean_rates[0],
+                      variable_attrs("mean firing rate", "mean firing rate of the unit in the "
+                                     "trial (spikes from LIF step 10 on)", "Hz")),
+        "stimulus": (("input", "rate_time"), np.asarray(u, dtype=np.float64),
+                     variable_attrs("task input", "input of the trial, one column per 5 ms "
+                                    "rate step")),
+    }
+    if record_voltages:
+        data_vars["voltage"] = (("unit", "time"), result.voltages[0].T,
+                                variable_attrs("membrane voltage", "membrane voltage of the "
+                                               "unit at the end of every LIF step", "mV"))
+    if record_rates:
+        data_vars["rate"] = (("unit", "time"), result.rates[0].T,
+                             variable_attrs("filtered spike train", "spike train of the unit "
+                                            "filtered by the synapse (r of the readout)",
+                                            "Hz"))
+    attrs.update(dt=dt, trial_length=result.trial_length, seed=str(entropy), trial=int(trial))
+    return xr.Dataset(
+        data_vars,
+        coords={
+            "time": ("time", times, variable_attrs("time", "time from the trial start at the "
+                                                   "end of every LIF step", "s")),
+            "unit": ("unit", np.arange(model.n_units), variable_attrs("unit", "index of the unit")),
+            "unit_type": ("unit", np.where(exc, "exc", "inh"),
+                          variable_attrs("unit type", "exc for an excitatory unit, inh for an "
+                                         "inhibitory one")),
+            "rate_time": ("rate_time", RATE_STEP * np.arange(np.shape(u)[1]),
+                          variable_attrs("input time", "start of the 5 ms rate step of each "
+                                         "input column, from the trial start", "s")),
+            "input": ("input", np.arange(np.shape(u)[0]),
+                      variable_attrs("input", "index of the input channel")),
+        },
+        attrs=attrs,
+    )
