@@ -58,6 +58,18 @@ def reference_lif(
         ``out`` (nt,), ``voltages`` and ``rates`` (N, nt), ``spikes`` (N, nt) bool,
         ``mean_rates`` (N,) in Hz, ``trial_length`` and ``n_steps``.
 
+    Notes
+    -----
+    The state, one value per unit, under the original's names: ``v`` the
+    membrane voltage (mV); ``ipsc`` (IPSC) the post-synaptic current into the
+    unit; ``h`` its rising filter (the double-exponential synapse's second
+    variable); ``r`` the unit's filtered spike train, the rate the readout
+    reads; ``hr`` its rising filter; ``jd`` (JD) the summed weights of the
+    step's spiking units; ``tlast`` the time (s) of the unit's last spike.
+    The comments in the code say why each MATLAB idiom is kept as written:
+    the tests replay the original bit for bit, and each "simplification"
+    breaks that.
+
     Examples
     --------
     Given the same initial voltages and noise, the compiled kernel's voltages
@@ -89,48 +101,48 @@ def reference_lif(
     dt = network.dt
     trial_length, nt = network.timing(u.shape[1])
     weights = network.weights_by_presynaptic[factor_index].T
-    readout = network.readout[factor_index]
+    readout = network.readout[factor_index]  # w_out / sf: the original's; b_out is not used
     td = network.td
     tr = SYNAPTIC_RISE_TIME
     ext = fused_product(network.input_sets[network.input_set[factor_index]],
                         u[:, :: network.downsample])
     n_units = td.size
+    # vreset + rand * (30 - vreset): three units in four start above threshold, spike at step 1.
     v = V_RESET + np.asarray(v_init_rand, dtype=np.float64).ravel() * (V_SPIKE - V_RESET)
-    ipsc = np.zeros(n_units)
-    h = np.zeros(n_units)
-    r = np.zeros(n_units)
-    hr = np.zeros(n_units)
-    jd = np.zeros(n_units)
-    tlast = np.zeros(n_units)
-    decay_td = libm_exp(-dt / td)
+    ipsc, h, r, hr, jd, tlast = (np.zeros(n_units) for _ in range(6))
+    decay_td = libm_exp(-dt / td)  # libm's exp, as the original's: np.exp can differ by an ulp
     decay_tr = math.exp(-dt / tr)
-    voltages = np.zeros((n_units, nt))
-    rates = np.zeros((n_units, nt))
+    voltages, rates = np.zeros((n_units, nt)), np.zeros((n_units, nt))
     spikes = np.zeros((n_units, nt), dtype=bool)
     for i in range(1, nt + 1):
+        # Column round(i/100) + 1 (1-based), MATLAB's round: half away from zero, not np.round.
         current = (ipsc + BIAS) + ext[:, math.floor(i / 100 + 0.5)]
+        # dt*i as a product every step (not a counter); strict > against tlast + t_ref.
         dv = (dt * i > tlast + T_REF) * (-v + current) / TAU_M
-        v = (v + dt * dv) + noise[:, i - 1]
+        v = (v + dt * dv) + noise[:, i - 1]  # the original's v + dt*dv + randn/10, in order
         if stim_on is not None and stim_on[i - 1]:
             v = v + stim_amplitude * stim_units
-        index = np.flatnonzero(v >= V_PEAK)
+        index = np.flatnonzero(v >= V_PEAK)  # >= at threshold, as the original
         if len(index) > 0:
             jd = np.zeros(n_units)
-            for j in index:
+            for j in index:  # one column at a time, in ascending unit order
                 jd = jd + weights[:, j]
         spiked = (v >= V_PEAK).astype(np.float64)
+        # Not tlast = dt*i: the two differ in the last bit for ~2.5 % of values.
         tlast = tlast + (dt * i - tlast) * spiked
         any_spike = float(len(index) > 0)
+        # Each filter from the other's old value; JD is kept when nobody spikes, times 0.
         ipsc = ipsc * decay_td + h * dt
         h = h * decay_tr + jd * any_spike / (tr * td)
         r = r * decay_td + hr * dt
         hr = hr * decay_tr + spiked / (tr * td)
         rates[:, i - 1] = r
         spikes[:, i - 1] = spiked > 0
-        v = v + (V_SPIKE - v) * spiked
+        v = v + (V_SPIKE - v) * spiked  # not v = 30: it can miss 30 in the last bit
         voltages[:, i - 1] = v
-        v = v + (V_RESET - v) * (v >= V_PEAK)
+        v = v + (V_RESET - v) * (v >= V_PEAK)  # the original's reset, of the spiking units
     out = readout @ rates
+    # Spikes from step 10 on: the step-1 spikes of the initial voltage are left out.
     counts = spikes[:, FIRST_COUNTED_STEP - 1 :].sum(axis=1)
     return {
         "out": out,

@@ -24,7 +24,8 @@ from spikewidgets.sim.constants import (
     V_SPIKE,
 )
 
-#: ``1 / TAU_M``.
+#: ``1 / TAU_M``, for :func:`divide`: the original divides by ``tau_m``, and multiplying by
+#: this reciprocal alone would round differently.
 INVERSE_TAU_M = 1 / TAU_M
 #: Smallest normal float64; synaptic traces below it are set to 0.
 SMALLEST_NORMAL = float(np.finfo(np.float64).smallest_normal)
@@ -118,30 +119,56 @@ def advance(  # noqa: C901 - the compiled LIF step, kept in one loop for speed
     """
     n_factors, n_units = v.shape
     words = above_words.shape[0]
+    # The original's noise is `randn / 10`: a division, which is not the same as
+    # multiplying by 0.1 in the last bit. divide() gives the correctly rounded quotient.
     inverse_noise_divisor = 1.0 / noise_divisor
     for s in range(n_block):
         for n in range(n_units):
             scaled[s, n] = divide(noise[s, n], noise_divisor, inverse_noise_divisor)
     for k in range(n_factors):
+        # The state of variant k, one value per unit (the original's names):
+        # vk      membrane voltage v (mV);
+        # ipsck   IPSC, the post-synaptic current into the unit;
+        # hk      h, the rising filter of the double-exponential synapse that feeds IPSC;
+        # rk      r, the unit's filtered spike train: the rate the readout reads;
+        # hrk     hr, the rising filter that feeds r;
+        # tlastk  tlast, time (s) of the unit's last spike, for the refractory test.
+        # jd (JD, summed weights of the step's spiking units) is shared work space: it is
+        # overwritten whenever someone spikes and read only then, so its old value, which
+        # the original keeps, never matters.
         vk, ipsck, hk, rk, hrk, tlastk = v[k], ipsc[k], h[k], r[k], hr[k], tlast[k]
         ext = ext_by_column[input_set[k]]
         stimk = stim_units[k]
         for s in range(n_block):
             i = first_step + s
+            # The original's input column is `round(i/100) + 1`: MATLAB rounds half away
+            # from zero (columns change at i = 50, 150, 250, ...). In integers this is
+            # exact; np.round (half to even) would shift the input by a step at i = 50, 250.
             column = (i + STEPS_PER_COLUMN // 2) // STEPS_PER_COLUMN
+            # `dt*i`, a product computed afresh every step as in the original: neither a
+            # running sum nor an integer refractory counter (which disagrees with the
+            # original for ~0.7 % of spikes, by rounding).
             now = dt * i
-            # Membrane update, branch-free so that it vectorizes. A refractory
-            # unit gets (v + 0) + noise, exactly what dv = 0 gives in the original.
+            # Membrane update, branch-free so that it vectorizes. A refractory unit gets
+            # (v + 0) + noise, exactly what dv = 0 gives in the original. The brackets are
+            # the original's order: I = (IPSC + bias) + ext, dv = (-v + I) / tau_m (a
+            # division), v = (v + dt*dv) + noise.
             n_above = 0
             for n in range(n_units):
                 current = (ipsck[n] + BIAS) + ext[column, n]
                 step = dt * divide(-vk[n] + current, TAU_M, INVERSE_TAU_M)
+                # Strict `>`, against the rounded sum tlast + t_ref, as the original
+                # writes `dt*i > tlast + tref`.
                 active = now > tlastk[n] + T_REF
                 value = (vk[n] + (step if active else 0.0)) + scaled[s, n]
                 vk[n] = value
+                # Inclusive `>=` at threshold, the original's `v >= vpeak`.
                 spiked = value >= V_PEAK
                 above[n] = spiked
                 n_above += spiked
+            # Stimulation comes after the noise, then the threshold is tested again (the
+            # original adds +/-0.5 mV to the listed units between the two); other units
+            # get + 0.0, which leaves them unchanged.
             if stim_on[k, i - 1]:
                 n_above = 0
                 for n in range(n_units):
@@ -158,7 +185,9 @@ def advance(  # noqa: C901 - the compiled LIF step, kept in one loop for speed
                             if above[n]:
                                 spiking[count] = n
                                 count += 1
-                # JD = sum of the spiking units' columns, in ascending unit order.
+                # JD = sum of the spiking units' columns of W, added one column at a time
+                # in ascending unit order, as the original's loop over `index` does (another
+                # order, or a matrix product, changes the last bits).
                 j = spiking[0]
                 for n in range(n_units):
                     jd[n] = weights_by_presynaptic[k, j, n]
@@ -166,7 +195,10 @@ def advance(  # noqa: C901 - the compiled LIF step, kept in one loop for speed
                     j = spiking[c]
                     for n in range(n_units):
                         jd[n] += weights_by_presynaptic[k, j, n]
-                # Synaptic filters, each from the other's old value.
+                # Synaptic filters in the original's order, each from the other's old value:
+                # IPSC from the old h, then h; r from the old hr, then hr. The new inputs
+                # are JD*1 / (tr*td) and spiked / (tr*td): divisions by the rounded product
+                # tr*td (1 / (tr*td) itself for a spiking unit, 0 for the others).
                 for n in range(n_units):
                     ipsck[n] = flush(ipsck[n] * decay_td[n] + hk[n] * dt)
                     hk[n] = flush(hk[n] * decay_tr + divide(jd[n], tr_td[n], inv_tr_td[n]))
@@ -174,16 +206,28 @@ def advance(  # noqa: C901 - the compiled LIF step, kept in one loop for speed
                     hrk[n] = flush(hrk[n] * decay_tr + (inv_tr_td[n] if above[n] else 0.0))
                 for c in range(count):
                     n = spiking[c]
+                    # The original's `tlast + (dt*i - tlast).*(v >= vpeak)`, not tlast = dt*i:
+                    # the two differ in the last bit for ~2.5 % of values, which moves later
+                    # refractory tests. (Done after the filters here: they do not read it.)
                     tlastk[n] = tlastk[n] + (now - tlastk[n])
+                    # Mean rates count spikes from step 10 on: the initial voltage
+                    # U(0,1) * 95 - 65 puts many units above threshold at step 1.
                     if i >= FIRST_COUNTED_STEP:
                         spike_counts[k, n] += 1
+                    # The original's `v + (30 - v).*(v >= vpeak)`, not v = 30: the recorded
+                    # voltage of a spike, which often misses 30 in the last bit.
                     vk[n] = vk[n] + (V_SPIKE - vk[n])
             else:
+                # Nobody spiked: the original keeps JD but adds JD*0 / (tr*td) and
+                # 0 / (tr*td), zeros, to h and hr. Adding a zero changes no value, so the
+                # terms are left out (only the sign of a zero can differ, and -0.0 == 0.0).
                 for n in range(n_units):
                     ipsck[n] = flush(ipsck[n] * decay_td[n] + hk[n] * dt)
                     hk[n] = flush(hk[n] * decay_tr)
                     rk[n] = flush(rk[n] * decay_td[n] + hrk[n] * dt)
                     hrk[n] = flush(hrk[n] * decay_tr)
+            # The readout of this step's r: (w_out / sf) @ r, as the original (the readout
+            # is divided by the scaling factor too, and b_out is not used).
             if i >= out_start:
                 out[k, i - out_start] = readout_sum(readout, r, k)
             if record_spikes:
@@ -196,6 +240,8 @@ def advance(  # noqa: C901 - the compiled LIF step, kept in one loop for speed
                 for n in range(n_units):
                     voltages[k, i - 1, n] = vk[n]
                     rates[k, i - 1, n] = rk[n]
+            # The original's reset `v + (-65 - v).*(v >= vpeak)`, after recording v. Its
+            # test is on the voltage set just above, so it resets exactly the spiking units.
             for c in range(count):
                 n = spiking[c]
                 vk[n] = vk[n] + (V_RESET - vk[n])

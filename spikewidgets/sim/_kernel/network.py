@@ -287,11 +287,14 @@ class LIFNetwork:
         input_sets, input_set = _distinct_inputs(model.w_in, variants)
         factors = np.array([float(v.scaling_factor) for v in variants])
         # [k, j, :] = W_k[:, j] / sf_k: a spiking unit's outputs are contiguous. Filled in
-        # place, variant by variant, so that no second (K, N, N) array is ever made.
+        # place, variant by variant, so that no second (K, N, N) array is ever made. The
+        # original's `W / sf` element by element (transposing changes no value).
         by_presynaptic = np.empty((len(variants), n_units, n_units))
         for k, variant in enumerate(variants):
             np.divide(np.asarray(variant.weights, dtype=np.float64).T, variant.scaling_factor,
                       out=by_presynaptic[k])
+        # The original divides the readout by the scaling factor too (`w_out / sf`), and its
+        # spiking readout has no bias: b_out is not used.
         readout = np.stack([np.asarray(v.readout, dtype=np.float64).ravel() / v.scaling_factor
                             for v in variants])
         return cls(
@@ -328,6 +331,9 @@ class LIFNetwork:
         ``n_columns`` counts the input columns before downsampling.
         """
         used = len(range(0, n_columns, self.downsample))
+        # The original's `T = (size(u, 2) - 1) * dt * 100` and `nt = round(T / dt)`, in that
+        # order of operations: T / dt is not always an integer in floating point. (Python's
+        # round is half to even, MATLAB's half away, but T / dt is never near a half.)
         trial_length = (used - 1) * self.dt * STEPS_PER_COLUMN
         return trial_length, round(trial_length / self.dt)
 

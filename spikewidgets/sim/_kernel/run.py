@@ -163,26 +163,18 @@ def run_lif(
     n_units, n_factors, dt = network.n_units, network.n_variants, network.dt
     ext_by_column = np.stack([input_by_column(w_in, u, network.downsample)
                               for w_in in network.input_sets])
-    if v_init_rand is None:
-        v_init_rand = rng.random(n_units)
-    v_init_rand = np.asarray(v_init_rand, dtype=np.float64).ravel()
-    if v_init_rand.shape != (n_units,):
-        raise ValueError(f"v_init_rand has {v_init_rand.size} values, expected {n_units}")
+    # rng's draws in a fixed order: initial voltages, stimulation coins, then the noise.
+    v_init_rand = _initial_draw(rng, v_init_rand, n_units)
     stim_units, stim_on = _stimulation_arrays(network, n_steps, stimulation,
                                               rng, stimulation_rng, stim_coin)
     blocks = _noise_blocks(rng, noise, n_units, n_steps, max(1, int(block_steps)))
 
-    v = np.tile(V_RESET + v_init_rand * (V_SPIKE - V_RESET), (n_factors, 1))
-    ipsc, h, r, hr, tlast = (np.zeros((n_factors, n_units)) for _ in range(5))
-    jd = np.zeros(n_units)
+    v, ipsc, h, r, hr, jd, tlast = _initial_state(v_init_rand, n_factors)
     above = np.zeros(-(-n_units // 8) * 8, dtype=np.uint8)
     above_words = above.view(np.uint64)
     spike_counts = np.zeros((n_factors, n_units), dtype=np.int64)
     out = np.empty((n_factors, n_steps - out_start + 1))
-    decay_td = libm_exp(-dt / network.td)
-    decay_tr = math.exp(-dt / SYNAPTIC_RISE_TIME)
-    tr_td = SYNAPTIC_RISE_TIME * network.td
-    inv_tr_td = 1 / tr_td
+    decay_td, decay_tr, tr_td, inv_tr_td = _filter_constants(network)
     empty_index = np.zeros(0, dtype=np.int64)
     traces_shape = (n_factors, n_steps, n_units) if record_traces else (0, 0, 0)
     voltages, rates = np.empty(traces_shape), np.empty(traces_shape)
@@ -217,6 +209,47 @@ def run_lif(
         voltages=voltages if record_traces else None,
         rates=rates if record_traces else None,
     )
+
+
+def _initial_draw(rng: np.random.Generator | None, v_init_rand: np.ndarray | None,
+                  n_units: int) -> np.ndarray:
+    """The U(0, 1) draw of the initial voltages: given, or the first N uniforms of ``rng``."""
+    if v_init_rand is None:
+        v_init_rand = rng.random(n_units)
+    v_init_rand = np.asarray(v_init_rand, dtype=np.float64).ravel()
+    if v_init_rand.shape != (n_units,):
+        raise ValueError(f"v_init_rand has {v_init_rand.size} values, expected {n_units}")
+    return v_init_rand
+
+
+def _initial_state(v_init_rand: np.ndarray, n_factors: int) -> tuple[np.ndarray, ...]:
+    """The state of every variant at step 0: ``v, ipsc, h, r, hr, jd, tlast``.
+
+    Each is (K, N) but ``jd`` (N,), the kernel's work space for JD (see
+    :func:`~spikewidgets.sim._kernel._compiled.advance` for what each holds).
+    """
+    # The original's `vreset + rand(N,1)*(30 - vreset)`, U(0,1) * 95 - 65 mV: about three
+    # units in four start above threshold (-40 mV) and spike at step 1, which is why mean
+    # rates count spikes from step 10 on. Every variant starts from the same draw.
+    v = np.tile(V_RESET + v_init_rand * (V_SPIKE - V_RESET), (n_factors, 1))
+    # IPSC, h, r, hr, JD and tlast start at 0, as in the original. With tlast = 0 every unit
+    # is refractory for the first t_ref (dt*i > 0 + t_ref from step 41 at dt = 0.05 ms): only
+    # the noise moves v until then. That is the original's behaviour, kept.
+    n_units = v_init_rand.size
+    ipsc, h, r, hr, tlast = (np.zeros((n_factors, n_units)) for _ in range(5))
+    return v, ipsc, h, r, hr, np.zeros(n_units), tlast
+
+
+def _filter_constants(network: LIFNetwork) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
+    """``exp(-dt/td)``, ``exp(-dt/tr)``, ``tr*td`` and ``1 / (tr*td)``, rounded as the original."""
+    dt = network.dt
+    # exp through libm, as the original computes it (np.exp can differ in the last bit).
+    decay_td = libm_exp(-dt / network.td)
+    decay_tr = math.exp(-dt / SYNAPTIC_RISE_TIME)
+    # The original divides by the rounded product tr*td. Its reciprocal lets the kernel divide
+    # without a division instruction, and is the increment of hr for a spiking unit.
+    tr_td = SYNAPTIC_RISE_TIME * network.td
+    return decay_td, decay_tr, tr_td, 1 / tr_td
 
 
 def _check_trial(network: LIFNetwork, u: np.ndarray, out_start: int,
