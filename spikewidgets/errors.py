@@ -56,7 +56,7 @@ class ModelWriteError(OSError):
 
     Examples
     --------
-    An ``OSError`` (a read-only or full disk) of :func:`write_search_results`:
+    An ``OSError`` (a read-only or full disk) of :func:`~spikewidgets.io.write_search_results`:
 
     >>> import spikewidgets as sw
     >>> path = sw.example_model("go_nogo", ".")

@@ -5,12 +5,12 @@ neuronal timescales by the method of Murray et al. (2014) as the
 working-memory study applied it, and the Fano factor, from spike counts
 (``spikewidgets.analysis._spiketimes``: from spike times); the exponential fit
 of each autocorrelation curve, and of a population's mean curve, is
-:mod:`spikewidgets.analysis._fitting`, which leaves out a timescale longer than
+``spikewidgets.analysis._fitting``, which leaves out a timescale longer than
 the lags span.
 ``spikewidgets.analysis._spontaneous``: spike counts of the
 spiking network in trials without stimulus, and every unit's timescale next
 to its synaptic decay constant. The Bokeh figures of these Datasets are in
-:mod:`spikewidgets.plots._timescales` (imported on its own: it needs Bokeh).
+:mod:`spikewidgets.plots` (imported on its own: it needs Bokeh).
 
 Example
 -------

@@ -6,7 +6,7 @@ give), on a pool of threads (the kernel releases the GIL), and bins each
 unit's spikes in a window; :func:`~spikewidgets.analysis.network_timescales` adds the timescale
 analysis of :func:`~spikewidgets.analysis.timescales_from_counts`, with each unit's type
 and synaptic decay constant. Trial ``t`` draws its initial voltages and noise
-from :func:`spikewidgets.sim._seeding.trial_generator` of the seed and ``t``: the
+from ``spikewidgets.sim._seeding.trial_generator`` of the seed and ``t``: the
 same seed gives the same counts on any number of threads.
 """
 

@@ -26,7 +26,7 @@ __all__ = [
     "positive_integer",
 ]
 
-#: Exit code for bad input (the same as :data:`spikewidgets.cli._common.EXIT_BAD_INPUT`).
+#: Exit code for bad input (the same as :data:`spikewidgets.cli.EXIT_BAD_INPUT`).
 _BAD_INPUT = 2
 _ARGUMENT = re.compile(r"argument (?P<names>[^:]+?): (?P<text>.*)", re.S)
 _CHOICE = re.compile(r"invalid choice: (?P<value>'.*') \(choose from (?P<choices>.*)\)", re.S)
@@ -64,6 +64,22 @@ def positive_integer(text: str) -> int:
     argparse.ArgumentTypeError: is '2.5', expected a positive integer
     """
     return _whole(text, 1, "a positive integer")
+
+
+def network_size(text: str) -> int:
+    """A number of units: a whole number >= 2 (one excitatory and one inhibitory), for ``type=``.
+
+    Examples
+    --------
+    >>> from spikewidgets.cli._parsing import network_size
+    >>> network_size("200")
+    200
+    >>> network_size("1")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: is 1, expected an integer >= 2
+    """
+    return _whole(text, 2, "an integer >= 2")
 
 
 def non_negative_integer(text: str) -> int:

@@ -7,7 +7,7 @@ import sys
 import warnings
 
 from spikewidgets.cli._common import EXIT_BAD_INPUT, flag_message
-from spikewidgets.cli._parsing import non_negative_integer, number, positive_integer
+from spikewidgets.cli._parsing import network_size, non_negative_integer, number, positive_integer
 from spikewidgets.sim._rate import ACTIVATIONS
 from spikewidgets.tasks import TaskSettingsError
 
@@ -29,7 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """
     parser.add_argument("--task", required=True,
                         help="go_nogo, xor, mante or a registered task of your own")
-    parser.add_argument("--N", type=positive_integer, default=200,
+    parser.add_argument("--N", type=network_size, default=200,
                         help="number of units (default: %(default)s)")
     parser.add_argument(
         "--taus", type=number, nargs="+", default=[4.0, 20.0], metavar="TAU",
@@ -91,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
     >>> import argparse
     >>> from spikewidgets.cli._train import add_arguments, run
     >>> parser = add_arguments(argparse.ArgumentParser(prog="spikewidgets train"))
-    >>> run(parser.parse_args(["--task", "go_nogo", "--N", "1", "--no-progress"]))
+    >>> run(parser.parse_args(["--task", "go_nogo", "--N", "2", "--taus", "0", "--no-progress"]))
     2
     """
     from spikewidgets.train import (

@@ -3,7 +3,7 @@
 scipy's readers raise many kinds of exception for a file that is not a MAT-file
 or is damaged (``IndexError`` for a short text file, ``struct.error``,
 ``zlib.error``, ``OverflowError`` or ``MemoryError`` for absurd declared sizes,
-...), and crash on some damaged v5 files (see :mod:`spikewidgets.io._mat_layout`).
+...), and crash on some damaged v5 files (see ``spikewidgets.io._mat_layout``).
 :func:`read_mat_file` checks the layout first and turns each of those
 exceptions into one :class:`~spikewidgets.errors.ModelFileError` that
 names the file and says why.

@@ -240,7 +240,7 @@ class FileActions(Part, widgets.Box):
         return path
 
     def export(self, path: str | os.PathLike | None = None) -> Path:
-        """Write the Dataset to a netCDF file (:func:`~spikewidgets.io._atomic.write_netcdf`).
+        """Write the Dataset to a netCDF file (``spikewidgets.io._atomic.write_netcdf``).
 
         Parameters
         ----------

@@ -152,7 +152,7 @@ class ModelPicker(Part, widgets.VBox):
     ----------
     source : path-like or str, optional
         A ``.mat`` model file, or the name of a task with a bundled example
-        model (see :data:`spikewidgets.io._examples.EXAMPLE_TASKS`; a writable
+        model (see :func:`~spikewidgets.io.example_model`; a writable
         copy is used).
     task : str, optional
         The task (default: inferred from the file name and the input count).
@@ -247,7 +247,7 @@ class ModelPicker(Part, widgets.VBox):
         ----------
         source : path-like or str
             A ``.mat`` model file, or a task name of
-            :data:`~spikewidgets.io._examples.EXAMPLE_TASKS` for a writable copy
+            :func:`~spikewidgets.io.example_model` for a writable copy
             of that bundled example.
         task : str, optional
             The task (default: inferred from the file name and the input count).

@@ -72,7 +72,7 @@ class RunControls(Part, widgets.VBox):
         Linked to ``trials_field`` and ``seed_field``.
     adaptive : bool (trait)
         Linked to ``adaptive_box``: an adaptive search (fixed budget, a third
-        of the grid's simulations; :mod:`spikewidgets.search.adaptive._strategies`).
+        of the grid's simulations; :mod:`spikewidgets.search.adaptive`).
     grid : list of float (trait)
         The scaling factors these values give; empty while they are invalid
         (``grid_label`` then says why).

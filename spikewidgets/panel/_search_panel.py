@@ -50,7 +50,7 @@ class SearchPanel(PanelShortcuts, Part, widgets.VBox):
     ----------
     model : path-like or str, optional
         A ``.mat`` model file, or the task name of a bundled example model
-        (:data:`~spikewidgets.io._examples.EXAMPLE_TASKS`; a writable copy is
+        (see :func:`~spikewidgets.io.example_model`; a writable copy is
         used). Default: the first example (Go-NoGo) when it is installed.
     task : str, optional
         Task to search on. Default: inferred from the file name and the

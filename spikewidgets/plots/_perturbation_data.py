@@ -1,6 +1,6 @@
 """A perturbation search's Dataset, read for plotting: one row per perturbation at one factor.
 
-The figures of :mod:`spikewidgets.plots._perturbation` and the accuracy plot
+The figures of ``spikewidgets.plots._perturbation`` and the accuracy plot
 of a perturbation search read the Dataset of
 :func:`~spikewidgets.search.perturbation_search` (dims ``perturbation`` x
 ``scaling_factor`` x ``trial``) through these functions. The examples below

@@ -1,7 +1,7 @@
 """Running the blocks of trials of search plans on an executor, and saving the optimum.
 
 :func:`run_plans` runs the blocks of one or many plans
-(:class:`~spikewidgets.search._plan.SearchPlan`): validation of the run's arguments,
+(``spikewidgets.search._plan.SearchPlan``): validation of the run's arguments,
 the trials-per-block rule, the progress bar and the handling of stops live
 here, once, for the single-model, many-model and adaptive searches.
 """

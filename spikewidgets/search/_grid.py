@@ -114,7 +114,7 @@ def lambda_grid_search(
         synaptic decay, as the original does).
     adaptive : bool, str or Strategy, default False
         Spend the trials on the factors that may be the best
-        (:mod:`spikewidgets.search.adaptive._strategies`): ``True`` or ``"fixed_budget"``
+        (:mod:`spikewidgets.search.adaptive`): ``True`` or ``"fixed_budget"``
         (sequential halving within a third of the grid's simulations),
         ``"race"`` (an elimination race with exact paired tests), or a
         :class:`~spikewidgets.search.adaptive.FixedBudget` or
@@ -123,7 +123,7 @@ def lambda_grid_search(
         ran, ``n_trials_run`` and ``left_in_round`` say how far it went, and
         accuracy comes from the trials run.
     optimum : {"first", "robust"}, default "first"
-        The optimum rule (:mod:`spikewidgets.stats._optimum`): the highest accuracy,
+        The optimum rule: the highest accuracy,
         ties to the smallest factor (as the original), or the middle of the
         longest run of neighbouring factors statistically tied with the best.
     model_dir : path-like, optional

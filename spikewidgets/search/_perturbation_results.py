@@ -38,7 +38,7 @@ def perturbation_dataset(
     has (per perturbation), it holds the paired change in accuracy against
     the intact network with its 95 % interval and McNemar's exact p-value,
     overall and per task condition. Each network's optimum is chosen by
-    ``rule`` (:mod:`spikewidgets.stats._optimum`).
+    ``rule`` (``spikewidgets.stats._optimum``).
 
     Examples
     --------

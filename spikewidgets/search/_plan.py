@@ -3,7 +3,7 @@
 A :class:`SearchPlan` holds everything a worker needs to simulate and score a
 block of trials; it is picklable, so blocks run on threads, processes or a
 Dask cluster alike. Its network variants (one per perturbation and scaling
-factor) share each trial's stimulus and noise. :mod:`spikewidgets.search._blocks`
+factor) share each trial's stimulus and noise. ``spikewidgets.search._blocks``
 runs the blocks of one or many plans on an executor.
 """
 
@@ -65,7 +65,7 @@ class SearchPlan:
     scaling_factors : ndarray
         The grid, ascending; one network variant per factor.
     entropy : int
-        The seed's entropy (:mod:`spikewidgets.sim._seeding`).
+        The seed's entropy (``spikewidgets.sim._seeding``).
     paired : bool
         Whether every variant sees the same trials (else one stream per variant).
     downsample : int
@@ -81,10 +81,10 @@ class SearchPlan:
         Empty for a plain search; otherwise the perturbed copies of the
         network (the intact one first), each simulated at every factor.
     adaptive : Strategy or None
-        How an adaptive search spends its trials (:mod:`spikewidgets.search.adaptive._strategies`);
+        How an adaptive search spends its trials (:mod:`spikewidgets.search.adaptive`);
         None for a full grid.
     optimum_rule : str
-        ``"first"`` or ``"robust"`` (:mod:`spikewidgets.stats._optimum`).
+        ``"first"`` or ``"robust"`` (``spikewidgets.stats._optimum``).
 
     Examples
     --------
@@ -150,9 +150,9 @@ class SearchPlan:
             names, or lists applied in order). The intact network (``"none"``)
             is added first; the search is then paired.
         adaptive : bool, str or Strategy, optional
-            An adaptive search (:func:`~spikewidgets.search.adaptive._strategies.as_strategy`).
+            An adaptive search (``spikewidgets.search.adaptive._strategies.as_strategy``).
         optimum : {"first", "robust"}
-            The optimum rule (:mod:`spikewidgets.stats._optimum`).
+            The optimum rule (``spikewidgets.stats._optimum``).
 
         Raises
         ------
@@ -351,7 +351,7 @@ def perturbed_variants(
     """Each perturbation of ``model`` at each scaling factor (factors fastest).
 
     A perturbation's random choices come from
-    :func:`~spikewidgets.sim._seeding.perturbation_generator` (the seed and its
+    ``spikewidgets.sim._seeding.perturbation_generator`` (the seed and its
     label), so it is the same network in every search with the same seed.
 
     Examples

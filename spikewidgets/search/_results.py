@@ -66,7 +66,7 @@ def build_dataset(
     default: all) says which trials each factor ran: accuracy, its interval
     and the accuracy per condition count only those (an adaptive search's).
     The optimum is chosen here, once, by ``rule``
-    (:func:`~spikewidgets.stats._optimum.decide_optimum`), which also writes the
+    (``spikewidgets.stats._optimum.decide_optimum``), which also writes the
     labels of ``opt_scaling_factor`` and ``tied_with_optimum`` and sets
     ``attrs["optimum_rule"]``. With no finished trial the accuracy is NaN and
     there is no optimum (``opt_scaling_factor`` is NaN).
@@ -84,7 +84,7 @@ def build_dataset(
     simulated : ndarray of bool, optional
         Trials each factor ran (default: all).
     rule : {"first", "robust"}
-        The optimum rule (:mod:`spikewidgets.stats._optimum`).
+        The optimum rule (``spikewidgets.stats._optimum``).
     finalists : ndarray of bool, optional
         The factors that ran to the end of an adaptive search, the only ones
         the optimum may be; None for a full search.

@@ -322,7 +322,7 @@ def simulate_rate(
         Generator to draw from instead of ``seed``.
     noise : bool or ndarray, shape (T - 1, N)
         Add the trainer's per-step noise ``randn(N) / 10``, or the given
-        per-step terms (see :func:`run_rate`).
+        per-step terms (see ``run_rate``).
     x0 : ndarray, shape (N,), optional
         Initial current; by default ``randn(N) / 100`` as in the trainer.
     rates : bool

@@ -162,7 +162,7 @@ def fused_product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     per ``k`` (a fused multiply-add), which is how OpenBLAS sums a short
     inner dimension on x86-64. Computed in exact rational arithmetic, so its
     bits depend neither on NumPy nor on its BLAS: the oracle of the kernel's
-    input drive (:func:`spikewidgets.sim._kernel._compiled.input_by_column`).
+    input drive (``spikewidgets.sim._kernel._compiled.input_by_column``).
 
     Examples
     --------

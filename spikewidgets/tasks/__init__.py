@@ -2,7 +2,7 @@
 
 The published tasks (``go_nogo``, ``xor``, ``mante``) are registered on
 import; :func:`register_task` adds your own, which then works everywhere a
-published task does. See :mod:`spikewidgets.tasks._base` for the settings.
+published task does. See :class:`Task` for the settings.
 """
 
 from spikewidgets.errors import TaskSettingsError

@@ -5,7 +5,7 @@ The procedure is the one of the published spikeRNN TensorFlow trainer
 recurrent weights (:func:`initialize_network`), fixed input weights, trained
 recurrent and readout weights and per-unit decay constants, one trial per Adam
 step (learning rate 0.01), the loss ``sqrt(sum_t (o[t] - target[t])^2)`` on the
-noisy network of :mod:`spikewidgets.sim._rate`, and the stopping rule of
+noisy network of :func:`~spikewidgets.sim.simulate_rate`, and the stopping rule of
 :func:`train`. Everything task-specific (trial length, target, the rule that
 says a trial is correct, trial budgets, the name in the file name) comes from
 the task (:class:`spikewidgets.Task`), so a registered task of your own trains

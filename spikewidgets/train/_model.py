@@ -1,6 +1,6 @@
 """The rate network in JAX: forward pass, loss, Adam steps and evaluation, compiled once.
 
-The dynamics are those of :mod:`spikewidgets.sim._rate` (with its noise): the
+The dynamics are those of :func:`~spikewidgets.sim.simulate_rate` (with its noise): the
 recurrent matrix is ``relu(w) * m * som_m``, the decay ``sigmoid(taus_gaus)``
 scaled into ``[taus_min, taus_max]`` (or the fixed ``taus_min``), and the loss
 of a trial ``sqrt(sum_t (o[t] - target[t])^2)``. JAX and optax are imported

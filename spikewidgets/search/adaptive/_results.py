@@ -1,6 +1,6 @@
 """The Dataset of an adaptive search: factors that did not run every trial.
 
-A full search's Dataset comes from :func:`~spikewidgets.search._results.build_dataset`.
+A full search's Dataset comes from ``spikewidgets.search._results.build_dataset``.
 An adaptive search keeps the same shape (``scaling_factor`` x ``trial``): a
 trial a factor did not run is marked in ``simulated`` and is not counted as
 wrong; :func:`adaptive_dataset` has ``build_dataset`` compute accuracy, its
@@ -74,7 +74,7 @@ def adaptive_dataset(
         Per factor, the number of rounds it ran before it left (-1: it ran
         to the end).
     conditions, attrs
-        As for :func:`~spikewidgets.search._results.build_dataset`.
+        As for ``spikewidgets.search._results.build_dataset``.
     rule : {"first", "robust"}
         The optimum rule; the optimum is one of the factors that ran to the end.
     warn_edge : bool

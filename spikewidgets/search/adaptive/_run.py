@@ -140,7 +140,7 @@ def run_adaptive_plans(
         search) instead of raising.
     **run_options
         ``executor``, ``n_workers``, ``trials_per_chunk``, ``processes``,
-        ``stop``: as for :func:`~spikewidgets.search._blocks.run_plans`.
+        ``stop``: as for ``spikewidgets.search._blocks.run_plans``.
     progress : bool
         Show a progress bar of simulations (trials x factors) against the
         most the searches may use.

@@ -143,7 +143,7 @@ class FixedBudget(Strategy):
     The factors halve each round (12, 6, 3 for the defaults), and every round
     gets an equal share of the budget, so later rounds give each survivor
     more trials. Ties in a round's ranking go to the factor whose neighbours
-    did better, then to the smaller factor (:func:`keep_best`). A round that
+    did better, then to the smaller factor (``keep_best``). A round that
     could run every remaining factor to ``n_trials`` within the budget does
     so and ends the search.
 
@@ -240,7 +240,7 @@ class Race(Strategy):
     accuracy, ties to the smaller factor) on their common trials: ``b``
     trials right for ``j`` and wrong for ``k``, ``c`` the other way round.
     ``k`` leaves when ``b - c`` reaches
-    :func:`~spikewidgets.stats._paired.critical_difference`, the
+    ``spikewidgets.stats._paired.critical_difference``, the
     exact unconditional (trinomial) test of ``p_j - p_k <= margin``, whose
     level is ``alpha / (K (K - 1) L)`` for ``K`` factors and ``L`` looks
     (Bonferroni over ordered pairs and looks; the leader is chosen from the

@@ -1,7 +1,7 @@
 """The compiled (Numba) core of the LIF kernel. Private: use :func:`spikewidgets.sim.run_lif`.
 
 Every function follows the update rules of the original MATLAB code to the
-bit; see :mod:`spikewidgets.sim._kernel` for the tricks that keep it fast without
+bit; see ``spikewidgets.sim._kernel`` for the tricks that keep it fast without
 changing a bit.
 """
 
@@ -254,7 +254,7 @@ def input_by_column(w_in, u, downsample):  # pragma: no cover - compiled
 
     Each value is summed over the inputs in order with fused multiply-adds,
     as OpenBLAS does on x86-64 (the tests check every bit against exact
-    rational arithmetic, :func:`spikewidgets.sim._reference.fused_product`). A
+    rational arithmetic, ``spikewidgets.sim._reference.fused_product``). A
     BLAS call here would start BLAS's own threads, which keep
     spinning after the call and take CPU time from the other workers of a
     search, and its last bits would depend on the BLAS build.

@@ -226,7 +226,7 @@ def _initial_state(v_init_rand: np.ndarray, n_factors: int) -> tuple[np.ndarray,
     """The state of every variant at step 0: ``v, ipsc, h, r, hr, jd, tlast``.
 
     Each is (K, N) but ``jd`` (N,), the kernel's work space for JD (see
-    :func:`~spikewidgets.sim._kernel._compiled.advance` for what each holds).
+    ``spikewidgets.sim._kernel._compiled.advance`` for what each holds).
     """
     # The original's `vreset + rand(N,1)*(30 - vreset)`, U(0,1) * 95 - 65 mV: about three
     # units in four start above threshold (-40 mV) and spike at step 1, which is why mean
