@@ -123,9 +123,9 @@ def lambda_grid_search(
         ran, ``n_trials_run`` and ``left_in_round`` say how far it went, and
         accuracy comes from the trials run.
     optimum : {"first", "robust"}, default "first"
-        The optimum rule: the highest accuracy,
-        ties to the smallest factor (as the original), or the middle of the
-        longest run of neighbouring factors statistically tied with the best.
+        The optimum rule: the highest accuracy, ties to the smallest factor (as
+        the original), or the middle of the longest run of neighbouring factors
+        statistically tied with the best.
     model_dir : path-like, optional
         Instead of ``model_path``: a folder whose ``.mat`` files (not its
         subfolders) are all searched, in sorted order, as the published
