@@ -11,6 +11,7 @@ import xarray as xr
 from spikewidgets.io import RateModel
 from spikewidgets.sim._rate import (
     RATE_STEP,
+    RateParameters,
     activation_function,
     decay_steps,
     run_rate,
@@ -81,10 +82,9 @@ def test_noise_free_trial_matches_hand_computation(activation):
     ds = simulate_rate(model, U, x0=X0, noise=False)
     expected, last_x = by_hand(U, X0, np.zeros((5, 3)), activation)
     np.testing.assert_allclose(ds["output"].values, expected, rtol=1e-12, atol=1e-14)
-    arrays = run_rate(
-        model.recurrent_weights(), W_IN, W_OUT, B_OUT, decay_steps(TAUS, GAUS), U,
-        activation=activation, x0=X0, noise=False,
-    )
+    parameters = RateParameters(model.recurrent_weights(), W_IN, W_OUT, B_OUT,
+                                decay_steps(TAUS, GAUS))
+    arrays = run_rate(parameters, U, activation=activation, x0=X0, noise=False)
     np.testing.assert_allclose(arrays.x[-1], last_x, rtol=1e-12)
     np.testing.assert_allclose(arrays.x[0], X0)
     np.testing.assert_allclose(arrays.o, expected, rtol=1e-12, atol=1e-14)
@@ -177,6 +177,6 @@ def test_errors_name_the_argument():
     with pytest.raises(ValueError, match="x0 has 2 values"):
         simulate_rate(model, U, x0=[0.0, 0.0], noise=False)
     with pytest.raises(ValueError, match="rng is None"):
-        run_rate(W, W_IN, W_OUT, 0.0, np.ones(3), U, noise=True)
+        run_rate(RateParameters(W, W_IN, W_OUT, 0.0, np.ones(3)), U, noise=True)
     with pytest.raises(TypeError, match="RateModel"):
         simulate_rate({"w": W}, U)

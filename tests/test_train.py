@@ -18,7 +18,7 @@ import scipy.io
 from spikewidgets.cli import main
 from spikewidgets.io import load_model, random_model_arrays
 from spikewidgets.sim import simulate_rate
-from spikewidgets.sim._rate import run_rate
+from spikewidgets.sim._rate import RateParameters, run_rate
 from spikewidgets.tasks import (
     DelayedMatchToSample,
     Score,
@@ -134,9 +134,7 @@ def test_jax_network_matches_numpy(trained):
     }
     x, _, o = forward(params, consts, jnp.asarray(u, jnp.float32), jnp.asarray(x0, jnp.float32),
                       jnp.asarray(kicks, jnp.float32))
-    tau = model.synaptic_decay() / 0.005
-    expected = run_rate(model.recurrent_weights(), model.w_in, model.w_out, model.b_out, tau,
-                        u, x0=x0, noise=kicks)
+    expected = run_rate(RateParameters.from_model(model), u, x0=x0, noise=kicks)
     np.testing.assert_allclose(np.asarray(x), expected.x, atol=2e-4)
     np.testing.assert_allclose(np.asarray(o), expected.o, atol=2e-4)
 
@@ -468,7 +466,8 @@ def test_missing_jax_names_the_extra(monkeypatch, tmp_path, capsys):
 
 def test_import_does_not_load_jax():
     code = (
-        "import sys, spikewidgets, spikewidgets.train, spikewidgets.sim._rate, spikewidgets.io._synthetic;"
+        "import sys, spikewidgets, spikewidgets.train, spikewidgets.sim._rate, "
+        "spikewidgets.io._synthetic;"
         "assert 'jax' not in sys.modules and 'optax' not in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

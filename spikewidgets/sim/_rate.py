@@ -14,13 +14,12 @@ of ``taus``. An input of ``T`` columns therefore gives ``T - 1`` readout
 samples; the last input column is not used, as in the trainer. The noise term
 is on by default because the trainer kept it on in training and evaluation.
 
-:func:`run_rate` works on plain arrays; :func:`simulate_rate` runs a
+:func:`run_rate` works on plain arrays (:class:`RateParameters`); :func:`simulate_rate` runs a
 :class:`~spikewidgets.io.RateModel` and returns an :class:`xarray.Dataset`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 import numpy as np
@@ -28,13 +27,21 @@ import xarray as xr
 
 from spikewidgets.io._labels import variable_attrs
 from spikewidgets.io._modelfile import RateModel
+from spikewidgets.sim._rate_functions import (
+    ACTIVATION_CLIP,
+    ACTIVATIONS,
+    activation_function,
+    decay_steps,
+)
 
 __all__ = [
     "ACTIVATIONS",
+    "ACTIVATION_CLIP",
     "INITIAL_CURRENT_SCALE",
     "NOISE_SCALE",
     "RATE_STEP",
     "RateArrays",
+    "RateParameters",
     "activation_function",
     "decay_steps",
     "run_rate",
@@ -47,96 +54,47 @@ RATE_STEP = 0.005
 NOISE_SCALE = 0.1
 #: Standard deviation of the random initial current ``x[0]``.
 INITIAL_CURRENT_SCALE = 0.01
-#: Upper bound of the clipped activations (softplus and clipped ReLU).
-ACTIVATION_CLIP = 20.0
-#: Activation functions of the published trainer.
-ACTIVATIONS = ("sigmoid", "softplus", "clipped_relu")
 
 
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))
+class RateParameters(NamedTuple):
+    """The arrays of a rate network, as :func:`run_rate` simulates it.
 
-
-def _softplus(x: np.ndarray) -> np.ndarray:
-    return np.clip(np.logaddexp(0.0, x), 0.0, ACTIVATION_CLIP)
-
-
-def _clipped_relu(x: np.ndarray) -> np.ndarray:
-    return np.clip(x, 0.0, ACTIVATION_CLIP)
-
-
-_FUNCTIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
-    "sigmoid": _sigmoid,
-    "softplus": _softplus,
-    "clipped_relu": _clipped_relu,
-}
-
-
-def activation_function(name: str) -> Callable[[np.ndarray], np.ndarray]:
-    """The NumPy activation function called ``name``.
-
-    ``sigmoid`` is ``1 / (1 + exp(-x))``; ``softplus`` is ``log(1 + exp(x))``
-    and ``clipped_relu`` is ``max(x, 0)``, both clipped at 20 as in the
-    published trainer.
-
-    Raises
-    ------
-    ValueError
-        If ``name`` is not one of :data:`ACTIVATIONS`.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from spikewidgets.sim._rate import activation_function
-    >>> activation_function("sigmoid")(np.array([0.0]))
-    array([0.5])
-    >>> activation_function("clipped_relu")(np.array([-1.0, 3.0, 50.0]))
-    array([ 0.,  3., 20.])
-    >>> activation_function("tanh")
-    Traceback (most recent call last):
-    ...
-    ValueError: activation is 'tanh', expected one of sigmoid, softplus, clipped_relu
-    """
-    key = name.strip().lower() if isinstance(name, str) else None
-    if key not in _FUNCTIONS:
-        raise ValueError(f"activation is {name!r}, expected one of {', '.join(ACTIVATIONS)}")
-    return _FUNCTIONS[key]
-
-
-def decay_steps(taus: Sequence[float], taus_gaus: np.ndarray) -> np.ndarray:
-    """Per-unit synaptic decay constants in rate steps.
-
-    Parameters
+    Attributes
     ----------
-    taus : sequence of float
-        ``(taus_min, taus_max)``, or one value for a fixed decay.
-    taus_gaus : ndarray, shape (N,) or (N, 1)
-        Pre-sigmoid decay parameters.
-
-    Returns
-    -------
-    ndarray, shape (N,)
-        ``sigmoid(taus_gaus) * (taus_max - taus_min) + taus_min``, or the
-        single value of ``taus`` for every unit.
+    w : ndarray, shape (N, N)
+        Effective signed recurrent matrix (row: postsynaptic unit).
+    w_in : ndarray, shape (N, n_inputs)
+        Input weights.
+    w_out : ndarray, shape (N,) or (1, N)
+        Readout weights.
+    b_out : float
+        Readout bias.
+    tau : ndarray, shape (N,)
+        Decay constant of every unit in rate steps (see :func:`decay_steps`).
 
     Examples
     --------
-    A parameter of 0 gives the middle of the range; large ones its ends:
-
-    >>> import numpy as np
-    >>> from spikewidgets.sim._rate import decay_steps
-    >>> decay_steps((4, 20), np.array([0.0, -50.0, 50.0]))
-    array([12.,  4., 20.])
-    >>> decay_steps((10,), np.zeros(3))
-    array([10., 10., 10.])
+    >>> import spikewidgets as sw
+    >>> from spikewidgets.sim._rate import RateParameters
+    >>> model = sw.load_model(sw.example_model("go_nogo", "."))
+    >>> parameters = RateParameters.from_model(model)
+    >>> parameters.w.shape, parameters.w_in.shape, float(parameters.tau.min()) >= 4
+    ((200, 200), (200, 1), True)
     """
-    taus = [float(t) for t in np.ravel(taus)]
-    gaus = np.asarray(taus_gaus, dtype=np.float64).ravel()
-    if len(taus) == 1:
-        return np.full(gaus.size, taus[0])
-    if len(taus) != 2:
-        raise ValueError(f"taus is {taus}, expected one value or (taus_min, taus_max)")
-    return _sigmoid(gaus) * (taus[1] - taus[0]) + taus[0]
+
+    w: np.ndarray
+    w_in: np.ndarray
+    w_out: np.ndarray
+    b_out: float
+    tau: np.ndarray
+
+    @classmethod
+    def from_model(cls, model: RateModel, use_initial_weights: bool = False) -> RateParameters:
+        """The trained (or, with ``use_initial_weights``, the untrained) network of ``model``."""
+        # synaptic_decay gives seconds: back to rate steps.
+        tau = model.synaptic_decay(use_initial_weights) / RATE_STEP
+        return cls(model.recurrent_weights(use_initial_weights), model.w_in, model.w_out,
+                   model.b_out or 0.0, tau)
 
 
 class RateArrays(NamedTuple):
@@ -148,9 +106,10 @@ class RateArrays(NamedTuple):
     Examples
     --------
     >>> import numpy as np
-    >>> from spikewidgets.sim._rate import run_rate
-    >>> states = run_rate(np.zeros((3, 3)), np.ones((3, 1)), np.ones(3), 0.0, np.full(3, 2.0),
-    ...                   np.ones((1, 5)), x0=np.zeros(3), noise=False)
+    >>> from spikewidgets.sim._rate import RateParameters, run_rate
+    >>> parameters = RateParameters(np.zeros((3, 3)), np.ones((3, 1)), np.ones(3), 0.0,
+    ...                             np.full(3, 2.0))
+    >>> states = run_rate(parameters, np.ones((1, 5)), x0=np.zeros(3), noise=False)
     >>> states.x.shape, states.r.shape, states.o.shape
     ((5, 3), (5, 3), (4,))
     >>> bool(states.o[0] == states.r[1].sum())
@@ -163,11 +122,7 @@ class RateArrays(NamedTuple):
 
 
 def run_rate(
-    w: np.ndarray,
-    w_in: np.ndarray,
-    w_out: np.ndarray,
-    b_out: float,
-    tau: np.ndarray,
+    parameters: RateParameters,
     u: np.ndarray,
     *,
     activation: str = "sigmoid",
@@ -179,16 +134,9 @@ def run_rate(
 
     Parameters
     ----------
-    w : ndarray, shape (N, N)
-        Effective signed recurrent matrix (row: postsynaptic unit).
-    w_in : ndarray, shape (N, n_inputs)
-        Input weights.
-    w_out : ndarray, shape (N,) or (1, N)
-        Readout weights.
-    b_out : float
-        Readout bias.
-    tau : ndarray, shape (N,)
-        Decay constant of every unit in rate steps (see :func:`decay_steps`).
+    parameters : RateParameters
+        The network: recurrent, input and readout weights, readout bias and
+        per-unit decay.
     u : ndarray, shape (n_inputs, T)
         Input, one column per rate step.
     activation : str
@@ -218,17 +166,17 @@ def run_rate(
     input 1, so its current moves half-way towards 1 at every step:
 
     >>> import numpy as np
-    >>> from spikewidgets.sim._rate import run_rate
-    >>> states = run_rate(np.zeros((2, 2)), np.array([[1.0], [0.0]]), np.array([1.0, 1.0]),
-    ...                   0.0, np.array([2.0, 2.0]), np.ones((1, 4)), x0=np.zeros(2),
-    ...                   noise=False)
+    >>> from spikewidgets.sim._rate import RateParameters, run_rate
+    >>> parameters = RateParameters(np.zeros((2, 2)), np.array([[1.0], [0.0]]),
+    ...                             np.array([1.0, 1.0]), 0.0, np.array([2.0, 2.0]))
+    >>> states = run_rate(parameters, np.ones((1, 4)), x0=np.zeros(2), noise=False)
     >>> states.x[:, 0]
     array([0.   , 0.5  , 0.75 , 0.875])
     >>> np.round(states.o, 3)  # sigmoid(x0) + sigmoid(x1)
     array([1.122, 1.179, 1.206])
     """
     act = activation_function(activation)
-    w, w_in, w_out, tau, u = _checked_arrays(w, w_in, w_out, tau, u)
+    w, w_in, w_out, tau, u = _checked_arrays(parameters, u)
     n, n_steps = w.shape[0], u.shape[1]
     x_now, kicks = _initial_state_and_noise(n, n_steps, x0, noise, rng)
     drive = (w_in @ u[:, :-1]).T  # (T - 1, N)
@@ -241,12 +189,13 @@ def run_rate(
     for t in range(1, n_steps):
         x[t] = keep * x[t - 1] + alpha * (w @ r[t - 1] + drive[t - 1]) + kicks[t - 1]
         r[t] = act(x[t])
-    o = r[1:] @ w_out + float(b_out)
+    o = r[1:] @ w_out + float(parameters.b_out)
     return RateArrays(x, r, o)
 
 
-def _checked_arrays(w, w_in, w_out, tau, u) -> tuple[np.ndarray, ...]:
-    """The arrays of :func:`run_rate` as float64, after checking their shapes."""
+def _checked_arrays(parameters: RateParameters, u: np.ndarray) -> tuple[np.ndarray, ...]:
+    """``w, w_in, w_out, tau, u`` as float64, after checking their shapes."""
+    w, w_in, w_out, tau = parameters.w, parameters.w_in, parameters.w_out, parameters.tau
     w = np.asarray(w, dtype=np.float64)
     if w.ndim != 2 or w.shape[0] != w.shape[1]:
         raise ValueError(f"w has shape {w.shape}, expected a square (N, N) matrix")
@@ -378,21 +327,10 @@ def simulate_rate(
             f"u has shape {u.shape}, expected ({model.n_inputs}, T): the model has "
             f"{model.n_inputs} input{'' if model.n_inputs == 1 else 's'} (columns of w_in)"
         )
-    # synaptic_decay gives seconds: back to rate steps.
-    tau = model.synaptic_decay(use_initial_weights) / RATE_STEP
-    result = run_rate(
-        model.recurrent_weights(use_initial_weights),
-        model.w_in,
-        model.w_out,
-        model.b_out or 0.0,
-        tau,
-        u,
-        activation=model.activation,
-        x0=x0,
-        noise=noise,
-        rng=rng,
-    )
-    return _dataset(model, result, tau, noise=noise, rates=rates, initial=use_initial_weights)
+    parameters = RateParameters.from_model(model, use_initial_weights)
+    result = run_rate(parameters, u, activation=model.activation, x0=x0, noise=noise, rng=rng)
+    return _dataset(model, result, parameters.tau, noise=noise, rates=rates,
+                    initial=use_initial_weights)
 
 
 def _dataset(
