@@ -28,7 +28,7 @@ import ipywidgets as widgets
 import traitlets
 from bokeh.resources import Resources
 
-from spikewidgets.panel._common import Part
+from spikewidgets.panel._common import Part, share
 
 __all__ = [
     "BokehJSGate",
@@ -36,7 +36,6 @@ __all__ = [
     "bokehjs_loader",
     "figure_widget",
     "setup_notebook",
-    "shared_widgets",
 ]
 
 _LOADER: widgets.Output | None = None
@@ -99,20 +98,8 @@ def bokehjs_loader() -> widgets.Output:
         loader.outputs = (_javascript_output(_loader_script()),)
         loader.add_class("spw-bokehjs-loader")
         _LOADER = loader
+        share("BokehJS loader", loader)
     return _LOADER
-
-
-def shared_widgets() -> tuple[widgets.Widget, ...]:
-    """Widgets shared by every panel of the kernel (closing a part keeps them open).
-
-    Examples
-    --------
-    >>> from spikewidgets.panel import bokehjs_loader
-    >>> from spikewidgets.panel._bokehjs import shared_widgets
-    >>> shared_widgets() == (bokehjs_loader(),)
-    True
-    """
-    return () if _LOADER is None else (_LOADER,)
 
 
 def setup_notebook() -> None:

@@ -31,12 +31,16 @@ __all__ = [
     "decimals_needed",
     "factor_labels",
     "guarded",
+    "share",
+    "shared_widgets",
     "status_html",
     "status_text",
 ]
 
 #: Index meaning "no scaling factor selected" (accuracy view, trial viewer).
 NO_FACTOR = -1
+#: The widgets shared by every panel of the kernel, by role (see `share`).
+_SHARED: dict[str, widgets.Widget] = {}
 
 #: Colour and mark of each level of the status line.
 LEVELS = {
@@ -113,10 +117,45 @@ def close_tree(widget: widgets.Widget, keep: tuple = ()) -> None:
     widgets.Widget.close(widget)
 
 
+def share(role: str, widget: widgets.Widget) -> None:
+    """Mark ``widget`` as shared by every panel of the kernel, in place of the last of its role.
+
+    Closing a part (:class:`Part`) leaves the shared widgets open, as the
+    BokehJS loader, which registers itself here.
+
+    Examples
+    --------
+    >>> import ipywidgets as widgets
+    >>> from spikewidgets.panel._common import share, shared_widgets
+    >>> first, second = widgets.Label("first"), widgets.Label("second")
+    >>> share("probe", first)
+    >>> first in shared_widgets()
+    True
+    >>> share("probe", second)
+    >>> first in shared_widgets(), second in shared_widgets()
+    (False, True)
+    """
+    _SHARED[role] = widget
+
+
+def shared_widgets() -> tuple[widgets.Widget, ...]:
+    """Widgets shared by every panel of the kernel (closing a part keeps them open).
+
+    Examples
+    --------
+    >>> from spikewidgets.panel._bokehjs import bokehjs_loader
+    >>> from spikewidgets.panel._common import shared_widgets
+    >>> bokehjs_loader() in shared_widgets()
+    True
+    """
+    return tuple(_SHARED.values())
+
+
 class Part:
     """Mixin for the panel's parts: ``close()`` closes the part and every widget inside it.
 
-    The BokehJS loader shared by every panel of the kernel stays open.
+    The widgets shared by every panel of the kernel (:func:`shared_widgets`,
+    as the BokehJS loader) stay open.
 
     Examples
     --------
@@ -132,11 +171,7 @@ class Part:
     """
 
     def close(self) -> None:
-        """Close this widget and every widget inside it."""
-        try:
-            from spikewidgets.panel._bokehjs import shared_widgets
-        except ImportError:  # the interpreter is shutting down (a widget's __del__)
-            return
+        """Close this widget and every widget inside it, but the shared ones."""
         close_tree(self, shared_widgets())  # type: ignore[arg-type]
 
 

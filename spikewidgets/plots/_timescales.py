@@ -21,8 +21,7 @@ import xarray as xr
 from bokeh.models import ColumnDataSource, HoverTool
 from bokeh.plotting import figure
 
-from spikewidgets.plots import EXC_COLOR, INH_COLOR
-from spikewidgets.plots._base import legend_below, new_figure, plural
+from spikewidgets.plots._base import EXC_COLOR, INH_COLOR, legend_below, new_figure, plural
 
 __all__ = ["UNIT_TYPES", "plot_autocorrelation", "plot_timescale_vs_decay"]
 

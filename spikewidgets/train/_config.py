@@ -12,7 +12,7 @@ import numpy as np
 from spikewidgets.io._validation import positive_int, positive_number, probability
 from spikewidgets.sim._rate import ACTIVATIONS
 from spikewidgets.tasks import Task, TaskSettingsError, get_task, task_names
-from spikewidgets.train._curriculum import CurriculumStage, check_curriculum
+from spikewidgets.train._curriculum import CurriculumStage, ResolvedStage, check_curriculum
 
 __all__ = [
     "DEFAULT_STOP_ACCURACY",
@@ -21,6 +21,7 @@ __all__ = [
     "EVAL_TRIALS",
     "LEARNING_RATE",
     "TrainingConfig",
+    "resolve_stages",
 ]
 
 #: Adam's learning rate (published: 0.01).
@@ -240,3 +241,34 @@ class TrainingConfig:
     def trainable_taus(self) -> bool:
         """Whether the decay constants are trained (two values in ``taus``)."""
         return len(self.taus) == 2
+
+
+def resolve_stages(config: TrainingConfig) -> tuple[ResolvedStage, ...]:
+    """The stages a config trains through; one stage (the task's settings) without a curriculum.
+
+    The single stage of a config without curriculum has the config's stopping
+    rule and its ``trial_budget``, so that training is the
+    same as before curricula existed.
+
+    Examples
+    --------
+    >>> from spikewidgets.train import TrainingConfig
+    >>> from spikewidgets.train._config import resolve_stages
+    >>> (stage,) = resolve_stages(TrainingConfig(task="go_nogo", stop_accuracy=0.98))
+    >>> stage.settings["T"], stage.stop_accuracy, stage.stop_loss, stage.max_trials
+    (200, 0.98, 7.0, 10000)
+    """
+    task = config.task_object
+    if not config.curriculum:
+        return (ResolvedStage(task.training_settings(), config.stop_accuracy, config.stop_loss,
+                              config.trial_budget),)
+    return tuple(
+        ResolvedStage(
+            task.training_settings(stage.settings),
+            config.stop_accuracy if stage.stop_accuracy is None else stage.stop_accuracy,
+            config.stop_loss if stage.stop_loss is None else stage.stop_loss,
+            int(task.max_training_trials) if stage.max_trials is None else stage.max_trials,
+            stage.advance_on_budget,
+        )
+        for stage in config.curriculum
+    )

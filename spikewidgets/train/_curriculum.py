@@ -16,15 +16,11 @@ import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from spikewidgets.io._validation import positive_int, probability
 from spikewidgets.tasks import Task, TaskSettingsError
-
-if TYPE_CHECKING:
-    from spikewidgets.train._config import TrainingConfig
 
 __all__ = [
     "CurriculumStage",
@@ -32,7 +28,6 @@ __all__ = [
     "StageRecord",
     "check_curriculum",
     "read_stages",
-    "resolve_stages",
     "stage_keys",
 ]
 
@@ -137,7 +132,7 @@ class ResolvedStage:
     Examples
     --------
     >>> from spikewidgets.train import CurriculumStage, TrainingConfig
-    >>> from spikewidgets.train._curriculum import resolve_stages
+    >>> from spikewidgets.train._config import resolve_stages
     >>> config = TrainingConfig(task="dms", curriculum=(CurriculumStage({"delay": 10}),))
     >>> stage = resolve_stages(config)[0]
     >>> stage.settings["delay"], stage.settings["T"], stage.stop_accuracy, stage.max_trials
@@ -236,37 +231,6 @@ def check_curriculum(value: object, task: Task) -> tuple[CurriculumStage, ...]:
     return tuple(stages)
 
 
-def resolve_stages(config: TrainingConfig) -> tuple[ResolvedStage, ...]:
-    """The stages a config trains through; one stage (the task's settings) without a curriculum.
-
-    The single stage of a config without curriculum has the config's stopping
-    rule and its ``trial_budget``, so that training is the
-    same as before curricula existed.
-
-    Examples
-    --------
-    >>> from spikewidgets.train import TrainingConfig
-    >>> from spikewidgets.train._curriculum import resolve_stages
-    >>> (stage,) = resolve_stages(TrainingConfig(task="go_nogo", stop_accuracy=0.98))
-    >>> stage.settings["T"], stage.stop_accuracy, stage.stop_loss, stage.max_trials
-    (200, 0.98, 7.0, 10000)
-    """
-    task = config.task_object
-    if not config.curriculum:
-        return (ResolvedStage(task.training_settings(), config.stop_accuracy, config.stop_loss,
-                              config.trial_budget),)
-    return tuple(
-        ResolvedStage(
-            task.training_settings(stage.settings),
-            config.stop_accuracy if stage.stop_accuracy is None else stage.stop_accuracy,
-            config.stop_loss if stage.stop_loss is None else stage.stop_loss,
-            int(task.max_training_trials) if stage.max_trials is None else stage.max_trials,
-            stage.advance_on_budget,
-        )
-        for stage in config.curriculum
-    )
-
-
 def _json_number(value: float) -> float | None:
     return None if math.isnan(value) else float(value)
 
@@ -288,7 +252,8 @@ def stage_keys(stages: Sequence[ResolvedStage], records: Sequence[StageRecord]
     second never reached:
 
     >>> from spikewidgets.train import CurriculumStage, StageRecord, TrainingConfig
-    >>> from spikewidgets.train._curriculum import resolve_stages, stage_keys
+    >>> from spikewidgets.train._config import resolve_stages
+    >>> from spikewidgets.train._curriculum import stage_keys
     >>> config = TrainingConfig(task="dms", curriculum=(CurriculumStage({"delay": 10}),
     ...                                                 CurriculumStage({"delay": 150})))
     >>> stages = resolve_stages(config)

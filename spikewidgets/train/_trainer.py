@@ -33,8 +33,8 @@ import numpy as np
 
 from spikewidgets.io._initial_network import InitialNetwork, initialize_network
 from spikewidgets.tasks import Task
-from spikewidgets.train._config import EVAL_EVERY, EVAL_TRIALS, TrainingConfig
-from spikewidgets.train._curriculum import ResolvedStage, StageRecord, resolve_stages, stage_keys
+from spikewidgets.train._config import EVAL_EVERY, EVAL_TRIALS, TrainingConfig, resolve_stages
+from spikewidgets.train._curriculum import ResolvedStage, StageRecord, stage_keys
 from spikewidgets.train._files import file_name, output_folder, write_model_file
 from spikewidgets.train._model import CompiledModel, compile_model, require_jax
 from spikewidgets.train._resume import load_start
