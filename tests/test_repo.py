@@ -1,7 +1,8 @@
 """The repository's promises about itself.
 
 CI runs README's test command, lint is clean, the top-level API lists what it
-has, and no module uses another module's private names. What the package
+has, and no module uses another module's private names (a private module is
+private to its package, which may use it anywhere). What the package
 imports is installed with it (the panel and the plots too), and every extra
 that the code and the documents name exists. README's first search prints
 what README shows.
@@ -242,6 +243,9 @@ def test_every_name_of_all_is_an_attribute_and_listed_by_dir():
 
 # ------------------------------------------------------------- no private imports across modules
 
+#: Developer scripts that may use spikewidgets' private modules, as the package itself does.
+FRIENDS = {"benchmarks": frozenset({"spikewidgets"})}
+
 #: Documented public APIs whose names start with an underscore.
 DOCUMENTED_UNDERSCORE = frozenset({"os._exit", "sys._getframe"})
 
@@ -295,9 +299,10 @@ class _PrivateUses(ast.NodeVisitor):
     bound otherwise (``rebound``); `check_attribute` then checks ``X._name``.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, friends: frozenset[str]) -> None:
         self.path = path
         self.package = _package_of(path)
+        self.friends = friends | set(self.package[:1])
         self.found: list[str] = []
         self.modules: dict[str, tuple[str, ...]] = {}  # names bound to modules by imports
         self.rebound: set[str] = set()
@@ -306,9 +311,11 @@ class _PrivateUses(ast.NodeVisitor):
         self.found.append(f"{self.path}:{node.lineno}: {what}")
 
     def check_module(self, node: ast.AST, dotted: tuple[str, ...], statement: str) -> None:
-        """Report the first private part of a module's name, unless inside its package."""
+        """Report the first private part of a module's name, unless the file is a friend."""
+        if dotted[0] in self.friends:
+            return
         for i, part in enumerate(dotted):
-            if _private(part) and self.package[:i] != dotted[:i]:
+            if _private(part):
                 self.report(node, f"{statement}: {'.'.join(dotted[:i + 1])} is private to "
                                   f"{'.'.join(dotted[:i]) or 'its package'}")
                 return
@@ -403,21 +410,23 @@ class _PrivateUses(ast.NodeVisitor):
             self.report(node, f"{written}: private name of {'.'.join(owner)}")
 
 
-def private_uses(source: str, path: Path) -> list[str]:
+def private_uses(source: str, path: Path, friends: frozenset[str] = frozenset()) -> list[str]:
     """Uses of other modules' private names in one file, as ``path:line: what``.
 
     A private name starts with an underscore and is not a dunder. Reported:
     ``from X import _name`` (and ``X._name``, ``X`` bound by an import
     statement to a module) where ``_name`` is a function, class or other
-    object; and any import of a private module from outside the package that
-    holds it (``from ._numba import advance`` inside that package is fine,
-    ``from pkg._numba import advance`` elsewhere is not). Attribute chains are
-    followed through submodules (``pkg.mod._f``). Names that the file also
-    binds otherwise (an assignment, an argument) are not taken for modules, and
+    object, wherever ``X`` is; and any import of a private module of another
+    top-level package (``pkg._numba``, ``pkg.sub._inner``): a private module
+    is private to its top-level package, whose modules may all import it. A
+    file outside any package (a script) may import the private modules of the
+    top-level packages named in ``friends``. Attribute chains are followed
+    through submodules (``pkg.mod._f``). Names that the file also binds
+    otherwise (an assignment, an argument) are not taken for modules, and
     ``self._x`` is never looked at.
     """
     tree = ast.parse(source, filename=str(path))
-    checker = _PrivateUses(path)
+    checker = _PrivateUses(path, friends)
     for node in ast.walk(tree):
         checker.visit(node)
     for node in ast.walk(tree):
@@ -440,6 +449,13 @@ ALLOWED = [
     "from ._impl import f",
     "from . import _impl\n_impl.f()",
     "from pkg._impl import f",
+    # A private module of the package, from anywhere in it.
+    "from .sub import _inner",
+    "from .sub._inner import f",
+    "import pkg.sub._inner",
+    "from . import sub\nsub._inner.f()",
+    "import pkg\npkg.sub._inner.f",
+    "import pkg.sub._inner as inner\ninner.f()",
     "from .mod import f as _f\n_f()",
     "from . import mod as _mod\n_mod.f()",
     "from __future__ import annotations",
@@ -462,13 +478,20 @@ REPORTED = [
     ("from . import mod\nmod._f()", "mod._f: private name of pkg.mod"),
     ("import numpy as np\nnp._x", "np._x: private name of numpy"),
     ("import os.path\nos._private", "os._private: private name of os"),
-    ("from .sub import _inner", "from .sub import _inner: pkg.sub._inner is private to pkg.sub"),
-    ("from .sub._inner import f", "from .sub._inner import: pkg.sub._inner is private to pkg.sub"),
-    ("import pkg.sub._inner", "import pkg.sub._inner: pkg.sub._inner is private to pkg.sub"),
-    ("from . import sub\nsub._inner.f()", "sub._inner: pkg.sub._inner is private to pkg.sub"),
     ("from .mod import __f", "from .mod import __f: private name of pkg.mod"),
     ("import pkg.mod\npkg.mod._f", "pkg.mod._f: private name of pkg.mod"),
-    ("import pkg\npkg.sub._inner.f", "pkg.sub._inner: pkg.sub._inner is private to pkg.sub"),
+    # A private module may be imported, but not its private names.
+    ("from ._impl import _f", "from ._impl import _f: private name of pkg._impl"),
+    ("from pkg.sub._inner import _f", "from pkg.sub._inner import _f: private name of "
+                                      "pkg.sub._inner"),
+    ("from .sub import _inner\n_inner._f()", "_inner._f: private name of pkg.sub._inner"),
+    # Another package's private modules are its own.
+    ("from concurrent.futures import _base",
+     "from concurrent.futures import _base: concurrent.futures._base is private to "
+     "concurrent.futures"),
+    ("import concurrent.futures._base",
+     "import concurrent.futures._base: concurrent.futures._base is private to "
+     "concurrent.futures"),
 ]
 
 
@@ -487,12 +510,18 @@ def test_the_private_use_checker_reports(package, source, expected):
 def test_the_private_use_checker_sees_private_modules_from_outside(package, monkeypatch):
     monkeypatch.syspath_prepend(str(package.parent))
     outside = package.parent / "scripts" / "run.py"
-    assert [line.split(": ", 1)[1] for line in private_uses(
-        "from pkg._impl import f\nimport pkg._impl\nfrom pkg import _impl", outside)] == [
+    source = "from pkg._impl import f\nimport pkg._impl\nfrom pkg import _impl"
+    assert [line.split(": ", 1)[1] for line in private_uses(source, outside)] == [
         "from pkg._impl import: pkg._impl is private to pkg",
         "import pkg._impl: pkg._impl is private to pkg",
         "from pkg import _impl: pkg._impl is private to pkg",
     ]
+    # A script that is a friend of the package may, as the package itself does;
+    # private names stay private to their module.
+    assert private_uses(source, outside, frozenset({"pkg"})) == []
+    assert [line.split(": ", 1)[1] for line in private_uses(
+        "from pkg._impl import _f", outside, frozenset({"pkg"}))] == [
+        "from pkg._impl import _f: private name of pkg._impl"]
     assert private_uses("from pkg.sub._inner import f", package / "sub" / "here.py") == []
 
 
@@ -500,6 +529,7 @@ def test_no_module_uses_another_modules_private_names():
     offenders = []
     for folder in ("spikewidgets", "benchmarks"):
         for path in sorted((REPO / folder).rglob("*.py")):
-            found = private_uses(path.read_text(encoding="utf-8"), path)
+            found = private_uses(path.read_text(encoding="utf-8"), path,
+                                 FRIENDS.get(folder, frozenset()))
             offenders += [line.replace(f"{REPO}/", "", 1) for line in found]
     assert not offenders, "private names used across modules:\n" + "\n".join(offenders)
