@@ -28,11 +28,11 @@ from spikewidgets.plots._base import (
     SPIKING_COLOR,
     Plot,
     add_placeholder,
-    check_dataset,
     legend_below,
     new_figure,
     plural,
 )
+from spikewidgets.plots._datasets import check_dataset
 from spikewidgets.plots._perturbation_data import check_perturbation_dataset, intact_label
 
 __all__ = ["LEFT_COLOR", "PERTURBED_COLORS", "AccuracyPlot", "plot_accuracy"]

@@ -1,7 +1,8 @@
 """A perturbation search's Dataset, read for plotting: one row per perturbation at one factor.
 
-The figures of ``spikewidgets.plots._perturbation`` and the accuracy plot
-of a perturbation search read the Dataset of
+The figures of ``spikewidgets.plots._perturbation`` and
+``spikewidgets.plots._perturbation_effects`` and the accuracy plot of a
+perturbation search read the Dataset of
 :func:`~spikewidgets.search.perturbation_search` (dims ``perturbation`` x
 ``scaling_factor`` x ``trial``) through these functions. The examples below
 run a small perturbation search of the bundled Go-NoGo model, copied into the
@@ -13,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from spikewidgets.plots._base import check_dataset
+from spikewidgets.plots._datasets import check_dataset
 
 __all__ = [
     "PERTURBATION_COLUMNS",
