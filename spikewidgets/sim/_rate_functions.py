@@ -1,6 +1,6 @@
 """The functions of a trained rate model: its activations and its per-unit synaptic decay.
 
-They are those of the published spikeRNN trainer; :mod:`spikewidgets.sim._rate`
+They are those of the published spikeRNN trainer; ``spikewidgets.sim._rate``
 simulates the network with them, and the JAX trainer uses the same names and clip.
 """
 

@@ -4,7 +4,7 @@ A :class:`Strategy` sees the outcomes so far and returns the next
 :class:`RoundPlan`; :class:`RaceState` keeps the outcomes, the trials run and
 the round each factor left in. :func:`replay` runs a strategy on known
 outcomes. The strategies themselves are in
-:mod:`spikewidgets.search.adaptive._strategies`.
+``spikewidgets.search.adaptive._strategies``.
 """
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ running, then a strategy decides which factors leave. Two strategies:
 
 The strategies are pure: they see the correct/incorrect matrix of the trials
 run so far and return the next round (:class:`RoundPlan`, in
-:mod:`spikewidgets.search.adaptive._rounds` with :class:`Strategy`,
+``spikewidgets.search.adaptive._rounds`` with :class:`Strategy`,
 :class:`RaceState` and :func:`replay`, which are also importable from here).
 :func:`replay` runs one on a matrix of known outcomes, without simulation
 (what the tests and the benchmark use).
