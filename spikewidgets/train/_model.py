@@ -132,43 +132,11 @@ def compile_model(activation: str, trainable_taus: bool) -> CompiledModel:
     if activation not in ACTIVATIONS:
         raise ValueError(f"activation is {activation!r}, expected one of {', '.join(ACTIVATIONS)}")
     jax, jnp, optax = require_jax()
-    functions = {
-        "sigmoid": jax.nn.sigmoid,
-        "softplus": lambda x: jnp.clip(jax.nn.softplus(x), 0.0, ACTIVATION_CLIP),
-        "clipped_relu": lambda x: jnp.clip(x, 0.0, ACTIVATION_CLIP),
-    }
-    act = functions[activation]
     optimizer = optax.adam(LEARNING_RATE)
-
-    def draw_noise(key, n_steps, n):
-        key_x0, key_noise = jax.random.split(key)
-        x0 = jax.random.normal(key_x0, (n,)) * INITIAL_CURRENT_SCALE
-        return x0, jax.random.normal(key_noise, (n_steps - 1, n)) * NOISE_SCALE
-
-    def forward(params, consts, u, x0, kicks):
-        n = consts["m_diag"].shape[0]
-        if trainable_taus:
-            spread = consts["tau_max"] - consts["tau_min"]
-            tau = jax.nn.sigmoid(params["taus_gaus"]) * spread + consts["tau_min"]
-        else:
-            tau = jnp.full((n,), consts["tau_min"])
-        alpha = 1.0 / tau
-        w = jax.nn.relu(params["w"]) * consts["m_diag"][None, :] * consts["som_m"]
-        drive = (consts["w_in"] @ u[:, :-1]).T
-
-        def step(x, inputs):
-            d, kick = inputs
-            x = (1.0 - alpha) * x + alpha * (w @ act(x) + d) + kick
-            return x, x
-
-        _, xs = jax.lax.scan(step, x0, (drive, kicks))
-        x = jnp.concatenate([x0[None, :], xs])
-        r = act(x)
-        o = r[1:] @ params["w_out"] + params["b_out"]
-        return x, r, o
+    forward = _forward_function(activation, trainable_taus)
 
     def loss_fn(params, consts, u, z, key):
-        x0, kicks = draw_noise(key, u.shape[1], consts["m_diag"].shape[0])
+        x0, kicks = _draw_noise(key, u.shape[1], consts["m_diag"].shape[0])
         x, r, o = forward(params, consts, u, x0, kicks)
         return jnp.sqrt(jnp.sum((o - z[:-1]) ** 2)), (x, r, o)
 
@@ -196,4 +164,46 @@ def compile_model(activation: str, trainable_taus: bool) -> CompiledModel:
         )
         return losses, o
 
-    return CompiledModel(jax.jit(forward), draw_noise, train_chunk, evaluate, optimizer)
+    return CompiledModel(jax.jit(forward), _draw_noise, train_chunk, evaluate, optimizer)
+
+
+def _draw_noise(key: Any, n_steps: int, n: int) -> tuple[Any, Any]:
+    """The initial current ``x0`` (N,) and the noise (T - 1, N) of one trial, from ``key``."""
+    jax, _, _ = require_jax()
+    key_x0, key_noise = jax.random.split(key)
+    x0 = jax.random.normal(key_x0, (n,)) * INITIAL_CURRENT_SCALE
+    return x0, jax.random.normal(key_noise, (n_steps - 1, n)) * NOISE_SCALE
+
+
+def _forward_function(activation: str, trainable_taus: bool) -> Callable:
+    """``forward(params, consts, u, x0, kicks) -> (x, r, o)`` (see :class:`CompiledModel`)."""
+    jax, jnp, _ = require_jax()
+    act = {
+        "sigmoid": jax.nn.sigmoid,
+        "softplus": lambda x: jnp.clip(jax.nn.softplus(x), 0.0, ACTIVATION_CLIP),
+        "clipped_relu": lambda x: jnp.clip(x, 0.0, ACTIVATION_CLIP),
+    }[activation]
+
+    def forward(params, consts, u, x0, kicks):
+        n = consts["m_diag"].shape[0]
+        if trainable_taus:
+            spread = consts["tau_max"] - consts["tau_min"]
+            tau = jax.nn.sigmoid(params["taus_gaus"]) * spread + consts["tau_min"]
+        else:
+            tau = jnp.full((n,), consts["tau_min"])
+        alpha = 1.0 / tau
+        w = jax.nn.relu(params["w"]) * consts["m_diag"][None, :] * consts["som_m"]
+        drive = (consts["w_in"] @ u[:, :-1]).T
+
+        def step(x, inputs):
+            d, kick = inputs
+            x = (1.0 - alpha) * x + alpha * (w @ act(x) + d) + kick
+            return x, x
+
+        _, xs = jax.lax.scan(step, x0, (drive, kicks))
+        x = jnp.concatenate([x0[None, :], xs])
+        r = act(x)
+        o = r[1:] @ params["w_out"] + params["b_out"]
+        return x, r, o
+
+    return forward

@@ -1,19 +1,24 @@
-"""Starting training from a saved model file (``TrainingConfig(initial_model=...)``)."""
+"""Where training starts: a new network, or a saved model (``TrainingConfig(initial_model=...)``).
+
+:func:`starting_point` gives the trainer its initial arrays either way;
+:func:`load_start` reads and checks a saved model.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from spikewidgets.errors import ModelFileError
-from spikewidgets.io._initial_network import InitialNetwork
+from spikewidgets.io._initial_network import InitialNetwork, initialize_network
 from spikewidgets.io._modelfile import RateModel, read_raw
 from spikewidgets.tasks import Task
 from spikewidgets.train._config import TrainingConfig
 
-__all__ = ["SavedStart", "load_start"]
+__all__ = ["SavedStart", "load_start", "starting_point"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -115,3 +120,44 @@ def load_start(config: TrainingConfig) -> SavedStart:
     som_n = int(np.asarray(raw.get("som_N", 0)).ravel()[0]) if np.size(raw.get("som_N", 0)) \
         else 0
     return SavedStart(initial, start, float(model.b_out), som_n)
+
+
+def _initial_arrays(net: InitialNetwork, config: TrainingConfig, jnp: Any) -> tuple[dict, dict]:
+    """The trained parameters and the fixed arrays of the JAX model, from ``net``."""
+    consts = {
+        "m_diag": jnp.asarray(np.diag(net.m)),
+        "som_m": jnp.asarray(net.som_m),
+        "w_in": jnp.asarray(net.w_in),
+        "tau_min": jnp.float32(config.taus[0]),
+        "tau_max": jnp.float32(config.taus[-1]),
+    }
+    params = {
+        "w": jnp.asarray(net.w),
+        "w_out": jnp.asarray(net.w_out[0]),
+        "b_out": jnp.float32(0.0),
+    }
+    if config.trainable_taus:
+        params["taus_gaus"] = jnp.asarray(net.taus_gaus[:, 0])
+    return params, consts
+
+
+def starting_point(config: TrainingConfig, task: Task, init_seq: np.random.SeedSequence,
+                   jnp: Any) -> tuple[InitialNetwork, dict, dict, dict]:
+    """The initial network (saved as ``w0``, ...), trained and fixed arrays, extra file keys.
+
+    A new network drawn from ``init_seq``, or the model of ``config.initial_model``.
+    ``jnp`` is ``jax.numpy`` (imported by the caller: JAX is optional).
+    """
+    if config.initial_model is None:
+        net = initialize_network(
+            config.n_units, task.n_inputs, np.random.default_rng(init_seq),
+            p_inh=config.p_inh, p_rec=config.p_rec, n_som=config.n_som, gain=config.gain,
+        )
+        params, consts = _initial_arrays(net, config, jnp)
+        return net, params, consts, {}
+    saved = load_start(config)
+    params, consts = _initial_arrays(saved.start, config, jnp)
+    params["b_out"] = jnp.float32(saved.b_out)
+    extra = {"som_N": np.int64(saved.som_n),
+             "initial_model": Path(config.initial_model).name}
+    return saved.initial, params, consts, extra

@@ -31,13 +31,13 @@ from typing import Any
 
 import numpy as np
 
-from spikewidgets.io._initial_network import InitialNetwork, initialize_network
+from spikewidgets.io._initial_network import InitialNetwork
 from spikewidgets.tasks import Task
 from spikewidgets.train._config import EVAL_EVERY, EVAL_TRIALS, TrainingConfig, resolve_stages
 from spikewidgets.train._curriculum import ResolvedStage, StageRecord, stage_keys
 from spikewidgets.train._files import file_name, output_folder, write_model_file
 from spikewidgets.train._model import CompiledModel, compile_model, require_jax
-from spikewidgets.train._resume import load_start
+from spikewidgets.train._resume import starting_point
 
 __all__ = ["TrainingResult", "train"]
 
@@ -124,29 +124,21 @@ class _Fit:
         return np.concatenate(self.losses) if self.losses else np.zeros(0)
 
 
-def _initial_arrays(net: InitialNetwork, config: TrainingConfig, jnp: Any) -> tuple[dict, dict]:
-    consts = {
-        "m_diag": jnp.asarray(np.diag(net.m)),
-        "som_m": jnp.asarray(net.som_m),
-        "w_in": jnp.asarray(net.w_in),
-        "tau_min": jnp.float32(config.taus[0]),
-        "tau_max": jnp.float32(config.taus[-1]),
-    }
-    params = {
-        "w": jnp.asarray(net.w),
-        "w_out": jnp.asarray(net.w_out[0]),
-        "b_out": jnp.float32(0.0),
-    }
-    if config.trainable_taus:
-        params["taus_gaus"] = jnp.asarray(net.taus_gaus[:, 0])
-    return params, consts
+@dataclass(frozen=True)
+class _Loop:
+    """What every chunk of the training loop uses unchanged."""
+
+    compiled: CompiledModel
+    consts: dict  # the fixed (not trained) arrays
+    keys: tuple  # JAX keys of the trained and of the evaluation trials' noise
 
 
-def _train_and_evaluate(compiled: CompiledModel, consts: dict, trials: _Trials, keys: tuple,
-                        fit: _Fit, count: int) -> tuple[float, float]:
+def _train_and_evaluate(loop: _Loop, trials: _Trials, fit: _Fit, count: int
+                        ) -> tuple[float, float]:
     """Train ``count`` trials, then score ``EVAL_TRIALS`` fresh ones; return accuracy and loss."""
     jax, jnp, _ = require_jax()
-    key_train, key_eval = keys
+    compiled, consts = loop.compiled, loop.consts
+    key_train, key_eval = loop.keys
     us, zs, _ = trials.draw(count)
     chunk_keys = jax.random.split(jax.random.fold_in(key_train, fit.chunk), count)
     fit.params, fit.opt_state, losses, last = compiled.train_chunk(
@@ -173,14 +165,14 @@ def _train_and_evaluate(compiled: CompiledModel, consts: dict, trials: _Trials, 
     return accuracy, loss
 
 
-def _fit_stage(index: int, stage: ResolvedStage, budget: int, compiled: CompiledModel,
-               consts: dict, trials: _Trials, keys: tuple, fit: _Fit, bar: Any) -> bool:
+def _fit_stage(index: int, stage: ResolvedStage, budget: int, loop: _Loop, trials: _Trials,
+               fit: _Fit, bar: Any) -> bool:
     """Train one stage until its stopping rule is met or ``budget`` trials are spent."""
     first, passed = fit.done, False
     accuracy = loss = float("nan")
     while fit.done - first < budget and not passed:
         count = min(EVAL_EVERY, budget - (fit.done - first))
-        accuracy, loss = _train_and_evaluate(compiled, consts, trials, keys, fit, count)
+        accuracy, loss = _train_and_evaluate(loop, trials, fit, count)
         passed = (accuracy > stage.stop_accuracy and loss < stage.stop_loss
                   and fit.done >= trials.task.min_training_trials)
         bar.update(count)
@@ -190,14 +182,14 @@ def _fit_stage(index: int, stage: ResolvedStage, budget: int, compiled: Compiled
     return passed
 
 
-def _fit(config: TrainingConfig, compiled: CompiledModel, params: dict, consts: dict,
-         trials: _Trials, keys: tuple, progress: bool) -> _Fit:
+def _fit(config: TrainingConfig, loop: _Loop, params: dict, trials: _Trials,
+         progress: bool) -> _Fit:
     """Train every stage in turn until one is not passed or the trial budget is spent."""
     from tqdm.auto import tqdm
 
     stages = resolve_stages(config)
     total = config.trial_budget
-    fit = _Fit(params, compiled.optimizer.init(params))
+    fit = _Fit(params, loop.compiled.optimizer.init(params))
     label = f"train {trials.task.name}"
     bar = tqdm(total=min(total, sum(stage.max_trials for stage in stages)), unit="trial",
                disable=not progress, desc=label)
@@ -209,8 +201,7 @@ def _fit(config: TrainingConfig, compiled: CompiledModel, params: dict, consts: 
             if len(stages) > 1:
                 bar.set_description(f"{label} stage {index + 1}/{len(stages)}")
             stage_trials = _Trials(trials.task, stage.settings, trials.rng)
-            passed = _fit_stage(index, stage, budget, compiled, consts, stage_trials, keys,
-                                fit, bar)
+            passed = _fit_stage(index, stage, budget, loop, stage_trials, fit, bar)
             if not passed and not (stage.advance_on_budget and index + 1 < len(stages)):
                 break
         # Earlier stages were passed, or ran out with advance_on_budget.
@@ -333,7 +324,7 @@ def train(
 
     started = time.perf_counter()
     init_seq, trial_seq, key_seq = np.random.SeedSequence(config.seed).spawn(3)
-    net, params, consts, extra = _starting_point(config, task, init_seq, jnp)
+    net, params, consts, extra = starting_point(config, task, init_seq, jnp)
     trials = _Trials(task, stages[0].settings, np.random.default_rng(trial_seq))
     base_key = jax.random.PRNGKey(int(key_seq.generate_state(1)[0]))
     key_first, key_train, key_eval = jax.random.split(base_key, 3)
@@ -344,7 +335,7 @@ def train(
     x0, r0, _ = compiled.forward(params, consts, jnp.asarray(first_u[0], jnp.float32),
                                  *first_noise)
 
-    fit = _fit(config, compiled, params, consts, trials, (key_train, key_eval), progress)
+    fit = _fit(config, _Loop(compiled, consts, (key_train, key_eval)), params, trials, progress)
     contents = _contents(config, task, net, (x0, r0), fit)
     contents.update(extra)
     if config.curriculum:
@@ -357,27 +348,6 @@ def train(
                       stacklevel=2)
     return TrainingResult(path, fit.converged, fit.done, accuracy, loss, seconds,
                           tuple(fit.history), tuple(fit.stages))
-
-
-def _starting_point(config: TrainingConfig, task: Task, init_seq: np.random.SeedSequence,
-                    jnp: Any) -> tuple[InitialNetwork, dict, dict, dict]:
-    """The initial network (saved as ``w0``, ...), trained and fixed arrays, extra file keys.
-
-    A new network drawn from ``init_seq``, or the model of ``config.initial_model``.
-    """
-    if config.initial_model is None:
-        net = initialize_network(
-            config.n_units, task.n_inputs, np.random.default_rng(init_seq),
-            p_inh=config.p_inh, p_rec=config.p_rec, n_som=config.n_som, gain=config.gain,
-        )
-        params, consts = _initial_arrays(net, config, jnp)
-        return net, params, consts, {}
-    saved = load_start(config)
-    params, consts = _initial_arrays(saved.start, config, jnp)
-    params["b_out"] = jnp.float32(saved.b_out)
-    extra = {"som_N": np.int64(saved.som_n),
-             "initial_model": Path(config.initial_model).name}
-    return saved.initial, params, consts, extra
 
 
 def _not_converged(config: TrainingConfig, task: Task, stages: tuple[ResolvedStage, ...],
