@@ -8,7 +8,8 @@ Build (offline; every warning is an error, every reference must resolve)::
 The tutorials are the notebooks of ``notebooks/``, rendered from their stored
 outputs (never executed) through the link files of ``docs/tutorials/``
 (``_ext/sw_notebooks.py``). The API reference documents every name of the
-``__all__`` of the modules in ``sw_api_modules`` (``_ext/sw_api.py``); the
+``__all__`` of the public modules in ``sw_api_modules``, one page per function
+or class, written into ``api/`` when the build starts (``_ext/sw_api.py``); the
 command line is rendered from ``spikewidgets.cli.build_parser`` (``_ext/sw_cli.py``).
 """
 
@@ -52,42 +53,25 @@ nb_mime_priority_overrides = [("*", "application/vnd.jupyter.widget-view+json", 
 myst_heading_anchors = 3
 
 # ----------------------------------------------------------------------------- API
-#: Modules whose ``__all__`` the API reference documents (the pages of api/ use them).
+#: The public modules (no part of the name starts with ``_``), in the order of the
+#: reference: one page each, listing its ``__all__``, and one page per public
+#: function or class (``_ext/sw_api.py`` writes them into api/ as the build starts).
 sw_api_modules = [
     "spikewidgets",
-    "spikewidgets.io._modelfile",
-    "spikewidgets.io._model_arrays",
-    "spikewidgets.io._examples",
-    "spikewidgets.io._synthetic",
-    "spikewidgets.sim._kernel",
-    "spikewidgets.search._simulate",
-    "spikewidgets.sim._rate",
-    "spikewidgets.sim._reference",
+    "spikewidgets.errors",
+    "spikewidgets.io",
+    "spikewidgets.sim",
+    "spikewidgets.sim.constants",
+    "spikewidgets.stats",
+    "spikewidgets.search",
+    "spikewidgets.search.adaptive",
     "spikewidgets.tasks",
-    "spikewidgets.search._grid",
-    "spikewidgets.search._plan",
-    "spikewidgets.search._blocks",
-    "spikewidgets.search.adaptive._strategies",
-    "spikewidgets.search.adaptive._run",
-    "spikewidgets.search.adaptive._results",
-    "spikewidgets.stats._optimum",
-    "spikewidgets.search._results",
-    "spikewidgets.sim._seeding",
-    "spikewidgets.io._validation",
     "spikewidgets.perturbations",
-    "spikewidgets.stats._paired",
-    "spikewidgets.search._many",
-    "spikewidgets.search._store",
-    "spikewidgets.sim._scheduling",
+    "spikewidgets.analysis",
     "spikewidgets.plots",
     "spikewidgets.panel",
     "spikewidgets.train",
-    "spikewidgets.analysis",
-    "spikewidgets.analysis._fitting",
-    "spikewidgets.plots._timescales",
     "spikewidgets.cli",
-    "spikewidgets.io._atomic",
-    "spikewidgets._version",
 ]
 
 autodoc_member_order = "bysource"
@@ -125,4 +109,6 @@ html_theme_options = {
     "navigation_with_keys": False,
     "show_toc_level": 2,
 }
-html_static_path: list[str] = []
+html_static_path = ["_static"]
+# The header is sticky: an entry that a link scrolls to is kept below it.
+html_js_files = ["sw-anchors.js"]

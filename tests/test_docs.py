@@ -2,10 +2,14 @@
 
 The site is built here as README says, offline, with every warning an error
 and every reference checked (``sphinx-build -W -n``), into a temporary folder;
-the tests then read the built pages, and headless Chromium opens three of them
-(the page of ``lambda_grid_search``, the tutorial with the panel's screenshot
-and the tutorial whose outputs show the spike rasters), refusing every request
-that would leave the built folder. A figure output of a notebook (a widget,
+the tests then read the built pages, and headless Chromium opens some of them
+(the top-level module's page, from which it follows the link to the page of
+``lambda_grid_search``, the tutorial with the panel's screenshot and the
+tutorial whose outputs show the spike rasters), refusing every request that
+would leave the built folder. The API reference has one page per public module
+and one per public function or class, generated from the ``__all__`` of the
+public modules (``docs/_ext/sw_api.py``); no docstring or page names a private
+module in a reference. A figure output of a notebook (a widget,
 which needs a kernel) is shown on its page as the picture the notebook stores
 beside it (``notebooks/render_pictures.py``). Every docstring example runs
 in ``tests/test_docstring_examples.py``.
@@ -19,10 +23,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import importlib
-import importlib.util
 import inspect
 import io
 import json
+import pkgutil
 import re
 import runpy
 import sys
@@ -37,14 +41,16 @@ from conftest import skip_or_fail
 REPO = Path(__file__).resolve().parents[1]
 DOCS = REPO / "docs"
 
-#: Modules the API reference must cover (``spikewidgets.analysis`` when it exists).
+#: The public modules (no part of the name starts with ``_``): one API page each.
 REQUIRED_API_MODULES = [
-    "spikewidgets.io._modelfile", "spikewidgets.sim._kernel", "spikewidgets.search._simulate", "spikewidgets.sim._rate",
-    "spikewidgets.tasks", "spikewidgets.search._grid", "spikewidgets.search._plan", "spikewidgets.search._results",
-    "spikewidgets.sim._seeding", "spikewidgets.io._validation", "spikewidgets.perturbations",
-    "spikewidgets.stats._paired", "spikewidgets.search._many", "spikewidgets.search._store", "spikewidgets.sim._scheduling",
-    "spikewidgets.plots", "spikewidgets.panel", "spikewidgets.train", "spikewidgets.cli",
+    "spikewidgets", "spikewidgets.errors", "spikewidgets.io", "spikewidgets.sim",
+    "spikewidgets.sim.constants", "spikewidgets.stats", "spikewidgets.search",
+    "spikewidgets.search.adaptive", "spikewidgets.tasks", "spikewidgets.perturbations",
+    "spikewidgets.analysis", "spikewidgets.plots", "spikewidgets.panel", "spikewidgets.train",
+    "spikewidgets.cli",
 ]
+#: A cross-reference in reStructuredText (``:func:`~a.b```) or MyST (``{func}`a.b```).
+REFERENCE = re.compile(r"(?::[a-z]+(?::[a-z]+)?:|\{[a-z]+(?::[a-z]+)?\})`([^`]+)`")
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 
 
@@ -88,16 +94,64 @@ def test_every_notebook_is_a_tutorial():
         assert (link.parent / target).resolve() == REPO / "notebooks" / f"{link.stem}.ipynb"
 
 
-def test_the_api_reference_covers_every_module():
+def _is_private(dotted: str) -> bool:
+    return any(part.startswith("_") and not part.endswith("__") for part in dotted.split("."))
+
+
+def _public_modules() -> list[str]:
+    import spikewidgets
+
+    found = ["spikewidgets"]
+    for info in pkgutil.walk_packages(spikewidgets.__path__, "spikewidgets."):
+        if not _is_private(info.name) and not info.name.endswith("__main__"):
+            found.append(info.name)
+    return found
+
+
+def _public_objects() -> dict[int, object]:
+    """Every public function and class (by identity): the ``__all__`` of the public modules."""
+    found = {}
+    for module_name in _conf()["sw_api_modules"]:
+        module = importlib.import_module(module_name)
+        for name in module.__all__:
+            value = getattr(module, name)
+            if callable(value):  # a class or a function (also a cached or compiled one)
+                found[id(value)] = value
+    return found
+
+
+def test_the_api_reference_documents_the_public_modules_only():
     documented = _conf()["sw_api_modules"]
-    required = list(REQUIRED_API_MODULES)
-    if importlib.util.find_spec("spikewidgets.analysis") is not None:
-        required.append("spikewidgets.analysis")
-    assert [name for name in required if name not in documented] == []
-    pages = "".join(path.read_text(encoding="utf-8")
-                    for path in [*DOCS.glob("api/*.rst"), DOCS / "cli.rst"])
-    on_pages = re.findall(r"^\.\. sw-module:: (\S+)$", pages, re.M)
-    assert sorted(on_pages) == sorted(documented)
+    assert sorted(documented) == sorted(REQUIRED_API_MODULES)
+    assert sorted(documented) == sorted(_public_modules())
+    # The pages are generated from those modules; api/index.rst lists them.
+    assert ".. sw-api-modules::" in (DOCS / "api" / "index.rst").read_text(encoding="utf-8")
+    assert not re.search(r"^\.\. (?:sw-module|automodule|autofunction|autoclass)::",
+                         (DOCS / "cli.rst").read_text(encoding="utf-8"), re.M)
+
+
+def _reference_sources() -> dict[str, str]:
+    """Name -> text of every file whose references the documentation renders or shows."""
+    sources = {str(path.relative_to(REPO)): path.read_text(encoding="utf-8")
+               for path in sorted((REPO / "spikewidgets").rglob("*.py"))}
+    for path in [REPO / "README.md", *DOCS.glob("*.md"), *DOCS.glob("*.rst"),
+                 DOCS / "api" / "index.rst", *DOCS.glob("tutorials/*.md")]:
+        sources[str(path.relative_to(REPO))] = path.read_text(encoding="utf-8")
+    for notebook in sorted((REPO / "notebooks").glob("*.ipynb")):
+        cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+        sources[str(notebook.relative_to(REPO))] = "\n".join(
+            "".join(cell["source"]) for cell in cells if cell["cell_type"] == "markdown")
+    return sources
+
+
+def test_no_reference_names_a_private_module():
+    private = []
+    for name, text in _reference_sources().items():
+        for target in REFERENCE.findall(text):
+            target = target.lstrip("~!").rpartition("<")[2].rstrip(">")
+            if target.startswith("spikewidgets") and _is_private(target):
+                private.append(f"{name}: {target}")
+    assert private == []
 
 
 # ------------------------------------------------------------------------ the built site
@@ -180,7 +234,7 @@ def test_every_figure_output_of_a_tutorial_is_its_stored_picture(site):
 @pytest.mark.slow
 def test_every_public_name_has_an_entry(site):
     ids = set().union(*(_ids(path.read_text(encoding="utf-8"))
-                        for path in [*site.glob("api/*.html"), site / "cli.html"]))
+                        for path in site.glob("api/*.html")))
     documented = {}
     for anchor in ids:
         if not anchor.startswith("spikewidgets"):
@@ -201,6 +255,53 @@ def test_every_public_name_has_an_entry(site):
     assert missing == []
 
 
+def _h1(html: str) -> str:
+    found = re.search(r"<h1>(.*?)</h1>", html, re.S)
+    if not found:
+        return ""
+    return re.sub(r"<[^>]+>", "", re.sub(r'<a class="headerlink".*?</a>', "", found.group(1),
+                                         flags=re.S)).strip()
+
+
+@pytest.mark.slow
+def test_one_page_per_public_module_function_and_class(site):
+    modules = _conf()["sw_api_modules"]
+    pages = {path.stem: path.read_text(encoding="utf-8") for path in site.glob("api/*.html")}
+    assert set(modules) <= set(pages)
+    assert [stem for stem in pages if _is_private(stem)] == []  # no private module
+    object_pages = {stem: html for stem, html in pages.items()
+                    if stem not in modules and stem != "index"}
+    objects = _public_objects()
+    assert len(object_pages) == len(objects)
+    documented = {}
+    for stem, html in object_pages.items():
+        module_name, _, name = stem.rpartition(".")
+        value = getattr(importlib.import_module(module_name), name)
+        documented[id(value)] = value
+        assert _h1(html) == name, stem
+        # One entry: the object's own (its members are inside it).
+        entries = re.findall(r'<dl class="py (?:function|class|exception)">\s*<dt[^>]*id="([^"]+)"',
+                             html)
+        assert entries == [stem], stem
+    assert documented.keys() == objects.keys()
+    # lambda_grid_search has a page of its own; every module exporting it links there.
+    [own] = [stem for stem in object_pages if stem.endswith(".lambda_grid_search")]
+    for module_name in ("spikewidgets", "spikewidgets.search"):
+        assert f'href="{own}.html"' in pages[module_name], module_name
+    # Each module page lists every name of its __all__; a function or class with
+    # the first line of its docstring.
+    for module_name in modules:
+        module = importlib.import_module(module_name)
+        tables = "".join(re.findall(r'<table class="autosummary.*?</table>', pages[module_name],
+                                    re.S))
+        rows = [[re.sub(r"<[^>]+>", "", cell).strip() for cell in row.split("</td>")[:2]]
+                for row in re.findall(r"<tr[^>]*>(.*?)</tr>", tables, re.S)]
+        assert sorted(name for name, _ in rows) == sorted(module.__all__), module_name
+        unsummarised = [name for name, summary in rows
+                        if callable(getattr(module, name)) and not summary]
+        assert unsummarised == [], module_name
+
+
 @pytest.mark.slow
 def test_the_command_line_page_has_every_subcommand_and_option(site):
     from spikewidgets.cli import build_parser
@@ -216,6 +317,17 @@ def test_the_command_line_page_has_every_subcommand_and_option(site):
             for flag in flags:
                 anchor = f"cmdoption-spikewidgets-{name}-{flag.lstrip('-')}"
                 assert f'id="{anchor}"' in html, anchor
+
+
+def _in_view_below_header(page, locator) -> bool:
+    """Whether the element's top is in the window, below the sticky header, and not covered."""
+    return locator.evaluate("""(element) => {
+        const header = document.querySelector(".bd-header").getBoundingClientRect();
+        const box = element.getBoundingClientRect();
+        const hit = document.elementFromPoint(box.left + 4, box.top + 4);
+        return box.top >= header.bottom - 1 && box.top < window.innerHeight &&
+            element.contains(hit);
+    }""")
 
 
 @pytest.mark.slow
@@ -239,13 +351,26 @@ def test_a_browser_shows_the_signature_and_a_tutorials_figure(site, tmp_path):
         try:
             context.route("**/*", local_only)
             page = context.pages[0] if context.pages else context.new_page()
-            page.goto((site / "api" / "search.html").as_uri())
-            signature = page.locator('dt[id="spikewidgets.search.lambda_grid_search"]')
+            # From the top-level module's table to the page of lambda_grid_search.
+            [own] = site.glob("api/*.lambda_grid_search.html")
+            page.goto((site / "api" / "spikewidgets.html").as_uri())
+            page.locator("table.autosummary a", has_text="lambda_grid_search").first.click()
+            page.wait_for_url(own.as_uri())
+            title = page.locator("article h1")
+            expect(title).to_have_text(re.compile(r"^lambda_grid_search\W*$"))
+            assert _in_view_below_header(page, title)
+            signature = page.locator(f'dt[id="{own.stem}"]')
             expect(signature).to_be_visible()
             text = " ".join(signature.inner_text().split())
             assert "lambda_grid_search(" in text
             for parameter in ("model_path", "task_name", "n_trials", "scaling_factors", "seed"):
                 assert parameter in text, parameter
+            # An old link to the entry's anchor scrolls it to just below the sticky header.
+            page.set_viewport_size({"width": 1100, "height": 500})
+            page.goto(f"{own.as_uri()}#{own.stem}")
+            page.wait_for_function("() => window.scrollY > 0")
+            assert _in_view_below_header(page, signature)
+            page.set_viewport_size({"width": 1280, "height": 1400})
 
             page.goto((site / "tutorials" / "04-the-panel.html").as_uri())
             figure = page.locator('article img[src$="panel.png"]').first
