@@ -111,7 +111,8 @@ class MissingTrainDependencyError(ImportError):
     --------
     It is an ImportError whose message says how to install what is missing:
 
-    >>> from spikewidgets.train import MissingTrainDependencyError, require_jax
+    >>> from spikewidgets.train import MissingTrainDependencyError
+    >>> from spikewidgets.train._model import require_jax
     >>> try:
     ...     jax, jnp, optax = require_jax()
     ... except MissingTrainDependencyError as error:

@@ -16,8 +16,14 @@ import pytest
 import xarray as xr
 
 from spikewidgets import __version__
-from spikewidgets.cli import EXIT_BAD_INPUT, EXIT_NOT_SAVED, build_parser, main
-from spikewidgets.cli._common import DEFAULT_SCALING_FACTORS, DEFAULT_SEED, DEFAULT_TRIALS
+from spikewidgets.cli import build_parser, main
+from spikewidgets.cli._common import (
+    DEFAULT_SCALING_FACTORS,
+    DEFAULT_SEED,
+    DEFAULT_TRIALS,
+    EXIT_BAD_INPUT,
+    EXIT_NOT_SAVED,
+)
 from spikewidgets.io import read_raw
 
 SHORT = json.dumps({"T": 41, "stim_on": 5, "stim_dur": 10, "resp_start": 20})

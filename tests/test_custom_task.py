@@ -20,6 +20,7 @@ from spikewidgets.cli import main
 from spikewidgets.plots import plot_accuracy, plot_output
 from spikewidgets.search import search_models
 from spikewidgets.tasks import DecisionLine, Score, Task, Trial, score_signed, unregister_task
+from spikewidgets.tasks._registry import infer_task_name
 
 pytestmark = pytest.mark.slow
 
@@ -76,7 +77,7 @@ def test_it_trains_with_the_task_own_rules(trained):
     model = sw.load_model(trained)
     assert model.n_inputs == 1 and model.n_units == 24
     # The file name written by the trainer names the task, so the task is recognised.
-    assert sw.tasks.infer_task_name(1, trained.name) == "pulse_sign"
+    assert infer_task_name(1, trained.name) == "pulse_sign"
 
 
 def test_it_searches_one_model_and_many(trained, tmp_path):

@@ -12,7 +12,8 @@ from spikewidgets import EdgeOfGridWarning, lambda_grid_search, load_model
 from spikewidgets.io import example_model, read_raw
 from spikewidgets.io._examples import EXAMPLE_TASKS
 from spikewidgets.io._modelfile import REQUIRED_KEYS
-from spikewidgets.tasks import get_task, infer_task_name
+from spikewidgets.tasks import get_task
+from spikewidgets.tasks._registry import infer_task_name
 
 
 def _bundled(task):

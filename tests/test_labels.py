@@ -293,7 +293,7 @@ def test_robust_ties_are_the_mcnemar_ties_and_say_so():
 
 
 def test_a_perturbation_search_labels_each_networks_optimum_by_its_rule():
-    from spikewidgets.perturbations import as_perturbation
+    from spikewidgets.perturbations._presets import as_perturbation
     from spikewidgets.search._perturbation_results import perturbation_dataset
 
     right = np.array([[20, 17, 3], [20, 20, 20]])  # intact, perturbed: 3 factors each

@@ -13,7 +13,8 @@ import scipy.io
 import xarray as xr
 
 from spikewidgets import SearchInterrupted
-from spikewidgets.cli import EXIT_SOME_MODELS_FAILED, main
+from spikewidgets.cli import main
+from spikewidgets.cli._common import EXIT_SOME_MODELS_FAILED
 from spikewidgets.io import random_model_arrays, read_raw
 from spikewidgets.search import DASK_LOW_OVERHEAD, search_models
 

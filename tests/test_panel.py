@@ -33,19 +33,13 @@ import traitlets
 import spikewidgets
 from spikewidgets import lambda_grid_search, load_model, simulate
 from spikewidgets.io import random_model_arrays
-from spikewidgets.panel import (
-    NO_FACTOR,
-    AccuracyView,
-    FigurePane,
-    FileActions,
-    ModelPicker,
-    PerturbationControls,
-    RunControls,
-    SearchPanel,
-    StatusLine,
-    TrialViewer,
-    bokehjs_loader,
-)
+from spikewidgets.panel import AccuracyView, SearchPanel, TrialViewer
+from spikewidgets.panel._bokehjs import FigurePane, bokehjs_loader
+from spikewidgets.panel._common import NO_FACTOR, StatusLine
+from spikewidgets.panel._file_actions import FileActions
+from spikewidgets.panel._model_picker import ModelPicker
+from spikewidgets.panel._perturbation_controls import PerturbationControls
+from spikewidgets.panel._run_controls import RunControls
 from spikewidgets.tasks import get_task, task_names
 
 GRID = (20.0, 40.0, 10.0)
@@ -341,7 +335,7 @@ def test_export_writes_netcdf(panel, tmp_path):
 
 def test_views_say_what_will_appear_before_the_first_run(panel):
     from spikewidgets.panel._trial_viewer import CHOOSE_HINT, NO_SEARCH_HINT
-    from spikewidgets.plots import (
+    from spikewidgets.plots._base import (
         ACCURACY_PLACEHOLDER,
         OUTPUT_PLACEHOLDER,
         RASTER_PLACEHOLDER,
@@ -374,7 +368,7 @@ def test_views_say_what_will_appear_before_the_first_run(panel):
 
 def test_the_empty_accuracy_plot_names_the_networks_of_the_next_run(panel):
     from spikewidgets.panel._accuracy_view import accuracy_placeholder
-    from spikewidgets.plots import ACCURACY_PLACEHOLDER
+    from spikewidgets.plots._base import ACCURACY_PLACEHOLDER
 
     plot = panel.plots["accuracy"]
     panel.perturbation_controls.choice_field.value = "ei_dec"

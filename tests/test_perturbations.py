@@ -11,7 +11,8 @@ import pytest
 import scipy.stats
 
 import spikewidgets as sw
-from spikewidgets.cli import EXIT_BAD_INPUT, main
+from spikewidgets.cli import main
+from spikewidgets.cli._common import EXIT_BAD_INPUT
 from spikewidgets.io import RateModel, random_model_arrays
 from spikewidgets.perturbations import (
     PRESETS,
@@ -24,11 +25,10 @@ from spikewidgets.perturbations import (
     ShuffleInputWeights,
     Stimulate,
     UnitSelection,
-    as_perturbation,
     lesion_sweep,
-    preset,
     scale_sweep,
 )
+from spikewidgets.perturbations._presets import as_perturbation, preset
 from spikewidgets.search import perturbation_search
 from spikewidgets.sim._kernel import BASE_DT
 from spikewidgets.stats import mcnemar_exact, paired_difference_interval

@@ -21,22 +21,26 @@ from bokeh.models import GroupFilter, HoverTool, TapTool
 from spikewidgets import lambda_grid_search, load_model, simulate
 from spikewidgets.io import random_model_arrays
 from spikewidgets.plots import (
-    ACCURACY_PLACEHOLDER,
     EXC_COLOR,
-    FIRST_STEP_SHARE,
     INH_COLOR,
-    MAX_TRACE_POINTS,
-    OUTPUT_PLACEHOLDER,
-    RASTER_CAPTION,
-    RASTER_PLACEHOLDER,
-    RATES_PLACEHOLDER,
-    TRIAL_PLACEHOLDER,
     plot_accuracy,
     plot_output,
     plot_raster,
     plot_rates,
 )
-from spikewidgets.plots._base import add_legend_keys, legend_below, new_figure, plural
+from spikewidgets.plots._base import (
+    ACCURACY_PLACEHOLDER,
+    MAX_TRACE_POINTS,
+    OUTPUT_PLACEHOLDER,
+    RASTER_PLACEHOLDER,
+    RATES_PLACEHOLDER,
+    TRIAL_PLACEHOLDER,
+    add_legend_keys,
+    legend_below,
+    new_figure,
+    plural,
+)
+from spikewidgets.plots._trial import FIRST_STEP_SHARE, RASTER_CAPTION
 from spikewidgets.sim import _kernel as kernel
 from spikewidgets.sim import simulate_rate
 

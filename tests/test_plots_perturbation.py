@@ -18,13 +18,8 @@ from bokeh.models import HoverTool, TapTool
 
 from spikewidgets import lambda_grid_search
 from spikewidgets.perturbations import RemoveSelfConnections, lesion_sweep, scale_sweep
-from spikewidgets.plots import (
-    EFFECTS_PLACEHOLDER,
-    PERTURBATION_PLACEHOLDER,
-    plot_accuracy,
-    plot_perturbation_effects,
-    plot_perturbation_sweep,
-)
+from spikewidgets.plots import plot_accuracy, plot_perturbation_effects, plot_perturbation_sweep
+from spikewidgets.plots._base import EFFECTS_PLACEHOLDER, PERTURBATION_PLACEHOLDER
 from spikewidgets.search import perturbation_search
 
 SHORT = {"T": 41, "stim_on": 5, "stim_dur": 10, "resp_start": 20}

@@ -15,7 +15,8 @@ import pytest
 import scipy.io
 
 import spikewidgets as sw
-from spikewidgets.cli import EXIT_BAD_INPUT, main
+from spikewidgets.cli import main
+from spikewidgets.cli._common import EXIT_BAD_INPUT
 
 pytestmark = pytest.mark.slow
 

@@ -267,7 +267,8 @@ def test_dms_delay_moves_the_test_stimulus_and_the_response_window():
 
 
 def test_dms_is_registered_after_the_published_tasks():
-    from spikewidgets.tasks import DelayedMatchToSample, infer_task_name, task_names_in_order
+    from spikewidgets.tasks._dms import DelayedMatchToSample
+    from spikewidgets.tasks._registry import infer_task_name, task_names_in_order
 
     assert task_names_in_order()[:4] == ["go_nogo", "xor", "mante", "dms"]
     assert isinstance(get_task("DMS"), DelayedMatchToSample)

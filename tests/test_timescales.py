@@ -10,23 +10,27 @@ import xarray as xr
 
 from spikewidgets import load_model, simulate
 from spikewidgets.analysis import (
-    EXCLUDED_NAN,
-    EXCLUDED_NO_FALL,
-    EXCLUDED_RATE,
     EXCLUDED_TOO_LONG,
-    EXCLUDED_TRIALS,
-    autocorrelation,
-    bin_spike_times,
-    exponential,
-    fano_factor,
-    fit_timescale,
-    lag_span,
     network_timescales,
     population_timescale,
     spontaneous_spike_counts,
-    start_of_fall,
     timescales_from_counts,
     timescales_from_spike_times,
+)
+from spikewidgets.analysis._fitting import (
+    EXCLUDED_NAN,
+    EXCLUDED_NO_FALL,
+    exponential,
+    fit_timescale,
+    lag_span,
+    start_of_fall,
+)
+from spikewidgets.analysis._spiketimes import bin_spike_times
+from spikewidgets.analysis._timescales import (
+    EXCLUDED_RATE,
+    EXCLUDED_TRIALS,
+    autocorrelation,
+    fano_factor,
 )
 from spikewidgets.io import example_model
 

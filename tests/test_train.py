@@ -17,10 +17,10 @@ import scipy.io
 
 from spikewidgets.cli import main
 from spikewidgets.io import load_model, random_model_arrays
+from spikewidgets.io._initial_network import initialize_network
 from spikewidgets.sim import simulate_rate
 from spikewidgets.sim._rate import RateParameters, run_rate
 from spikewidgets.tasks import (
-    DelayedMatchToSample,
     Score,
     Task,
     TaskSettingsError,
@@ -31,16 +31,16 @@ from spikewidgets.tasks import (
     score_signed,
     unregister_task,
 )
+from spikewidgets.tasks._dms import DelayedMatchToSample
 from spikewidgets.train import (
     CurriculumStage,
     MissingTrainDependencyError,
     TrainingConfig,
-    compile_model,
-    file_name,
-    initialize_network,
     read_stages,
     train,
 )
+from spikewidgets.train._files import file_name
+from spikewidgets.train._model import compile_model
 
 DATA = Path(__file__).resolve().parent / "data"
 

@@ -20,60 +20,22 @@ Example
 """
 
 from spikewidgets.analysis._fitting import (
-    BIN_WIDTH,
     EXCLUDED_FIT,
-    EXCLUDED_NAN,
     EXCLUDED_NO_DECAY,
-    EXCLUDED_NO_FALL,
     EXCLUDED_TOO_LONG,
-    TimescaleFit,
-    exponential,
-    fit_timescale,
-    lag_span,
     population_timescale,
-    start_of_fall,
 )
-from spikewidgets.analysis._spiketimes import bin_spike_times, timescales_from_spike_times
-from spikewidgets.analysis._spontaneous import (
-    DEFAULT_WINDOW,
-    network_timescales,
-    spontaneous_spike_counts,
-)
-from spikewidgets.analysis._timescales import (
-    EXCLUDED_RATE,
-    EXCLUDED_TRIALS,
-    MAX_LAG,
-    MIN_TRIALS,
-    RATE_RANGE,
-    autocorrelation,
-    fano_factor,
-    timescales_from_counts,
-)
+from spikewidgets.analysis._spiketimes import timescales_from_spike_times
+from spikewidgets.analysis._spontaneous import network_timescales, spontaneous_spike_counts
+from spikewidgets.analysis._timescales import timescales_from_counts
 
 __all__ = [
-    "BIN_WIDTH",
-    "DEFAULT_WINDOW",
     "EXCLUDED_FIT",
-    "EXCLUDED_NAN",
     "EXCLUDED_NO_DECAY",
-    "EXCLUDED_NO_FALL",
-    "EXCLUDED_RATE",
     "EXCLUDED_TOO_LONG",
-    "EXCLUDED_TRIALS",
-    "MAX_LAG",
-    "MIN_TRIALS",
-    "RATE_RANGE",
-    "TimescaleFit",
-    "autocorrelation",
-    "bin_spike_times",
-    "exponential",
-    "fano_factor",
-    "fit_timescale",
-    "lag_span",
     "network_timescales",
     "population_timescale",
     "spontaneous_spike_counts",
-    "start_of_fall",
     "timescales_from_counts",
     "timescales_from_spike_times",
 ]

@@ -76,7 +76,7 @@ def lag_span(n_lags: int, bin_width: float = BIN_WIDTH) -> float:
 
     Examples
     --------
-    >>> from spikewidgets.analysis import lag_span
+    >>> from spikewidgets.analysis._fitting import lag_span
     >>> lag_span(15), lag_span(15, bin_width=0.02)  # lags 50-750 ms, 20-300 ms
     (700.0, 280.0)
     """
@@ -95,7 +95,7 @@ def exponential(x: np.ndarray, a: float, b: float, c: float) -> np.ndarray:
 
     Examples
     --------
-    >>> from spikewidgets.analysis import exponential
+    >>> from spikewidgets.analysis._fitting import exponential
     >>> float(exponential(0.0, 2.0, -1.0, 0.5)), round(float(exponential(1.0, 2.0, -1.0, 0.5)), 4)
     (3.0, 1.7358)
     """
@@ -121,7 +121,7 @@ class TimescaleFit:
     Examples
     --------
     >>> import numpy as np
-    >>> from spikewidgets.analysis import fit_timescale
+    >>> from spikewidgets.analysis._fitting import fit_timescale
     >>> fit = fit_timescale(0.5 * np.exp(-np.arange(1, 16) / 4))  # falls by e every 4 bins
     >>> round(float(fit.timescale)), round(float(fit.rate), 3), fit.start_lag
     (200, -0.25, 1)
@@ -153,7 +153,7 @@ def start_of_fall(curve: np.ndarray) -> int:
 
     Examples
     --------
-    >>> from spikewidgets.analysis import start_of_fall
+    >>> from spikewidgets.analysis._fitting import start_of_fall
     >>> start_of_fall([0.5, 0.6, 0.4, 0.3]), start_of_fall([0.5, 0.4]), start_of_fall([0.1, 0.2])
     (2, 1, 0)
     """
@@ -205,7 +205,7 @@ def fit_timescale(curve: np.ndarray, bin_width: float = BIN_WIDTH,
     A fall by ``e`` every 4 bins is a timescale of 4 x 50 ms; a late fall has none:
 
     >>> import numpy as np
-    >>> from spikewidgets.analysis import fit_timescale
+    >>> from spikewidgets.analysis._fitting import fit_timescale
     >>> round(float(fit_timescale(0.5 * np.exp(-np.arange(1, 16) / 4)).timescale), 1)
     200.0
     >>> fit_timescale([0.1, 0.2, 0.3, 0.4, 0.3, 0.2]).exclusion

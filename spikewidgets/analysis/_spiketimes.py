@@ -52,7 +52,7 @@ def bin_spike_times(
     --------
     Four spikes (times, units, trials) in the four 50 ms bins of 0 to 0.2 s:
 
-    >>> from spikewidgets.analysis import bin_spike_times
+    >>> from spikewidgets.analysis._spiketimes import bin_spike_times
     >>> counts = bin_spike_times([0.01, 0.02, 0.06, 0.19], [0, 0, 1, 0], [0, 0, 0, 1],
     ...                          n_units=2, n_trials=2, window=(0.0, 0.2))
     >>> counts[0]  # unit 0: trial x bin

@@ -117,7 +117,7 @@ def autocorrelation(counts: np.ndarray, max_lag: int = MAX_LAG) -> np.ndarray:
     at every lag; independent counts are not:
 
     >>> import numpy as np
-    >>> from spikewidgets.analysis import autocorrelation
+    >>> from spikewidgets.analysis._timescales import autocorrelation
     >>> autocorrelation(np.repeat(np.arange(1, 13)[:, None], 5, axis=1)[None], max_lag=3)
     array([[1., 1., 1.]])
     >>> independent = np.random.default_rng(0).poisson(5, size=(1, 500, 6))
@@ -151,7 +151,7 @@ def fano_factor(counts: np.ndarray) -> np.ndarray:
     Poisson counts have a Fano factor of 1; counts that never vary, 0:
 
     >>> import numpy as np
-    >>> from spikewidgets.analysis import fano_factor
+    >>> from spikewidgets.analysis._timescales import fano_factor
     >>> poisson = np.random.default_rng(0).poisson(2.0, size=(1, 2000, 10))
     >>> np.round(fano_factor(poisson), 2), fano_factor(np.full((1, 12, 5), 3))
     (array([0.99]), array([0.]))

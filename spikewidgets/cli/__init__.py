@@ -15,25 +15,11 @@ from spikewidgets._version import __version__
 from spikewidgets.cli import _perturb as perturb
 from spikewidgets.cli import _search as search
 from spikewidgets.cli import _train as train
-from spikewidgets.cli._common import (
-    API_FLAGS,
-    EXIT_BAD_INPUT,
-    EXIT_INTERRUPTED,
-    EXIT_NOT_SAVED,
-    EXIT_SOME_MODELS_FAILED,
-    flag_message,
-)
+from spikewidgets.cli._common import API_FLAGS, EXIT_BAD_INPUT, EXIT_INTERRUPTED, flag_message
 from spikewidgets.cli._parsing import OneLineParser
 from spikewidgets.io._examples import EXAMPLE_TASKS
 
-__all__ = [
-    "EXIT_BAD_INPUT",
-    "EXIT_INTERRUPTED",
-    "EXIT_NOT_SAVED",
-    "EXIT_SOME_MODELS_FAILED",
-    "build_parser",
-    "main",
-]
+__all__ = ["main"]
 
 
 def _run_example(args: argparse.Namespace) -> int:

@@ -36,7 +36,7 @@ from spikewidgets.perturbations import (
     Stimulate,
     UnitSelection,
 )
-from spikewidgets.tasks import infer_task_name
+from spikewidgets.tasks._registry import infer_task_name
 
 __all__ = ["add_arguments", "parse_units", "parse_values", "run"]
 

@@ -24,7 +24,7 @@ from spikewidgets.cli._common import (
 )
 from spikewidgets.cli._parsing import integer, non_negative_integer, number, positive_integer
 from spikewidgets.stats._optimum import TIE_LEVEL
-from spikewidgets.tasks import task_names_in_order
+from spikewidgets.tasks._registry import task_names_in_order
 
 __all__ = ["add_arguments", "glob_pattern", "run"]
 
@@ -278,7 +278,7 @@ def glob_pattern(models: Sequence[str]) -> bool:
 def _search_one(args, path, factors, settings, executor):
     from spikewidgets.io._modelfile import load_model
     from spikewidgets.search._grid import lambda_grid_search
-    from spikewidgets.tasks import infer_task_name
+    from spikewidgets.tasks._registry import infer_task_name
 
     task = args.task or infer_task_name(load_model(path).n_inputs, path.name)
     ds = lambda_grid_search(

@@ -94,13 +94,8 @@ def run(args: argparse.Namespace) -> int:
     >>> run(parser.parse_args(["--task", "go_nogo", "--N", "2", "--taus", "0", "--no-progress"]))
     2
     """
-    from spikewidgets.train import (
-        INSTALL_HINT,
-        MissingTrainDependencyError,
-        TrainingConfig,
-        require_jax,
-        train,
-    )
+    from spikewidgets.train import MissingTrainDependencyError, TrainingConfig, train
+    from spikewidgets.train._model import INSTALL_HINT, require_jax
 
     try:
         require_jax()

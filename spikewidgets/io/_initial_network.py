@@ -40,7 +40,7 @@ class InitialNetwork:
     Examples
     --------
     >>> import numpy as np
-    >>> from spikewidgets.train import initialize_network
+    >>> from spikewidgets.io._initial_network import initialize_network
     >>> net = initialize_network(200, 2, np.random.default_rng(0))
     >>> net.w.shape, net.w_in.shape, net.w_out.shape, net.taus_gaus.shape
     ((200, 200), (200, 2), (1, 200), (200, 1))
@@ -101,7 +101,7 @@ def initialize_network(
     them connected, a fraction ``p_inh`` of the units inhibitory:
 
     >>> import numpy as np
-    >>> from spikewidgets.train import initialize_network
+    >>> from spikewidgets.io._initial_network import initialize_network
     >>> net = initialize_network(200, 1, np.random.default_rng(0))
     >>> bool((net.w >= 0).all()), round(float((net.w > 0).mean()), 2), int(net.inh.sum())
     (True, 0.2, 37)

@@ -16,25 +16,21 @@ scaling-factor slider) and choosing a trial shows that trial of the search
 rate network's output for the same input) and the firing-rate histogram.
 
 :class:`SearchPanel` is an ``ipywidgets.VBox`` composed of parts, each an
-ipywidgets container with traitlets traits that works on its own:
+ipywidgets container with traitlets traits. Two of them work on their own,
+next to a search of your own:
 
-- :class:`ModelPicker`: bundled example, file, task and task settings
-  (traits ``path``, ``task``, ``model``, ``settings``);
-- :class:`RunControls`: grid, trials, seed, Run and Stop, progress (traits
-  ``factor_range``, ``factor_step``, ``grid``, ``n_trials``, ``seed``,
-  ``running``, ``progress``; :meth:`~RunControls.on_run`,
-  :meth:`~RunControls.on_stop`);
-- :class:`PerturbationControls`: none, one of the eight published presets, or
-  a custom connection scaling to run next to the intact network (traits
-  ``choice``, ``pre``, ``post``, ``factor``, ``perturbation``, ``label``);
 - :class:`AccuracyView`: the accuracy plot of a search Dataset (trait
   ``selected_index``, set by a tap on a point; trait ``perturbation``, what
   the empty plot announces); for a perturbation search, the intact and the
   perturbed curves;
 - :class:`TrialViewer`: replays one trial of a search Dataset (traits
-  ``factor_index``, ``trial``, ``perturbation``, ``model``);
-- :class:`FileActions`: Save into the model file, Export to netCDF;
-- :class:`StatusLine`: what happened last, in words.
+  ``factor_index``, ``trial``, ``perturbation``, ``model``).
+
+The others are the panel's own: the model picker (bundled example, file,
+task and task settings), the run controls (grid, trials, seed, Run and Stop,
+progress), the perturbation controls (none, one of the eight published
+presets, or a custom connection scaling to run next to the intact network),
+Save and Export, and the status line (what happened last, in words).
 
 Before the first run every plot shows its axes, its legend and a line saying
 what will appear there, and the line above the trial plots says how to choose
@@ -46,40 +42,8 @@ BokehJS is loaded from the kernel, with no CDN (see :func:`setup_notebook`);
 """
 
 from spikewidgets.panel._accuracy_view import AccuracyView
-from spikewidgets.panel._bokehjs import (
-    BokehJSGate,
-    FigurePane,
-    bokehjs_loader,
-    figure_widget,
-    setup_notebook,
-)
-from spikewidgets.panel._common import NO_FACTOR, StatusLine
-from spikewidgets.panel._file_actions import FileActions
-from spikewidgets.panel._model_picker import ModelChoice, ModelPicker
-from spikewidgets.panel._network_toggle import NetworkToggle
-from spikewidgets.panel._perturbation_controls import PerturbationControls
-from spikewidgets.panel._run_controls import RunControls
-from spikewidgets.panel._runner import SearchRequest, SearchRun
+from spikewidgets.panel._bokehjs import figure_widget, setup_notebook
 from spikewidgets.panel._search_panel import SearchPanel
 from spikewidgets.panel._trial_viewer import TrialViewer
 
-__all__ = [
-    "NO_FACTOR",
-    "AccuracyView",
-    "BokehJSGate",
-    "FigurePane",
-    "FileActions",
-    "ModelChoice",
-    "ModelPicker",
-    "NetworkToggle",
-    "PerturbationControls",
-    "RunControls",
-    "SearchPanel",
-    "SearchRequest",
-    "SearchRun",
-    "StatusLine",
-    "TrialViewer",
-    "bokehjs_loader",
-    "figure_widget",
-    "setup_notebook",
-]
+__all__ = ["AccuracyView", "SearchPanel", "TrialViewer", "figure_widget", "setup_notebook"]

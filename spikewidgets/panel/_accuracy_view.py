@@ -16,7 +16,9 @@ import xarray as xr
 
 from spikewidgets.panel._bokehjs import FigurePane
 from spikewidgets.panel._common import NO_FACTOR, Part, check_factor_index
-from spikewidgets.plots import ACCURACY_PLACEHOLDER, AccuracyPlot, plot_accuracy
+from spikewidgets.plots import plot_accuracy
+from spikewidgets.plots._accuracy import AccuracyPlot
+from spikewidgets.plots._base import ACCURACY_PLACEHOLDER
 
 __all__ = ["AccuracyView", "accuracy_placeholder"]
 

@@ -84,7 +84,7 @@ def bokehjs_loader() -> widgets.Output:
     Examples
     --------
     >>> import bokeh
-    >>> from spikewidgets.panel import bokehjs_loader
+    >>> from spikewidgets.panel._bokehjs import bokehjs_loader
     >>> loader = bokehjs_loader()
     >>> loader is bokehjs_loader()  # one per kernel
     True
@@ -146,7 +146,7 @@ class BokehJSGate(Part, widgets.Box):
 
     Examples
     --------
-    >>> from spikewidgets.panel import BokehJSGate
+    >>> from spikewidgets.panel._bokehjs import BokehJSGate
     >>> shown = []
     >>> gate = BokehJSGate(lambda: shown.append("figures"))
     >>> gate.mark_ready()  # what the page's script does once BokehJS is in
@@ -239,7 +239,7 @@ class FigurePane(Part, widgets.VBox):
 
     Examples
     --------
-    >>> from spikewidgets.panel import FigurePane
+    >>> from spikewidgets.panel._bokehjs import FigurePane
     >>> from spikewidgets.plots import plot_raster, plot_rates
     >>> pane = FigurePane([plot_raster().figure, plot_rates().figure], columns=2)
     >>> pane.ready, pane.area.children[0].value

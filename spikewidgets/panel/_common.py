@@ -227,7 +227,7 @@ class StatusLine(Part, widgets.HBox):
 
     Examples
     --------
-    >>> from spikewidgets.panel import StatusLine
+    >>> from spikewidgets.panel._common import StatusLine
     >>> line = StatusLine("Choose a model file.")
     >>> line.show("Loaded go_nogo_example.mat", "success")
     >>> line.text, line.level
@@ -278,7 +278,7 @@ def guarded(handler: Callable[..., object], status: StatusLine) -> Callable[...,
 
     Examples
     --------
-    >>> from spikewidgets.panel import StatusLine
+    >>> from spikewidgets.panel._common import StatusLine
     >>> from spikewidgets.panel._common import guarded
     >>> line = StatusLine()
     >>> def load(path):

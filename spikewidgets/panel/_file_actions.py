@@ -158,7 +158,7 @@ class FileActions(Part, widgets.Box):
     Examples
     --------
     >>> import spikewidgets as sw
-    >>> from spikewidgets.panel import FileActions
+    >>> from spikewidgets.panel._file_actions import FileActions
     >>> path = sw.example_model("go_nogo", ".")
     >>> ds = sw.lambda_grid_search(path, "go_nogo", 1, [5, 30, 80], seed=0, save=False,
     ...                            progress=False)

@@ -19,7 +19,8 @@ from spikewidgets.io import _examples as examples
 from spikewidgets.io._modelfile import RateModel, load_model
 from spikewidgets.panel._common import Part, Quiet, StatusLine, guarded
 from spikewidgets.plots._base import plural
-from spikewidgets.tasks import TaskSettingsError, get_task, infer_task_name, task_names
+from spikewidgets.tasks import TaskSettingsError, get_task, task_names
+from spikewidgets.tasks._registry import infer_task_name
 
 __all__ = ["OWN_FILE", "SETTING_LABELS", "ModelChoice", "ModelPicker", "example_of",
            "infer_task", "loaded_text", "setting_field"]
@@ -133,7 +134,7 @@ class ModelChoice:
     Examples
     --------
     >>> import spikewidgets as sw
-    >>> from spikewidgets.panel import ModelPicker
+    >>> from spikewidgets.panel._model_picker import ModelPicker
     >>> choice = ModelPicker(sw.example_model("xor", ".")).read()
     >>> choice.path.name, choice.task, choice.model.n_inputs, choice.settings["eval_amp_thresh"]
     ('xor_example.mat', 'xor', 2, 0.7)
@@ -183,7 +184,7 @@ class ModelPicker(Part, widgets.VBox):
     Examples
     --------
     >>> import spikewidgets as sw
-    >>> from spikewidgets.panel import ModelPicker
+    >>> from spikewidgets.panel._model_picker import ModelPicker
     >>> picker = ModelPicker(sw.example_model("mante", "."))
     >>> picker.task, picker.example_field.value  # from the inputs and the file's name
     ('mante', 'mante')

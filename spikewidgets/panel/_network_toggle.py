@@ -20,7 +20,7 @@ class NetworkToggle(widgets.ToggleButtons):
     Examples
     --------
     >>> import spikewidgets as sw
-    >>> from spikewidgets.panel import NetworkToggle
+    >>> from spikewidgets.panel._network_toggle import NetworkToggle
     >>> path = sw.example_model("go_nogo", ".")
     >>> ds = sw.perturbation_search(path, "go_nogo", ["ei_dec"], n_trials=2, seed=0,
     ...                             progress=False)

@@ -95,7 +95,7 @@ class PerturbationControls(Part, widgets.VBox):
 
     Examples
     --------
-    >>> from spikewidgets.panel import PerturbationControls
+    >>> from spikewidgets.panel._perturbation_controls import PerturbationControls
     >>> controls = PerturbationControls()
     >>> controls.label, controls.read() is None
     ('none', True)

@@ -13,7 +13,8 @@ import numpy as np
 import xarray as xr
 
 from spikewidgets.io._modelfile import RateModel
-from spikewidgets.perturbations import PRESETS, Perturbation, as_perturbation
+from spikewidgets.perturbations import PRESETS, Perturbation
+from spikewidgets.perturbations._presets import as_perturbation
 from spikewidgets.search._simulate import simulate
 from spikewidgets.sim._rate import simulate_rate
 from spikewidgets.sim._seeding import rate_noise_seed

@@ -90,7 +90,7 @@ class RunControls(Part, widgets.VBox):
 
     Examples
     --------
-    >>> from spikewidgets.panel import RunControls
+    >>> from spikewidgets.panel._run_controls import RunControls
     >>> controls = RunControls("10:65:5", n_trials=20)
     >>> print(controls.grid_label.value)
     12 scaling factors: 10, 15, …, 65 (paper's λ = 1/factor: 0.01538 to 0.1)

@@ -97,7 +97,7 @@ class SearchRequest:
     --------
     >>> import numpy as np
     >>> import spikewidgets as sw
-    >>> from spikewidgets.panel import SearchRequest
+    >>> from spikewidgets.panel._runner import SearchRequest
     >>> from spikewidgets.perturbations import PRESETS
     >>> path = sw.example_model("go_nogo", ".")
     >>> request = SearchRequest(path, sw.load_model(path), "go_nogo", {}, np.array([20.0, 30.0]),
@@ -167,7 +167,7 @@ class SearchRun:
     --------
     >>> import numpy as np
     >>> import spikewidgets as sw
-    >>> from spikewidgets.panel import SearchRequest, SearchRun
+    >>> from spikewidgets.panel._runner import SearchRequest, SearchRun
     >>> path = sw.example_model("go_nogo", ".")
     >>> request = SearchRequest(path, sw.load_model(path), "go_nogo", {},
     ...                         np.array([5.0, 30.0, 80.0]), n_trials=4, seed=0)
@@ -371,7 +371,9 @@ class SearchRunner:
     --------
     >>> import numpy as np
     >>> import spikewidgets as sw
-    >>> from spikewidgets.panel import RunControls, SearchRequest, StatusLine
+    >>> from spikewidgets.panel._common import StatusLine
+    >>> from spikewidgets.panel._run_controls import RunControls
+    >>> from spikewidgets.panel._runner import SearchRequest
     >>> from spikewidgets.panel._runner import SearchRunner
     >>> path = sw.example_model("go_nogo", ".")
     >>> controls, status, results = RunControls(), StatusLine(), []

@@ -17,10 +17,9 @@ and ``som_m`` a 0/1 mask. The presets ``ee_inc`` ... ``ei_dec`` name the
 **receiving** type first: ``ei_dec`` multiplies inhibitory -> excitatory
 weights by 0.7.
 
-Every name below is imported from this package; the modules that define them
-are ``base`` (the network parts, the base class, :class:`Combined`),
-``connections``, ``units``, ``inputs``, ``stimulation``, ``presets`` and
-``sweeps``.
+Every name below is imported from this package. A perturbation of your own
+subclasses :class:`Perturbation` and changes the :class:`NetworkParts` it is
+given.
 
 Examples
 --------
@@ -29,33 +28,31 @@ trial 3 of a search of the bundled Go-NoGo model with seed 0: the network
 fires faster than the intact one on the same trial:
 
 >>> import spikewidgets as sw
->>> from spikewidgets.perturbations import LesionUnits, UnitSelection, as_perturbation
->>> change = as_perturbation(["ei_dec", LesionUnits(UnitSelection(unit_type="inh",
-...                                                                fraction=0.5))])
->>> change.label
-'ei_dec + lesion 0.5 of inh units'
+>>> from spikewidgets.perturbations import LesionUnits, UnitSelection
+>>> change = ["ei_dec", LesionUnits(UnitSelection(unit_type="inh", fraction=0.5))]
 >>> path = sw.example_model("go_nogo", ".")
 >>> perturbed = sw.simulate(path, 30, "go_nogo", seed=0, trial=3, perturbation=change)
+>>> perturbed.attrs["perturbation"]
+'ei_dec + lesion 0.5 of inh units'
 >>> intact = sw.simulate(path, 30, "go_nogo", seed=0, trial=3)
 >>> round(float(perturbed.mean_rate.mean()), 1), round(float(intact.mean_rate.mean()), 1)
 (13.2, 7.3)
 """
 
-from spikewidgets.perturbations._base import Combined, NetworkParts, Perturbation
+from spikewidgets.perturbations._base import NetworkParts, Perturbation
 from spikewidgets.perturbations._connections import (
     LesionConnections,
     RemoveSelfConnections,
     ScaleConnections,
 )
 from spikewidgets.perturbations._inputs import ReplaceInputWeights, ShuffleInputWeights
-from spikewidgets.perturbations._presets import PRESETS, as_perturbation, preset
+from spikewidgets.perturbations._presets import PRESETS
 from spikewidgets.perturbations._stimulation import Stimulate
-from spikewidgets.perturbations._sweeps import lesion_sweep, scale_sweep, sweep
+from spikewidgets.perturbations._sweeps import lesion_sweep, scale_sweep
 from spikewidgets.perturbations._units import LesionUnits, UnitSelection
 
 __all__ = [
     "PRESETS",
-    "Combined",
     "LesionConnections",
     "LesionUnits",
     "NetworkParts",
@@ -66,9 +63,6 @@ __all__ = [
     "ShuffleInputWeights",
     "Stimulate",
     "UnitSelection",
-    "as_perturbation",
     "lesion_sweep",
-    "preset",
     "scale_sweep",
-    "sweep",
 ]

@@ -144,7 +144,8 @@ class Combined(Perturbation):
     --------
     >>> import numpy as np
     >>> from spikewidgets.perturbations import (
-    ...     Combined, NetworkParts, RemoveSelfConnections, ScaleConnections)
+    ...     NetworkParts, RemoveSelfConnections, ScaleConnections)
+    >>> from spikewidgets.perturbations._base import Combined
     >>> both = Combined((ScaleConnections("inh", "exc", 0.5), RemoveSelfConnections()))
     >>> both.label
     'inh->exc x0.5 + no self-connections'

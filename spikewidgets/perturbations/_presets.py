@@ -34,7 +34,7 @@ def preset(name: str) -> ScaleConnections:
     --------
     ``ei_dec`` weakens inhibition onto excitatory units by 30 %:
 
-    >>> from spikewidgets.perturbations import preset
+    >>> from spikewidgets.perturbations._presets import preset
     >>> preset("ei_dec")
     ScaleConnections(pre='inh', post='exc', factor=0.7, name='ei_dec')
     """
@@ -54,7 +54,8 @@ def as_perturbation(value: Perturbation | str | Sequence[Perturbation | str] | N
 
     Examples
     --------
-    >>> from spikewidgets.perturbations import LesionConnections, as_perturbation
+    >>> from spikewidgets.perturbations import LesionConnections
+    >>> from spikewidgets.perturbations._presets import as_perturbation
     >>> as_perturbation("ei_dec").label
     'ei_dec'
     >>> as_perturbation(None).label

@@ -45,7 +45,8 @@ def sweep(make: Callable[[float], Perturbation], values: Iterable[float]) -> lis
     --------
     Silence a growing share of the inhibitory units for the whole trial:
 
-    >>> from spikewidgets.perturbations import Stimulate, UnitSelection, sweep
+    >>> from spikewidgets.perturbations import Stimulate, UnitSelection
+    >>> from spikewidgets.perturbations._sweeps import sweep
     >>> silenced = sweep(lambda share: Stimulate(UnitSelection(unit_type="inh", fraction=share),
     ...                                          "inh"), [0.25, 0.5])
     >>> [p.label for p in silenced]

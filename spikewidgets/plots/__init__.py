@@ -13,7 +13,7 @@ figure, so a figure shown in a notebook (for example through
 legend and one line saying what will appear there (``placeholder``, a
 :class:`~bokeh.models.Label` that ``update`` hides when data arrives and shows
 again when the figure is emptied). A spike raster has a caption explaining
-the vertical line it starts with (:data:`RASTER_CAPTION`).
+the vertical line it starts with.
 
 The figures can be used on their own::
 
@@ -21,61 +21,15 @@ The figures can be used on their own::
     show(plot_accuracy(dataset).figure)
 """
 
-from spikewidgets.plots._accuracy import PERTURBED_COLORS, AccuracyPlot, plot_accuracy
-from spikewidgets.plots._base import (
-    ACCURACY_PLACEHOLDER,
-    EFFECTS_PLACEHOLDER,
-    EXC_COLOR,
-    INH_COLOR,
-    MAX_TRACE_POINTS,
-    OUTPUT_PLACEHOLDER,
-    PERTURBATION_PLACEHOLDER,
-    RASTER_PLACEHOLDER,
-    RATE_COLOR,
-    RATES_PLACEHOLDER,
-    SPIKING_COLOR,
-    TRIAL_PLACEHOLDER,
-)
-from spikewidgets.plots._perturbation import (
-    PerturbationEffectsPlot,
-    PerturbationSweepPlot,
-    plot_perturbation_effects,
-    plot_perturbation_sweep,
-)
+from spikewidgets.plots._accuracy import plot_accuracy
+from spikewidgets.plots._base import EXC_COLOR, INH_COLOR
+from spikewidgets.plots._perturbation import plot_perturbation_effects, plot_perturbation_sweep
 from spikewidgets.plots._timescales import plot_autocorrelation, plot_timescale_vs_decay
-from spikewidgets.plots._trial import (
-    FIRST_STEP_SHARE,
-    RASTER_CAPTION,
-    OutputPlot,
-    RasterPlot,
-    RatePlot,
-    plot_output,
-    plot_raster,
-    plot_rates,
-)
+from spikewidgets.plots._trial import plot_output, plot_raster, plot_rates
 
 __all__ = [
-    "ACCURACY_PLACEHOLDER",
-    "EFFECTS_PLACEHOLDER",
     "EXC_COLOR",
-    "FIRST_STEP_SHARE",
     "INH_COLOR",
-    "MAX_TRACE_POINTS",
-    "OUTPUT_PLACEHOLDER",
-    "PERTURBATION_PLACEHOLDER",
-    "PERTURBED_COLORS",
-    "RASTER_CAPTION",
-    "RASTER_PLACEHOLDER",
-    "RATES_PLACEHOLDER",
-    "RATE_COLOR",
-    "SPIKING_COLOR",
-    "TRIAL_PLACEHOLDER",
-    "AccuracyPlot",
-    "OutputPlot",
-    "PerturbationEffectsPlot",
-    "PerturbationSweepPlot",
-    "RasterPlot",
-    "RatePlot",
     "plot_accuracy",
     "plot_autocorrelation",
     "plot_output",

@@ -48,7 +48,7 @@ def perturbation_dataset(
 
     >>> import numpy as np
     >>> from spikewidgets.search._perturbation_results import perturbation_dataset
-    >>> from spikewidgets.perturbations import as_perturbation
+    >>> from spikewidgets.perturbations._presets import as_perturbation
     >>> from spikewidgets.search._results import TrialScores
     >>> intact = [True, True, False, True]
     >>> perturbed = [False, True, False, False]

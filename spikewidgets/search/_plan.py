@@ -23,7 +23,8 @@ import xarray as xr
 from spikewidgets._version import __version__
 from spikewidgets.io._modelfile import RateModel, file_sha256, load_model
 from spikewidgets.io._validation import parse_scaling_factors, positive_int
-from spikewidgets.perturbations import NetworkParts, Perturbation, as_perturbation
+from spikewidgets.perturbations import NetworkParts, Perturbation
+from spikewidgets.perturbations._presets import as_perturbation
 from spikewidgets.search._perturbation_results import perturbation_dataset
 from spikewidgets.search._results import TrialScores, build_dataset
 from spikewidgets.search.adaptive._strategies import Strategy, as_strategy

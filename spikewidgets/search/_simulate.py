@@ -11,7 +11,7 @@ import xarray as xr
 from spikewidgets.io._labels import variable_attrs
 from spikewidgets.io._modelfile import RateModel, load_model
 from spikewidgets.io._validation import parse_scaling_factors
-from spikewidgets.perturbations import as_perturbation
+from spikewidgets.perturbations._presets import as_perturbation
 from spikewidgets.search._plan import SearchPlan, perturbed_variants
 from spikewidgets.sim._kernel import LIFNetwork, Stimulation, run_lif
 from spikewidgets.sim._rate import RATE_STEP

@@ -123,7 +123,7 @@ def first_crossing(crossed: np.ndarray) -> np.ndarray:
     Examples
     --------
     >>> import numpy as np
-    >>> from spikewidgets.tasks import first_crossing
+    >>> from spikewidgets.tasks._base import first_crossing
     >>> first_crossing(np.array([[False, True, True], [False, False, False]]))
     array([ 1, -1])
     """

@@ -39,7 +39,7 @@ class GoNoGo(Task):
     original's ``out[9999:]``:
 
     >>> import numpy as np
-    >>> from spikewidgets.tasks import GoNoGo
+    >>> from spikewidgets.tasks._published import GoNoGo
     >>> task = GoNoGo()
     >>> settings = task.settings()
     >>> window = np.array([[0.1, 0.9], [0.1, 0.2]])
@@ -189,7 +189,7 @@ class Mante(Task):
     2 the answer is the sign of input 1:
 
     >>> import numpy as np
-    >>> from spikewidgets.tasks import Mante
+    >>> from spikewidgets.tasks._published import Mante
     >>> task = Mante()
     >>> trial = task.make_trial(np.random.default_rng(0), task.settings())
     >>> trial.u.shape, trial.condition, trial.label

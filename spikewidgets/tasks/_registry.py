@@ -24,7 +24,7 @@ def normalize_task_name(name: str) -> str:
 
     Examples
     --------
-    >>> from spikewidgets.tasks import normalize_task_name
+    >>> from spikewidgets.tasks._registry import normalize_task_name
     >>> normalize_task_name(" Go-NoGo "), normalize_task_name("my task")
     ('go_nogo', 'my_task')
     """
@@ -46,7 +46,8 @@ def register_task(task: Task, *, replace: bool = False) -> Task:
     Go-NoGo with a stricter threshold, under its own name:
 
     >>> import spikewidgets as sw
-    >>> from spikewidgets.tasks import GoNoGo, unregister_task
+    >>> from spikewidgets.tasks import unregister_task
+    >>> from spikewidgets.tasks._published import GoNoGo
     >>> class StrictGoNoGo(GoNoGo):
     ...     name = "strict_go_nogo"
     ...     defaults = {**GoNoGo.defaults, "eval_amp_thresh": 0.9}
@@ -72,7 +73,8 @@ def unregister_task(name: str) -> None:
     Examples
     --------
     >>> import spikewidgets as sw
-    >>> from spikewidgets.tasks import GoNoGo, unregister_task
+    >>> from spikewidgets.tasks import unregister_task
+    >>> from spikewidgets.tasks._published import GoNoGo
     >>> class GoNoGoCopy(GoNoGo):
     ...     name = "go_nogo_copy"
     >>> _ = sw.register_task(GoNoGoCopy())
@@ -132,7 +134,7 @@ def task_names_in_order() -> list[str]:
     --------
     The published tasks come first (tasks you register follow them):
 
-    >>> from spikewidgets.tasks import task_names_in_order
+    >>> from spikewidgets.tasks._registry import task_names_in_order
     >>> task_names_in_order()[:4]
     ['go_nogo', 'xor', 'mante', 'dms']
     """
@@ -157,7 +159,7 @@ def infer_task_name(n_inputs: int, file_name: str = "") -> str:
     ``xor`` and ``dms`` both have two inputs: the file name tells them apart,
     and without one the first registered wins:
 
-    >>> from spikewidgets.tasks import infer_task_name
+    >>> from spikewidgets.tasks._registry import infer_task_name
     >>> infer_task_name(2, "Task_dms_N_200_Taus_4.0_25.0.mat")
     'dms'
     >>> infer_task_name(2, "model.mat"), infer_task_name(4)

@@ -2,7 +2,7 @@
 
 The procedure is the one of the published spikeRNN TensorFlow trainer
 (Kim, Li & Sejnowski, PNAS 2019): Dale's principle, sparse non-negative
-recurrent weights (:func:`initialize_network`), fixed input weights, trained
+recurrent weights (``initialize_network``), fixed input weights, trained
 recurrent and readout weights and per-unit decay constants, one trial per Adam
 step (learning rate 0.01), the loss ``sqrt(sum_t (o[t] - target[t])^2)`` on the
 noisy network of :func:`~spikewidgets.sim.simulate_rate`, and the stopping rule of
@@ -33,38 +33,16 @@ Example
 """
 
 from spikewidgets.errors import MissingTrainDependencyError
-from spikewidgets.io._initial_network import InitialNetwork, initialize_network
-from spikewidgets.train._config import (
-    DEFAULT_STOP_ACCURACY,
-    DEFAULT_STOP_LOSS,
-    EVAL_EVERY,
-    EVAL_TRIALS,
-    LEARNING_RATE,
-    TrainingConfig,
-)
-from spikewidgets.train._curriculum import CurriculumStage, StageRecord, read_stages
-from spikewidgets.train._files import file_name
-from spikewidgets.train._model import INSTALL_HINT, CompiledModel, compile_model, require_jax
-from spikewidgets.train._trainer import TrainingResult, train
+from spikewidgets.train._config import EVAL_EVERY, EVAL_TRIALS, TrainingConfig
+from spikewidgets.train._curriculum import CurriculumStage, read_stages
+from spikewidgets.train._trainer import train
 
 __all__ = [
-    "DEFAULT_STOP_ACCURACY",
-    "DEFAULT_STOP_LOSS",
     "EVAL_EVERY",
     "EVAL_TRIALS",
-    "INSTALL_HINT",
-    "LEARNING_RATE",
-    "CompiledModel",
     "CurriculumStage",
-    "InitialNetwork",
     "MissingTrainDependencyError",
-    "StageRecord",
     "TrainingConfig",
-    "TrainingResult",
-    "compile_model",
-    "file_name",
-    "initialize_network",
     "read_stages",
-    "require_jax",
     "train",
 ]

@@ -171,7 +171,7 @@ class StageRecord:
     :func:`~spikewidgets.train.train` returns one per stage reached, in
     ``TrainingResult.stages``:
 
-    >>> from spikewidgets.train import StageRecord
+    >>> from spikewidgets.train._curriculum import StageRecord
     >>> record = StageRecord(0, {"delay": 10}, True, 8200, 8200, 0.97, 4.54)
     >>> record.passed, record.trials
     (True, 8200)
@@ -251,7 +251,8 @@ def stage_keys(stages: Sequence[ResolvedStage], records: Sequence[StageRecord]
     Two stages, of which the first was passed after 1200 trials and the
     second never reached:
 
-    >>> from spikewidgets.train import CurriculumStage, StageRecord, TrainingConfig
+    >>> from spikewidgets.train import CurriculumStage, TrainingConfig
+    >>> from spikewidgets.train._curriculum import StageRecord
     >>> from spikewidgets.train._config import resolve_stages
     >>> from spikewidgets.train._curriculum import stage_keys
     >>> config = TrainingConfig(task="dms", curriculum=(CurriculumStage({"delay": 10}),

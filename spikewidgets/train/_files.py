@@ -37,7 +37,8 @@ def file_name(config: TrainingConfig, *, when: datetime.datetime | None = None) 
     Examples
     --------
     >>> import datetime
-    >>> from spikewidgets.train import TrainingConfig, file_name
+    >>> from spikewidgets.train import TrainingConfig
+    >>> from spikewidgets.train._files import file_name
     >>> when = datetime.datetime(2024, 5, 1, 12, 30, 5)
     >>> file_name(TrainingConfig(task="go_nogo"), when=when)
     'Task_go-nogo_N_200_Taus_4.0_20.0_Act_sigmoid_2024_05_01_123005.mat'

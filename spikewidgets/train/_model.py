@@ -39,7 +39,7 @@ def require_jax() -> tuple[Any, Any, Any]:
 
     Examples
     --------
-    >>> from spikewidgets.train import require_jax
+    >>> from spikewidgets.train._model import require_jax
     >>> jax, jnp, optax = require_jax()
     >>> jnp.zeros(3).shape
     (3,)
@@ -80,7 +80,7 @@ class CompiledModel(NamedTuple):
 
     Examples
     --------
-    >>> from spikewidgets.train import CompiledModel
+    >>> from spikewidgets.train._model import CompiledModel
     >>> CompiledModel._fields
     ('forward', 'draw_noise', 'train_chunk', 'evaluate', 'optimizer')
     """
@@ -120,7 +120,7 @@ def compile_model(activation: str, trainable_taus: bool) -> CompiledModel:
     The functions are compiled by JAX when first called, for the shapes they
     are called with:
 
-    >>> from spikewidgets.train import compile_model
+    >>> from spikewidgets.train._model import compile_model
     >>> model = compile_model("sigmoid", trainable_taus=True)
     >>> model is compile_model("sigmoid", trainable_taus=True)
     True

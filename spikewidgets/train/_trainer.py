@@ -70,7 +70,7 @@ class TrainingResult:
     rule after 1600 trials:
 
     >>> from pathlib import Path
-    >>> from spikewidgets.train import TrainingResult
+    >>> from spikewidgets.train._trainer import TrainingResult
     >>> result = TrainingResult(Path("models/model.mat"), converged=True, trials=1600,
     ...                         accuracy=1.0, loss=1.6, seconds=14.0)
     >>> result.converged, result.trials, result.path.name
