@@ -20,7 +20,7 @@ import xarray as xr
 from spikewidgets.search._blocks import run_plans
 from spikewidgets.search._plan import SearchPlan
 from spikewidgets.search._results import TrialScores
-from spikewidgets.search.adaptive._results import adaptive_dataset
+from spikewidgets.search.adaptive._dataset import adaptive_dataset
 from spikewidgets.search.adaptive._strategies import FixedBudget, RaceState, RoundPlan
 
 __all__ = ["AdaptiveRun", "run_adaptive_plans"]

@@ -28,7 +28,7 @@ def expand_scores(scores: TrialScores, active: np.ndarray) -> TrialScores:
     Examples
     --------
     >>> import numpy as np
-    >>> from spikewidgets.search.adaptive._results import expand_scores
+    >>> from spikewidgets.search.adaptive._dataset import expand_scores
     >>> from spikewidgets.search._results import TrialScores
     >>> two = TrialScores(3, 1, "go", np.array([True, False]), np.ones(2), np.ones(2),
     ...                   np.full(2, 4.0))
@@ -84,7 +84,7 @@ def adaptive_dataset(
     Examples
     --------
     >>> import numpy as np
-    >>> from spikewidgets.search.adaptive._results import adaptive_dataset
+    >>> from spikewidgets.search.adaptive._dataset import adaptive_dataset
     >>> from spikewidgets.search._results import TrialScores
     >>> def scores(trial, correct):
     ...     n = len(correct)
