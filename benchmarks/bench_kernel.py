@@ -46,7 +46,7 @@ def _model(task: str):
 
 
 def _grid(task: str, n_trials: int, workers: int) -> dict:
-    """Simulate the grid with the search's seeding and chunking, kernel only."""
+    """Simulate the grid with the search's seeding and blocks of trials, kernel only."""
     from spikewidgets.sim._kernel import LIFNetwork, run_lif
     from spikewidgets.sim._seeding import trial_generator
     from spikewidgets.tasks import get_task

@@ -6,8 +6,8 @@ scaling factors and ``--trials`` trials each, and prints the throughput in
 (the default executor of ``search_models``), a thread pool of 2, and a Dask
 LocalCluster of 2 single-threaded worker processes, with Dask's default
 settings and with ``DASK_LOW_OVERHEAD``. It also prints the CPU an idle
-LocalCluster takes with each setting, and the per-chunk overhead of the
-process pool and of Dask, measured on near-empty chunks.
+LocalCluster takes with each setting, and the per-block overhead of the
+process pool and of Dask, measured on near-empty blocks.
 
 Each executor is started, warmed (workers started, compiled code loaded) and
 timed alone, so that an idle cluster does not slow the others down. The speed
@@ -49,13 +49,13 @@ def run(folder: Path, n_trials: int, executor: Executor) -> float:
     return time.perf_counter() - began
 
 
-def chunk_overhead(executor: Executor, n_chunks: int = 200) -> float:
-    from spikewidgets.sim._scheduling import Chunk, run_chunks
+def block_overhead(executor: Executor, n_blocks: int = 200) -> float:
+    from spikewidgets.sim._scheduling import Block, run_blocks
 
-    chunks = [Chunk(i, abs, (i,)) for i in range(n_chunks)]
+    blocks = [Block(i, abs, (i,)) for i in range(n_blocks)]
     began = time.perf_counter()
-    run_chunks(chunks, lambda chunk, value: None, executor=executor)
-    return (time.perf_counter() - began) / n_chunks
+    run_blocks(blocks, lambda block, value: None, executor=executor)
+    return (time.perf_counter() - began) / n_blocks
 
 
 def idle_cpu(seconds: float = 10.0) -> float:
@@ -112,10 +112,10 @@ def parse_args() -> argparse.Namespace:
 
 def time_rounds(folder: Path, names: list[str], n_trials: int, n_rounds: int
                 ) -> tuple[dict[str, list[float]], dict[str, float], dict[str, float]]:
-    """Seconds of each round per executor, overheads per chunk and idle CPU.
+    """Seconds of each round per executor, overheads per block and idle CPU.
 
     The executors are timed in ``n_rounds`` rounds in rotating order, on the
-    models in ``folder``; the idle CPU (of Dask) and the overhead per chunk (of
+    models in ``folder``; the idle CPU (of Dask) and the overhead per block (of
     the process pool and Dask) are measured in the first round only.
     """
     seconds: dict[str, list[float]] = {name: [] for name in names}
@@ -130,7 +130,7 @@ def time_rounds(folder: Path, names: list[str], n_trials: int, n_rounds: int
                     idle[name] = idle_cpu()
                 seconds[name].append(run(folder, n_trials, executor))
                 if round_index == 0 and name in ("2 processes", DASK):
-                    overheads[name] = chunk_overhead(executor)
+                    overheads[name] = block_overhead(executor)
             print(f"round {round_index + 1}: {name}: {seconds[name][-1]:.2f} s", flush=True)
     return seconds, overheads, idle
 
@@ -160,7 +160,7 @@ def print_results(args: argparse.Namespace, seconds: dict[str, list[float]],
     for name, value in idle.items():
         print(f"idle CPU of {name}: {100 * value:.1f} % of a core")
     for name, value in overheads.items():
-        print(f"overhead per chunk, {name}: {1000 * value:.1f} ms")
+        print(f"overhead per block, {name}: {1000 * value:.1f} ms")
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""run_chunks: the window of submitted blocks, a broken pool, stop, worker counts."""
+"""run_blocks: the window of submitted blocks, a broken pool, stop, worker counts."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from concurrent.futures.process import BrokenProcessPool
 
 import pytest
 
-from spikewidgets.sim._scheduling import Chunk, available_workers, run_chunks, worker_threads
+from spikewidgets.sim._scheduling import Block, available_workers, run_blocks, worker_threads
 
 
 class _Counting(Executor):
@@ -52,9 +52,9 @@ def _gated(gate: threading.Event, value: int) -> int:
     return value * 2
 
 
-def _collect(chunks, **options) -> tuple[bool, dict]:
+def _collect(blocks, **options) -> tuple[bool, dict]:
     results = {}
-    complete = run_chunks(chunks, lambda chunk, value: results.update({chunk.key: value}),
+    complete = run_blocks(blocks, lambda block, value: results.update({block.key: value}),
                           **options)
     return complete, results
 
@@ -65,7 +65,7 @@ def test_window_of_twice_the_worker_threads():
     with ThreadPoolExecutor(2) as pool:
         counting = _Counting(pool)
         counting._max_workers = pool._max_workers
-        complete, results = _collect([Chunk(i, _gated, (gate, i)) for i in range(20)],
+        complete, results = _collect([Block(i, _gated, (gate, i)) for i in range(20)],
                                      executor=counting)
     assert complete and results == {i: 2 * i for i in range(20)}
     assert counting.most == 4 and counting.submitted == 20
@@ -76,7 +76,7 @@ def test_explicit_window():
     threading.Timer(0.3, gate.set).start()
     with ThreadPoolExecutor(4) as pool:
         counting = _Counting(pool)
-        complete, results = _collect([Chunk(i, _gated, (gate, i)) for i in range(9)],
+        complete, results = _collect([Block(i, _gated, (gate, i)) for i in range(9)],
                                      executor=counting, in_flight=3)
     assert complete and len(results) == 9 and counting.most == 3
 
@@ -88,7 +88,7 @@ def test_a_broken_own_pool_is_replaced_once():
         made.append(_FailsAll() if not made else ThreadPoolExecutor(2))
         return made[-1]
 
-    complete, results = _collect([Chunk(i, abs, (-i,)) for i in range(10)],
+    complete, results = _collect([Block(i, abs, (-i,)) for i in range(10)],
                                  make_executor=make_executor, in_flight=4)
     assert complete and results == {i: i for i in range(10)}
     assert len(made) == 2  # four blocks failed on the first pool; one new pool
@@ -104,10 +104,10 @@ def test_stop_on_dask_leaves_few_blocks_to_cancel():
         assert worker_threads(executor) == 4
         counting = _Counting(executor)
 
-        def on_result(chunk, value):
+        def on_result(block, value):
             stop.set()
 
-        complete = run_chunks([Chunk(i, abs, (i,)) for i in range(1000)], on_result,
+        complete = run_blocks([Block(i, abs, (i,)) for i in range(1000)], on_result,
                               executor=counting, stop=stop)
         assert executor.submit(abs, -3).result() == 3  # the user's executor still works
     assert not complete

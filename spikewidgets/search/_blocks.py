@@ -22,7 +22,7 @@ from spikewidgets.io._modelfile import load_model, write_search_results
 from spikewidgets.io._validation import positive_int
 from spikewidgets.search._plan import SearchPlan
 from spikewidgets.search._results import TrialScores
-from spikewidgets.sim._scheduling import Chunk, available_workers, run_chunks
+from spikewidgets.sim._scheduling import Block, available_workers, run_blocks
 
 __all__ = ["run_plans", "save_optimum", "score_block", "stored_optimum", "trials_per_block"]
 
@@ -124,7 +124,7 @@ def run_plans(
     if trials_per_chunk is None:
         trials_per_chunk = trials_per_block(total_trials, workers)
     trials_per_chunk = positive_int("trials_per_chunk", trials_per_chunk)
-    chunks = [Chunk(index, score_block, (plan, list(trials[first:first + trials_per_chunk])))
+    blocks = [Block(index, score_block, (plan, list(trials[first:first + trials_per_chunk])))
               for index, (plan, trials) in enumerate(zip(plans, trial_ranges, strict=True))
               for first in range(0, len(trials), trials_per_chunk)]
     bar = None
@@ -136,19 +136,19 @@ def run_plans(
                    desc=description,
                    unit="trial x factor")
 
-    def collect(chunk: Chunk, finished: list[TrialScores]) -> None:
+    def collect(block: Block, finished: list[TrialScores]) -> None:
         if bar is not None:
-            bar.update(len(finished) * plans[chunk.key].n_variants)
-        on_scores(chunk.key, finished)
+            bar.update(len(finished) * plans[block.key].n_variants)
+        on_scores(block.key, finished)
 
-    def failed(chunk: Chunk, error: BaseException) -> None:
-        on_error(chunk.key, error)
+    def failed(block: Block, error: BaseException) -> None:
+        on_error(block.key, error)
 
     def make_executor() -> Executor:
         return ProcessPoolExecutor(workers) if processes else ThreadPoolExecutor(workers)
 
     try:
-        return run_chunks(chunks, collect, executor=executor, make_executor=make_executor,
+        return run_blocks(blocks, collect, executor=executor, make_executor=make_executor,
                           on_error=None if on_error is None else failed, stop=stop)
     finally:
         if bar is not None:

@@ -33,10 +33,11 @@ from typing import Any
 
 __all__ = [
     "DASK_LOW_OVERHEAD",
-    "Chunk",
+    "POLL_SECONDS",
+    "Block",
     "available_workers",
     "is_lost_worker",
-    "run_chunks",
+    "run_blocks",
     "worker_threads",
 ]
 
@@ -59,20 +60,23 @@ DASK_LOW_OVERHEAD: dict[str, object] = {
 #: How often the default window asks the executor how many workers it has.
 _ASK_WORKERS_SECONDS = 2.0
 
+#: Seconds between two looks at ``stop`` while blocks run.
+POLL_SECONDS = 0.1
+
 # Errors of Dask's distributed scheduler meaning the work, not the code, failed.
 _LOST_WORKER_NAMES = {"KilledWorker", "CommClosedError", "FutureCancelledError",
                       "WorkerLostError"}
 
 
 @dataclass(frozen=True)
-class Chunk:
+class Block:
     """One block of work: ``function(*arguments)`` under a caller's ``key``.
 
     Examples
     --------
-    >>> from spikewidgets.sim._scheduling import Chunk
-    >>> chunk = Chunk("block 0", pow, (3, 2))
-    >>> chunk.function(*chunk.arguments)
+    >>> from spikewidgets.sim._scheduling import Block
+    >>> block = Block("block 0", pow, (3, 2))
+    >>> block.function(*block.arguments)
     9
     """
 
@@ -143,62 +147,61 @@ def worker_threads(executor: Executor) -> int:
     return available_workers()
 
 
-def run_chunks(
-    chunks: Sequence[Chunk],
-    on_result: Callable[[Chunk, Any], None],
+def run_blocks(
+    blocks: Sequence[Block],
+    on_result: Callable[[Block, Any], None],
     *,
     executor: Executor | None = None,
-    n_workers: int = 1,
     make_executor: Callable[[], Executor] | None = None,
-    on_error: Callable[[Chunk, BaseException], None] | None = None,
+    on_error: Callable[[Block, BaseException], None] | None = None,
     stop: threading.Event | None = None,
     retries: int = 2,
     in_flight: int | None = None,
-    poll_seconds: float = 0.1,
 ) -> bool:
-    """Run ``chunks``, calling ``on_result`` (in this thread) as each one finishes.
+    """Run ``blocks``, calling ``on_result`` (in this thread) as each one finishes.
 
     Parameters
     ----------
-    chunks : sequence of Chunk
+    blocks : sequence of Block
         The work.
     on_result : callable
-        ``on_result(chunk, value)`` for each finished chunk, in completion order.
+        ``on_result(block, value)`` for each finished block, in completion order.
     executor : Executor, optional
-        Where to run; by default ``make_executor()`` (else a thread pool of
-        ``n_workers`` threads), shut down at the end.
+        Where to run; by default ``make_executor()`` (else a thread pool with
+        one thread per core, :func:`available_workers`), shut down at the end.
     make_executor : callable, optional
         Makes the default executor, and a new one if it breaks.
     on_error : callable, optional
-        ``on_error(chunk, error)`` for a chunk that raised; without it the
+        ``on_error(block, error)`` for a block that raised; without it the
         error propagates. Lost workers are retried first.
     stop : threading.Event, optional
-        Checked every ``poll_seconds``; when set, pending chunks are cancelled
-        and the function returns at once.
+        Checked every :data:`POLL_SECONDS`; when set, pending blocks are
+        cancelled and the function returns at once.
     retries : int, default 2
-        Extra attempts for a chunk whose worker was lost. A broken pool that
+        Extra attempts for a block whose worker was lost. A broken pool that
         this function created is replaced by a new one.
     in_flight : int, optional
-        Most chunks submitted and not yet finished; by default twice the
+        Most blocks submitted and not yet finished; by default twice the
         executor's :func:`worker_threads`, asked again every 2 s (a Dask
         cluster may grow).
 
     Returns
     -------
     bool
-        True if every chunk finished, False if stopped or interrupted
+        True if every block finished, False if stopped or interrupted
         (KeyboardInterrupt) first.
 
     Examples
     --------
-    Four chunks on two threads; the results arrive in this thread, in the
+    Four blocks on two threads; the results arrive in this thread, in the
     order they finish:
 
-    >>> from spikewidgets.sim._scheduling import Chunk, run_chunks
+    >>> from concurrent.futures import ThreadPoolExecutor
+    >>> from spikewidgets.sim._scheduling import Block, run_blocks
     >>> squares = {}
-    >>> chunks = [Chunk(k, pow, (k, 2)) for k in range(4)]
-    >>> run_chunks(chunks, lambda chunk, value: squares.update({chunk.key: value}),
-    ...            n_workers=2)
+    >>> blocks = [Block(k, pow, (k, 2)) for k in range(4)]
+    >>> run_blocks(blocks, lambda block, value: squares.update({block.key: value}),
+    ...            make_executor=lambda: ThreadPoolExecutor(2))
     True
     >>> dict(sorted(squares.items()))
     {0: 0, 1: 1, 2: 4, 3: 9}
@@ -206,26 +209,26 @@ def run_chunks(
     An error goes to ``on_error`` (without it, it is raised here):
 
     >>> errors = []
-    >>> run_chunks([Chunk("bad", int, ("x",))], lambda chunk, value: None,
-    ...            on_error=lambda chunk, error: errors.append((chunk.key, type(error).__name__)))
+    >>> run_blocks([Block("bad", int, ("x",))], lambda block, value: None,
+    ...            on_error=lambda block, error: errors.append((block.key, type(error).__name__)))
     True
     >>> errors
     [('bad', 'ValueError')]
     """
     if make_executor is None:
         def make_executor() -> Executor:
-            return ThreadPoolExecutor(max_workers=n_workers)
-    run = _ChunkRun(chunks, on_result, on_error, executor, make_executor, retries, in_flight)
+            return ThreadPoolExecutor(max_workers=available_workers())
+    run = _BlockRun(blocks, on_result, on_error, executor, make_executor, retries, in_flight)
     finished = False
     try:
         run.submit_more()
         while run.attempts or run.waiting:
-            done, _ = wait(list(run.attempts), timeout=poll_seconds, return_when=FIRST_COMPLETED)
+            done, _ = wait(list(run.attempts), timeout=POLL_SECONDS, return_when=FIRST_COMPLETED)
             # A pool shut down with cancel_futures cancels its queue without waking wait().
             done |= {future for future in run.attempts if future.cancelled()}
             if stop is not None and stop.is_set():
                 return False
-            # Handle chunks that finished together in submission order.
+            # Handle blocks that finished together in submission order.
             for future in sorted(done, key=run.position):
                 run.handle(future)
                 if stop is not None and stop.is_set():
@@ -239,57 +242,57 @@ def run_chunks(
     return finished
 
 
-class _ChunkRun:
-    """The state of one :func:`run_chunks` call: what waits, what runs, where."""
+class _BlockRun:
+    """The state of one :func:`run_blocks` call: what waits, what runs, where."""
 
-    def __init__(self, chunks, on_result, on_error, executor, make_executor, retries,
+    def __init__(self, blocks, on_result, on_error, executor, make_executor, retries,
                  in_flight) -> None:
         self.on_result, self.on_error = on_result, on_error
         self.own = executor is None
         self.make_executor = make_executor
         self.pool = make_executor() if self.own else executor
         self.retries, self.in_flight = retries, in_flight
-        self.attempts: dict[Future, tuple[Chunk, int, Executor]] = {}
-        self.order = {id(chunk): index for index, chunk in enumerate(chunks)}
-        self.waiting: deque[tuple[Chunk, int]] = deque((chunk, 0) for chunk in chunks)
+        self.attempts: dict[Future, tuple[Block, int, Executor]] = {}
+        self.order = {id(block): index for index, block in enumerate(blocks)}
+        self.waiting: deque[tuple[Block, int]] = deque((block, 0) for block in blocks)
         self.window, self.window_asked = in_flight or 0, -math.inf
 
     def position(self, future: Future) -> int:
         return self.order[id(self.attempts[future][0])]
 
     def submit_more(self) -> None:
-        """Submit waiting chunks until the window of chunks in flight is full."""
+        """Submit waiting blocks until the window of blocks in flight is full."""
         if self.in_flight is None and time.monotonic() - self.window_asked > _ASK_WORKERS_SECONDS:
             self.window, self.window_asked = 2 * worker_threads(self.pool), time.monotonic()
         while self.waiting and len(self.attempts) < max(1, self.window):
-            chunk, attempt = self.waiting.popleft()
-            future = self.pool.submit(chunk.function, *chunk.arguments)
-            self.attempts[future] = (chunk, attempt, self.pool)
+            block, attempt = self.waiting.popleft()
+            future = self.pool.submit(block.function, *block.arguments)
+            self.attempts[future] = (block, attempt, self.pool)
 
     def handle(self, future: Future) -> None:
-        """Pass a finished chunk's value on, retry it if its worker was lost, or report it."""
-        chunk, attempt, submitted_to = self.attempts.pop(future)
+        """Pass a finished block's value on, retry it if its worker was lost, or report it."""
+        block, attempt, submitted_to = self.attempts.pop(future)
         try:
             value = future.result()
         except KeyboardInterrupt:
             raise
         except BaseException as error:
             if is_lost_worker(error) and attempt < self.retries:
-                # Replace a broken own pool once, not once per chunk it held.
+                # Replace a broken own pool once, not once per block it held.
                 if self.own and isinstance(error, BrokenExecutor) and submitted_to is self.pool:
                     self.pool.shutdown(wait=False, cancel_futures=True)
                     self.pool = self.make_executor()
-                self.waiting.appendleft((chunk, attempt + 1))
+                self.waiting.appendleft((block, attempt + 1))
                 return
             if self.on_error is None:
                 raise
-            self.on_error(chunk, error)
+            self.on_error(block, error)
             return
-        self.on_result(chunk, value)
+        self.on_result(block, value)
 
     def close(self, finished: bool) -> None:
         for future in self.attempts:
             future.cancel()
         if self.own:
-            # Do not wait for running chunks: a stopped search returns at once.
+            # Do not wait for running blocks: a stopped search returns at once.
             self.pool.shutdown(wait=finished, cancel_futures=True)
