@@ -2,12 +2,14 @@
 
 Searches ``--models`` Go-NoGo models (copies of the bundled example) with 12
 scaling factors and ``--trials`` trials each, and prints the throughput in
-(trial x factor) simulations per second on: a process pool of 1 and 2 workers
-(the default executor of ``search_models``), a thread pool of 2, and a Dask
-LocalCluster of 2 single-threaded worker processes, with Dask's default
-settings and with ``DASK_LOW_OVERHEAD``. It also prints the CPU an idle
-LocalCluster takes with each setting, and the per-block overhead of the
-process pool and of Dask, measured on near-empty blocks.
+(trial x factor) simulations per second on: a process pool of 1 and 2 workers,
+a thread pool of 2 (the default executor of every search, ``search_models``
+included: it runs as fast as the process pool, since the compiled kernel
+releases the GIL), and a Dask LocalCluster of 2 single-threaded worker
+processes, with Dask's default settings and with ``DASK_LOW_OVERHEAD``. It
+also prints the CPU an idle LocalCluster takes with each setting, and the
+per-block overhead of the process pool and of Dask, measured on near-empty
+blocks.
 
 Each executor is started, warmed (workers started, compiled code loaded) and
 timed alone, so that an idle cluster does not slow the others down. The speed

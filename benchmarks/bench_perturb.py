@@ -39,13 +39,16 @@ def separately(path: Path, n_trials: int) -> float:
     from spikewidgets.search._blocks import stored_optimum
     from spikewidgets.search._grid import run_single_plan
     from spikewidgets.search._plan import SearchPlan
+    from spikewidgets.search._plan_options import PlanOptions
+    from spikewidgets.search._run_options import RunOptions
 
     factor = [stored_optimum(path)]
     began = time.perf_counter()
     for name in ["none", *PRESETS]:
-        plan = SearchPlan.prepare(path, "go_nogo", factor, seed=0, perturbations=[name])
+        plan = SearchPlan.prepare(path, "go_nogo", factor, seed=0,
+                                  options=PlanOptions(perturbations=[name]))
         alone = dataclasses.replace(plan, perturbations=plan.perturbations[-1:])
-        run_single_plan(alone, n_trials, progress=False)
+        run_single_plan(alone, n_trials, RunOptions(progress=False))
     return time.perf_counter() - began
 
 

@@ -211,8 +211,8 @@ def test_adaptive_trials_are_the_full_grids_trials(go_nogo, full_grid, adaptive)
 def test_adaptive_results_do_not_depend_on_workers(go_nogo):
     one = _search(go_nogo, True, n_workers=1)
     with ProcessPoolExecutor(2) as pool:
-        two = _search(go_nogo, True, executor=pool, trials_per_chunk=3)
-    one.attrs, two.attrs = {}, {}  # they name the executor and the chunks
+        two = _search(go_nogo, True, executor=pool, trials_per_block=3)
+    one.attrs, two.attrs = {}, {}  # they name the executor and the blocks
     xr.testing.assert_identical(one, two)
 
 
@@ -239,7 +239,7 @@ def test_stopping_an_adaptive_search_keeps_its_trials_and_the_file(go_nogo):
     stop = threading.Event()
     with pytest.warns(SearchInterrupted, match="simulations"):
         ds = _search(go_nogo, True, save=True, stop=stop,
-                     callback=lambda partial: stop.set(), trials_per_chunk=2)
+                     callback=lambda partial: stop.set(), trials_per_block=2)
     assert ds.attrs["complete"] == 0 and ds.attrs["saved_to_model"] == 0
     assert 0 < ds.simulated.values.sum() < 12 * 30
     assert go_nogo.read_bytes() == before

@@ -74,7 +74,7 @@ def datasets(tmp_path_factory) -> dict[str, xr.Dataset]:
         timescales_from_counts, counts.spike_count.values, min_trials=2,
         unit_type=counts.unit_type.values, synaptic_decay=counts.synaptic_decay.values,
         attrs=counts.attrs)
-    built["simulate"] = _quiet(simulate, paths[0], 1.0, "go_nogo", settings=SHORT, seed=1,
+    built["simulate"] = _quiet(simulate, paths[0], 1.0, "go_nogo", task_settings=SHORT, seed=1,
                                trial=2, record_voltages=True, record_rates=True)
     built["rate"] = simulate_rate(load_model(paths[0]), built["simulate"].stimulus.values,
                                   seed=1)

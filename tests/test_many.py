@@ -62,12 +62,12 @@ def test_model_dimension_and_coordinates(folder):
 
 def test_same_dataset_on_every_executor(folder):
     pattern = str(folder / "**" / "*.mat")
-    default = _run(pattern)  # a pool of processes, one per core
-    one = _run(pattern, n_workers=1, trials_per_chunk=6)
+    default = _run(pattern)  # a pool of threads, one per core
+    one = _run(pattern, n_workers=1, trials_per_block=6)
     with ThreadPoolExecutor(2) as pool:
-        threads = _run(pattern, executor=pool, trials_per_chunk=4)
+        threads = _run(pattern, executor=pool, trials_per_block=4)
     with ProcessPoolExecutor(2) as pool:
-        processes = _run(pattern, executor=pool, trials_per_chunk=2)
+        processes = _run(pattern, executor=pool, trials_per_block=2)
     import dask
     from distributed import Client, LocalCluster
 
@@ -75,7 +75,7 @@ def test_same_dataset_on_every_executor(folder):
     with dask.config.set(DASK_LOW_OVERHEAD), \
             LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                          dashboard_address=None) as cluster, Client(cluster) as client:
-        on_dask = _run(pattern, executor=client.get_executor(), trials_per_chunk=3)
+        on_dask = _run(pattern, executor=client.get_executor(), trials_per_block=3)
         worker_settings = client.run(lambda: {key: dask.config.get(key)
                                               for key in DASK_LOW_OVERHEAD})
     assert list(worker_settings.values()) == [DASK_LOW_OVERHEAD] * 2
@@ -117,7 +117,7 @@ def test_resume_does_no_repeated_work(folder, tmp_path):
             stop.set()
 
     partial = _run(pattern, store=store, stop=stop, callback=stop_after_two, n_workers=1,
-                   trials_per_chunk=6, save=True)
+                   trials_per_block=6, save=True)
     assert partial.attrs["complete"] == 0
     with xr.open_dataset(store) as stored:
         assert stored.attrs["n_models_completed"] == 2
@@ -157,11 +157,11 @@ class _LosesAWorker(Executor):
         self.pool.shutdown(wait=wait, cancel_futures=cancel_futures)
 
 
-def test_lost_worker_chunks_are_rerun(folder):
+def test_lost_worker_blocks_are_rerun(folder):
     pattern = str(folder / "**" / "*.mat")
     executor = _LosesAWorker()
     try:
-        flaky = _run(pattern, executor=executor, trials_per_chunk=2)
+        flaky = _run(pattern, executor=executor, trials_per_block=2)
     finally:
         executor.shutdown()
     assert executor.failures == 0

@@ -169,7 +169,7 @@ def test_a_perturbed_trial_is_simulated_exactly_as_in_the_search(write_model):
     for perturbation in (silence, "ie_inc"):
         label = as_perturbation(perturbation).label
         for trial in (0, 3):
-            sim = sw.simulate(path, 2.0, "go_nogo", settings=SHORT, seed=4, trial=trial,
+            sim = sw.simulate(path, 2.0, "go_nogo", task_settings=SHORT, seed=4, trial=trial,
                               perturbation=perturbation)
             searched = ds.sel(perturbation=label, scaling_factor=2.0, trial=trial)
             assert sim.attrs["correct"] == int(searched.correct)
@@ -181,7 +181,7 @@ def test_silencing_reaches_only_the_chosen_units_in_the_window(write_model):
     path = write_model(n_units=40)
     units = (3, 8, 11)
     silence = Stimulate(UnitSelection(units=units), "inh", 0.01, 0.02)
-    kwargs = dict(settings=SHORT, seed=1, trial=0, record_voltages=True)
+    kwargs = dict(task_settings=SHORT, seed=1, trial=0, record_voltages=True)
     intact = sw.simulate(path, 2.0, "go_nogo", **kwargs)
     silenced = sw.simulate(path, 2.0, "go_nogo", perturbation=silence, **kwargs)
     differs = intact.voltage.values != silenced.voltage.values
@@ -215,9 +215,9 @@ def test_the_same_dataset_on_any_executor(write_model):
     wanted = ["ee_inc", LesionConnections(0.2, by_type=True)]
     one = _search(path, wanted, n_workers=1)
     with ThreadPoolExecutor(2) as threads:
-        two = _search(path, wanted, executor=threads, trials_per_chunk=1)
+        two = _search(path, wanted, executor=threads, trials_per_block=1)
     with ProcessPoolExecutor(2) as processes:
-        three = _search(path, wanted, executor=processes, trials_per_chunk=4)
+        three = _search(path, wanted, executor=processes, trials_per_block=4)
     for other in (two, three):
         for name in ("correct", "response", "accuracy_change", "mcnemar_p"):
             np.testing.assert_array_equal(one[name].values, other[name].values)
@@ -278,18 +278,30 @@ def test_many_models_at_their_stored_optima(write_model, tmp_path):
     for path, optimum in zip(paths, (2.0, 3.0), strict=True):
         sw.write_search_results(path, optimum, [1.0], [optimum])
     before = [path.read_bytes() for path in paths]
+    store = tmp_path / "optima.nc"
     ds = search_models(paths, "go_nogo", 3, None, SHORT, perturbations=["ei_dec"], seed=4,
-                       progress=False, n_workers=1)
-    assert ds.correct.dims == ("model", "perturbation", "trial")
-    assert ds.scaling_factor.dims == ("model",)
-    assert list(ds.scaling_factor.values) == [2.0, 3.0]
+                       progress=False, n_workers=1, store=store)
+    resumed = search_models(paths, "go_nogo", 3, None, SHORT, perturbations=["ei_dec"],
+                            seed=4, progress=False, n_workers=1, store=store)  # all stored
+    for name in ("correct", "accuracy_change", "model_scaling_factor"):
+        np.testing.assert_array_equal(resumed[name].values, ds[name].values)
+        assert resumed[name].dims == ds[name].dims
+    # The shape of a search with one explicit factor: scaling_factor is kept, of length 1.
+    assert ds.correct.dims == ("model", "perturbation", "scaling_factor", "trial")
+    assert ds.sizes["scaling_factor"] == 1 and "scaling_factor" not in ds.coords
+    assert ds.model_scaling_factor.dims == ("model",)
+    assert list(ds.model_scaling_factor.values) == [2.0, 3.0]
+    assert ds.model_scaling_factor.attrs["long_name"] == "model's scaling factor"
     assert list(ds.perturbation.values) == ["none", "ei_dec"]
     alone = perturbation_search(paths[1], "go_nogo", ["ei_dec"], n_trials=3,
                                 task_settings=SHORT, seed=4, progress=False)
-    np.testing.assert_array_equal(ds.correct.isel(model=1).values,
-                                  alone.correct.isel(scaling_factor=0).values)
+    np.testing.assert_array_equal(ds.correct.isel(model=1).values, alone.correct.values)
     np.testing.assert_array_equal(ds.accuracy_change.isel(model=1).values,
-                                  alone.accuracy_change.isel(scaling_factor=0).values)
+                                  alone.accuracy_change.values)
+    explicit = search_models(paths, "go_nogo", 3, [3.0], SHORT, perturbations=["ei_dec"],
+                             seed=4, progress=False, n_workers=1)
+    for name, variable in explicit.data_vars.items():
+        assert ds[name].dims == variable.dims, name
     assert [path.read_bytes() for path in paths] == before  # nothing written
     with pytest.raises(ValueError, match="scaling_factors is None"):
         search_models(paths, "go_nogo", 3, None, SHORT)

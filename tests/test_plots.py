@@ -189,7 +189,7 @@ def test_output_traces_window_and_thresholds(trial):
 def test_output_thresholds_of_signed_tasks(tmp_path):
     path = tmp_path / "xor_model.mat"
     scipy.io.savemat(path, random_model_arrays(40, 2, seed=1))
-    sim = simulate(path, 25.0, "xor", seed=3, settings={"eval_amp_thresh": 0.5})
+    sim = simulate(path, 25.0, "xor", seed=3, task_settings={"eval_amp_thresh": 0.5})
     plot = plot_output(sim)
     assert plot.sources["thresholds"].data["y"] == [0.5, -0.5]
     assert len(plot.sources["stimulus"].data["ys"]) == 2

@@ -73,10 +73,10 @@ def test_dataset_layout_units_and_netcdf_round_trip(write_model, tmp_path):
 
 def test_same_seed_same_dataset_whatever_the_workers(write_model):
     path = write_model()
-    one = _search(path, n_workers=1, save=False, trials_per_chunk=5)
-    two = _search(path, n_workers=2, save=False, trials_per_chunk=2)
+    one = _search(path, n_workers=1, save=False, trials_per_block=5)
+    two = _search(path, n_workers=2, save=False, trials_per_block=2)
     with ThreadPoolExecutor(3) as pool:
-        other = _search(path, executor=pool, save=False, trials_per_chunk=1)
+        other = _search(path, executor=pool, save=False, trials_per_block=1)
     assert one.identical(two) and one.identical(other)
     different = _search(path, seed=4, save=False)
     assert not np.array_equal(different.response.values, one.response.values)
@@ -85,7 +85,7 @@ def test_same_seed_same_dataset_whatever_the_workers(write_model):
 def test_paired_trials_are_shared_and_unpaired_are_not(write_model):
     path = write_model()
     paired = _search(path, save=False)
-    sims = [simulate(path, sf, "go_nogo", settings=SHORT, seed=3, trial=5) for sf in FACTORS]
+    sims = [simulate(path, sf, "go_nogo", task_settings=SHORT, seed=3, trial=5) for sf in FACTORS]
     assert len({s.attrs["condition"] for s in sims}) == 1
     for sf, sim in zip(FACTORS, sims, strict=True):
         assert sim.attrs["response"] == paired.response.sel(scaling_factor=sf, trial=5)
@@ -138,12 +138,12 @@ def test_stop_keeps_finished_trials_and_leaves_the_file(write_model):
     stop = threading.Event()
     partial_sizes = []
 
-    def on_chunk(partial):
+    def on_block(partial):
         partial_sizes.append(partial.sizes["trial"])
         stop.set()
 
     with pytest.warns(SearchInterrupted, match="not modified") as caught:
-        ds = _search(path, n_trials=40, trials_per_chunk=2, n_workers=1, callback=on_chunk,
+        ds = _search(path, n_trials=40, trials_per_block=2, n_workers=1, callback=on_block,
                      stop=stop)
     assert caught[0].filename == __file__  # points at the caller, not into the package
     assert ds.attrs["complete"] == 0 and ds.attrs["saved_to_model"] == 0
@@ -163,7 +163,7 @@ def test_keyboard_interrupt_returns_what_finished(write_model):
         raise KeyboardInterrupt
 
     with pytest.warns(SearchInterrupted):
-        ds = _search(path, n_trials=30, trials_per_chunk=3, n_workers=1, callback=interrupt)
+        ds = _search(path, n_trials=30, trials_per_block=3, n_workers=1, callback=interrupt)
     assert ds.attrs["complete"] == 0 and 0 < ds.sizes["trial"] < 30
     assert path.read_bytes() == original
 
@@ -313,6 +313,6 @@ def test_simulate_without_a_seed_replays_the_default_search(write_model):
     assert str(ds.attrs["seed"]) == "0"
     for factor in (1.0, 4.0):
         for trial in range(6):
-            sim = simulate(path, factor, "go_nogo", settings=SHORT, trial=trial)
+            sim = simulate(path, factor, "go_nogo", task_settings=SHORT, trial=trial)
             assert bool(sim.attrs["correct"]) == bool(
                 ds.correct.sel(scaling_factor=factor, trial=trial))

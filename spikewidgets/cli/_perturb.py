@@ -234,7 +234,7 @@ def run(args: argparse.Namespace) -> int:
     0
     """
     from spikewidgets.io._atomic import write_netcdf
-    from spikewidgets.search._grid import perturbation_search
+    from spikewidgets.search._perturbation_search import perturbation_search
 
     model = load_model(args.model)
     perturbations = perturbations_from(args, model.n_units)
@@ -244,10 +244,9 @@ def run(args: argparse.Namespace) -> int:
     task = args.task or infer_task_name(model.n_inputs, str(args.model))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        ds = perturbation_search(args.model, task, perturbations, scaling_factors=factors,
-                                 n_trials=args.trials, task_settings=read_settings(args.settings),
-                                 seed=args.seed, n_workers=args.workers,
-                                 progress=not args.quiet)
+        ds = perturbation_search(args.model, task, perturbations, args.trials, factors,
+                                 read_settings(args.settings), seed=args.seed,
+                                 n_workers=args.workers, progress=not args.quiet)
     print(f"task {ds.attrs['task']}, {ds.attrs['n_trials_completed']} paired trials per "
           f"variant, seed {ds.attrs['seed']}")
     print(_paired_table(ds))

@@ -275,18 +275,23 @@ def glob_pattern(models: Sequence[str]) -> bool:
     return any(glob.has_magic(m) for m in models)
 
 
+def _keywords(args: argparse.Namespace, executor) -> dict[str, object]:
+    """The keyword arguments of both searches: the plan's choices and how it runs."""
+    from spikewidgets.search._run_options import RunOptions
+
+    options = RunOptions(executor=executor, n_workers=args.workers, progress=not args.quiet)
+    return {"seed": args.seed, "paired": not args.unpaired, "save": not args.no_save,
+            "adaptive": args.adaptive or False, "optimum": args.optimum, **options.keywords()}
+
+
 def _search_one(args, path, factors, settings, executor):
     from spikewidgets.io._modelfile import load_model
     from spikewidgets.search._grid import lambda_grid_search
     from spikewidgets.tasks._registry import infer_task_name
 
     task = args.task or infer_task_name(load_model(path).n_inputs, path.name)
-    ds = lambda_grid_search(
-        path, task, args.trials, factors, settings, seed=args.seed,
-        paired=not args.unpaired, save=not args.no_save, n_workers=args.workers,
-        executor=executor, progress=not args.quiet, adaptive=args.adaptive or False,
-        optimum=args.optimum,
-    )
+    ds = lambda_grid_search(path, task, args.trials, factors, settings,
+                            **_keywords(args, executor))
     if args.adaptive:
         print(f"task {ds.attrs['task']}, at most {args.trials} trials per factor, seed "
               f"{ds.attrs['seed']}, {args.adaptive.replace('_', ' ')}: "
@@ -307,12 +312,7 @@ def _search_many(args, paths, factors, settings, executor):
 
     if args.task is None:
         raise ValueError("--task is required when searching several models")
-    ds = search_models(
-        paths, args.task, args.trials, factors, settings,
-        seed=args.seed, store=args.store,
-        paired=not args.unpaired, save=not args.no_save, n_workers=args.workers,
-        executor=executor, progress=not args.quiet, adaptive=args.adaptive or False,
-        optimum=args.optimum,
-    )
+    ds = search_models(paths, args.task, args.trials, factors, settings, store=args.store,
+                       **_keywords(args, executor))
     print(_models_table(ds))
     return ds

@@ -157,7 +157,7 @@ def replay_trial(model: RateModel, dataset: xr.Dataset, index: int, trial: int,
     seed = int(attrs["seed"])
     initial = bool(attrs.get("use_initial_weights", 0))
     sim = simulate(model, float(dataset.scaling_factor.values[index]), attrs["task"],
-                   settings=json.loads(attrs["task_settings"]), seed=seed, trial=int(trial),
+                   task_settings=json.loads(attrs["task_settings"]), seed=seed, trial=int(trial),
                    downsample=int(attrs.get("downsample", 1)), use_initial_weights=initial,
                    perturbation=perturbation)
     try:

@@ -6,10 +6,11 @@ perturbation, :func:`~spikewidgets.search.perturbation_search` over the same
 grid with that perturbation, whose Dataset holds the intact network and the
 perturbed one) with a ``callback`` (each finished block of trials gives a
 partial Dataset) and a ``stop`` event (Stop keeps the finished trials), in a
-daemon thread, and reports through three callbacks. :class:`SearchRunner`
-runs one search at a time and shows its progress on
-:class:`~spikewidgets.panel.RunControls` and a
-:class:`~spikewidgets.panel.StatusLine`; what to draw is up to its callbacks.
+daemon thread, and reports through three callbacks; how it runs (executor,
+workers, trials per block) is one ``RunOptions``
+(``spikewidgets.search._run_options``). ``SearchRunner``
+(``spikewidgets.panel._search_runner``) runs one search at a time and shows
+its progress.
 
 The examples below search the bundled Go-NoGo model, copied into the working
 folder, on a small grid.
@@ -17,14 +18,13 @@ folder, on a small grid.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 import warnings
 from collections.abc import Callable
-from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import xarray as xr
@@ -33,26 +33,27 @@ from spikewidgets.errors import EdgeOfGridWarning, SearchInterrupted
 from spikewidgets.io._modelfile import RateModel
 from spikewidgets.perturbations import Perturbation
 from spikewidgets.plots._base import plural
-from spikewidgets.search._grid import lambda_grid_search, perturbation_search
+from spikewidgets.search._grid import lambda_grid_search
+from spikewidgets.search._perturbation_search import perturbation_search
+from spikewidgets.search._run_options import RunOptions
 from spikewidgets.search._simulate import simulate
 
-if TYPE_CHECKING:
-    from spikewidgets.panel._common import StatusLine
-    from spikewidgets.panel._run_controls import RunControls
-
-__all__ = ["REDRAW_INTERVAL", "SearchRequest", "SearchRun", "SearchRunner", "perturbed_summary",
-           "warm_up"]
+__all__ = ["PANEL_RUN_OPTIONS", "REDRAW_INTERVAL", "SearchRequest", "SearchRun",
+           "perturbed_summary", "warm_up"]
 
 # The panel reports these in its status line instead of printing them.
 warnings.filterwarnings("ignore", category=SearchInterrupted,
-                        module=r"spikewidgets\.panel\.runner$")
+                        module=r"spikewidgets\.panel\._runner$")
 warnings.filterwarnings("ignore", category=EdgeOfGridWarning,
-                        module=r"spikewidgets\.panel\.runner$")
+                        module=r"spikewidgets\.panel\._runner$")
 
 #: Seconds between two refreshes of the elapsed time while a search runs.
 TICK = 0.25
 #: Shortest time between two live redraws of a partial result (s).
 REDRAW_INTERVAL = 0.1
+#: How the panel's searches run unless told otherwise: one trial per block
+#: gives the first point soonest and lets Stop end the run quickly.
+PANEL_RUN_OPTIONS = RunOptions(trials_per_block=1, progress=False)
 
 _warm = threading.Event()
 
@@ -161,7 +162,9 @@ class SearchRun:
     finished block of trials, ``on_tick(run)`` every ``TICK`` seconds and
     ``on_finish(run)`` once at the end (``run.result`` or ``run.error`` set).
     ``timings`` holds ``time.perf_counter`` values: ``started``,
-    ``finished`` and, if asked to stop, ``stop_requested``.
+    ``finished`` and, if asked to stop, ``stop_requested``. ``options`` say
+    how the search runs (default :data:`PANEL_RUN_OPTIONS`); the run sets
+    their ``callback``, ``stop`` and ``progress`` itself.
 
     Examples
     --------
@@ -191,9 +194,7 @@ class SearchRun:
         on_partial: Callable[[SearchRun, xr.Dataset], None],
         on_finish: Callable[[SearchRun], None],
         on_tick: Callable[[SearchRun], None],
-        n_workers: int | None = None,
-        trials_per_chunk: int = 1,
-        executor: Executor | None = None,
+        options: RunOptions | None = None,
     ) -> None:
         self.request = request
         self.timings: dict[str, float] = {}
@@ -201,9 +202,9 @@ class SearchRun:
         self.result: xr.Dataset | None = None
         self.error: Exception | None = None
         self._on_partial, self._on_finish, self._on_tick = on_partial, on_finish, on_tick
-        self._n_workers, self._trials_per_chunk = n_workers, trials_per_chunk
-        self._executor = executor
         self._stop = threading.Event()
+        self._options = dataclasses.replace(options or PANEL_RUN_OPTIONS, progress=False,
+                                            callback=self._callback, stop=self._stop)
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._target, daemon=True,
                                         name="spikewidgets-search")
@@ -310,19 +311,17 @@ class SearchRun:
 
     def _target(self) -> None:
         request = self.request
-        options = {"seed": request.seed, "progress": False, "callback": self._callback,
-                   "stop": self._stop, "n_workers": self._n_workers,
-                   "trials_per_chunk": self._trials_per_chunk, "executor": self._executor}
+        options = self._options.keywords()
         try:
             if request.perturbation is None:
                 self.result = lambda_grid_search(
                     request.path, request.task, request.n_trials, request.factors,
-                    request.settings, save=False, adaptive=request.adaptive, **options)
+                    request.settings, seed=request.seed, save=False,
+                    adaptive=request.adaptive, **options)
             else:
                 self.result = perturbation_search(
-                    request.path, request.task, [request.perturbation],
-                    scaling_factors=request.factors, n_trials=request.n_trials,
-                    task_settings=request.settings, **options)
+                    request.path, request.task, [request.perturbation], request.n_trials,
+                    request.factors, request.settings, seed=request.seed, **options)
         except Exception as error:
             self.error = error
         finally:
@@ -335,164 +334,3 @@ class SearchRun:
     def _tick(self) -> None:
         while not self._done.wait(TICK):
             self._on_tick(self)
-
-
-class SearchRunner:
-    """Runs one search at a time and shows how it goes on the run controls and a status line.
-
-    Parameters
-    ----------
-    controls : RunControls
-        Gets ``running``, the progress bar and its line.
-    status : StatusLine
-        Says what runs, and how the search ended.
-    on_partial : callable
-        ``on_partial(dataset)``, in the search thread, with a partial result:
-        the first one at once, later ones at most every :data:`REDRAW_INTERVAL`.
-    on_result : callable
-        ``on_result(dataset)``, in the search thread, with the final result
-        (partial if stopped; not called if the search failed).
-    lock : threading.RLock, optional
-        Held while the callbacks run and while a search starts.
-    n_workers, trials_per_chunk, executor
-        Passed to :func:`~spikewidgets.search.lambda_grid_search` (or
-        :func:`~spikewidgets.search.perturbation_search`).
-
-    Attributes
-    ----------
-    run : SearchRun or None
-        The last search started.
-    timings : dict
-        ``perf_counter`` times of the last search (see :class:`SearchRun`),
-        with ``first_point`` once the first partial result was drawn. Values
-        put here before :meth:`start` are kept.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> import spikewidgets as sw
-    >>> from spikewidgets.panel._common import StatusLine
-    >>> from spikewidgets.panel._run_controls import RunControls
-    >>> from spikewidgets.panel._runner import SearchRequest
-    >>> from spikewidgets.panel._runner import SearchRunner
-    >>> path = sw.example_model("go_nogo", ".")
-    >>> controls, status, results = RunControls(), StatusLine(), []
-    >>> runner = SearchRunner(controls, status, on_partial=lambda ds: None,
-    ...                       on_result=results.append)
-    >>> run = runner.start(SearchRequest(path, sw.load_model(path), "go_nogo", {},
-    ...                                  np.array([5.0, 30.0, 80.0]), n_trials=1, seed=0))
-    >>> runner.wait(timeout=60), controls.progress, controls.progress_style
-    (True, 1.0, 'success')
-    >>> status.text  # doctest: +ELLIPSIS
-    '✔ Optimum: scaling factor 30 ...; 3 factors × 1 trial in ... s.'
-    """
-
-    def __init__(self, controls: RunControls, status: StatusLine, *,
-                 on_partial: Callable[[xr.Dataset], None],
-                 on_result: Callable[[xr.Dataset], None],
-                 lock: threading.RLock | None = None, n_workers: int | None = None,
-                 trials_per_chunk: int = 1, executor: Executor | None = None) -> None:
-        self.controls, self.status = controls, status
-        self._on_partial, self._on_result = on_partial, on_result
-        self._lock = lock if lock is not None else threading.RLock()
-        self._options = {"n_workers": n_workers, "executor": executor,
-                         "trials_per_chunk": int(trials_per_chunk)}
-        self._last_redraw = 0.0
-        self.run: SearchRun | None = None
-        self.timings: dict[str, float] = {}
-
-    @property
-    def running(self) -> bool:
-        """Whether a search is running."""
-        return self.run is not None and self.run.running
-
-    def ensure_idle(self) -> None:
-        """Raise RuntimeError (and say so in the status line) if a search is running."""
-        if self.running:
-            message = ("A search is already running: press Stop (or call stop()) before "
-                       "starting another one.")
-            self.status.show(message, "warning")
-            raise RuntimeError(message)
-
-    def start(self, request: SearchRequest) -> SearchRun:
-        """Start searching ``request`` in the background; return the run.
-
-        Raises
-        ------
-        RuntimeError
-            If a search is already running.
-        """
-        with self._lock:
-            self.ensure_idle()
-            self._last_redraw = 0.0
-            controls = self.controls
-            controls.running = True
-            controls.progress, controls.progress_style = 0.0, "info"
-            controls.progress_text = "starting…"
-            self.status.show(f"Running {plural(request.factors.size, 'scaling factor')} × "
-                             f"{plural(request.n_trials, 'trial')}{request.networks} of "
-                             f"{request.task} on {request.path.name}…", "busy")
-            run = SearchRun(request, on_partial=self._partial, on_finish=self._finish,
-                            on_tick=self._tick, **self._options)
-            run.timings.update(self.timings)
-            self.run, self.timings = run, run.timings
-            run.start()
-        return run
-
-    def stop(self) -> bool:
-        """Ask the running search to stop after the blocks in progress; False if none runs."""
-        run = self.run
-        if run is None or not run.running:
-            return False
-        run.stop()
-        self.status.show("Stopping after the trials in progress…", "busy")
-        return True
-
-    def wait(self, timeout: float | None = None, *, stop_on_timeout: bool = False) -> bool:
-        """Wait for the search to end (True if it has); see :meth:`SearchPanel.wait`."""
-        run = self.run
-        if run is None:
-            return True
-        try:
-            finished = run.wait(timeout)
-        except KeyboardInterrupt:
-            run.stop()
-            run.wait()
-            raise
-        if not finished and stop_on_timeout:
-            run.stop()
-            finished = run.wait()
-        return finished
-
-    def _partial(self, run: SearchRun, partial: xr.Dataset) -> None:
-        with self._lock:
-            if run is not self.run:
-                return
-            now = time.perf_counter()
-            first = "first_point" not in run.timings
-            if not first and now - self._last_redraw < REDRAW_INTERVAL:
-                return
-            self._last_redraw = now
-            self._on_partial(partial)
-            if first:
-                run.timings["first_point"] = time.perf_counter()
-            self._tick(run)
-
-    def _tick(self, run: SearchRun) -> None:
-        fraction, text = run.progress()
-        self.controls.progress, self.controls.progress_text = fraction, text
-
-    def _finish(self, run: SearchRun) -> None:
-        with self._lock:
-            if run is not self.run:
-                return
-            self.controls.running = False
-            self._tick(run)
-            level, message = run.summary()
-            self.status.show(message, level)
-            if run.result is None:
-                self.controls.progress_style = "danger"
-                return
-            complete = bool(run.result.attrs.get("complete"))
-            self.controls.progress_style = "success" if complete else "warning"
-            self._on_result(run.result)

@@ -19,10 +19,12 @@ from spikewidgets.panel._file_actions import FileActions
 from spikewidgets.panel._model_picker import ModelPicker
 from spikewidgets.panel._perturbation_controls import PerturbationControls
 from spikewidgets.panel._run_controls import RunControls
-from spikewidgets.panel._runner import SearchRequest, SearchRunner, warm_up
+from spikewidgets.panel._runner import PANEL_RUN_OPTIONS, SearchRequest, warm_up
+from spikewidgets.panel._search_runner import SearchRunner
 from spikewidgets.panel._shortcuts import PanelShortcuts
 from spikewidgets.panel._trial_viewer import TrialViewer
 from spikewidgets.perturbations import ScaleConnections
+from spikewidgets.search._run_options import RunOptions, trials_per_block_or_alias
 
 __all__ = ["SearchPanel"]
 
@@ -65,15 +67,18 @@ class SearchPanel(PanelShortcuts, Part, widgets.VBox):
         Initial overrides of the task's default settings.
     n_workers : int, optional
         Threads of the search when no ``executor`` is given (default: every core).
-    trials_per_chunk : int, default 1
-        Trials per block of work. One trial per block gives the first point
-        soonest and lets Stop end the run quickly.
+    trials_per_block : int, optional
+        Trials per block of work (default: 1). One trial per block gives the
+        first point soonest and lets Stop end the run quickly (the searches'
+        own default, about four blocks per worker, is made for throughput).
     executor : concurrent.futures.Executor, optional
         Where to run the blocks instead, such as a Dask ``Client.get_executor()``.
     perturbation : str or ScaleConnections, optional
         Initial perturbation: ``"none"`` (default), a preset name
         (``"ei_dec"``, ...), ``"custom"`` or a
         :class:`~spikewidgets.perturbations.ScaleConnections`.
+    trials_per_chunk : int, optional
+        Deprecated name of ``trials_per_block`` (a DeprecationWarning).
 
     Attributes
     ----------
@@ -115,10 +120,16 @@ class SearchPanel(PanelShortcuts, Part, widgets.VBox):
         seed: int = 0,
         task_settings: Mapping[str, float] | None = None,
         n_workers: int | None = None,
-        trials_per_chunk: int = 1,
+        trials_per_block: int | None = None,
         executor: Executor | None = None,
         perturbation: str | ScaleConnections | None = None,
+        trials_per_chunk: int | None = None,
     ) -> None:
+        block = trials_per_block_or_alias(trials_per_block, trials_per_chunk)
+        if block is None:
+            block = PANEL_RUN_OPTIONS.trials_per_block
+        options = RunOptions(executor=executor, n_workers=n_workers, trials_per_block=block,
+                             progress=False)
         super().__init__()
         self._lock = threading.RLock()
         self.result: xr.Dataset | None = None
@@ -132,8 +143,7 @@ class SearchPanel(PanelShortcuts, Part, widgets.VBox):
         self.file_actions = FileActions(status=self.status_line, vertical=True)
         self.runner = SearchRunner(self.run_controls, self.status_line,
                                     on_partial=self._on_partial, on_result=self._on_result,
-                                    lock=self._lock, n_workers=n_workers,
-                                    trials_per_chunk=trials_per_chunk, executor=executor)
+                                    lock=self._lock, options=options)
         traitlets.link((self.accuracy_view, "selected_index"),
                        (self.trial_viewer, "factor_index"))
         traitlets.dlink((self.perturbation_controls, "label"), (self.accuracy_view, "perturbation"))

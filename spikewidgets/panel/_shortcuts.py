@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from spikewidgets.panel._common import StatusLine
     from spikewidgets.panel._file_actions import FileActions
     from spikewidgets.panel._model_picker import ModelPicker
-    from spikewidgets.panel._runner import SearchRunner
+    from spikewidgets.panel._search_runner import SearchRunner
     from spikewidgets.panel._trial_viewer import TrialViewer
 
 __all__ = ["PanelShortcuts"]

@@ -8,14 +8,18 @@
   the factors that may be the best.
 
 Every search is a plan (one model, one task, network variants, one seed) run
-in blocks of trials on any executor; the same seed gives the same Dataset on
-any number of workers.
+in blocks of trials on any executor (by default a pool of threads, for one
+model as for many); the same seed gives the same Dataset on any number of
+workers. The functions share the names, order and defaults of their common
+arguments (``model_path``, ``task_name``, ``n_trials``, ``scaling_factors``,
+``task_settings``, ``seed``, ``trials_per_block``, ...).
 """
 
 from spikewidgets.io._validation import parse_scaling_factors
 from spikewidgets.search import adaptive
-from spikewidgets.search._grid import evaluate_single_trial, lambda_grid_search, perturbation_search
+from spikewidgets.search._grid import evaluate_single_trial, lambda_grid_search
 from spikewidgets.search._many import search_models
+from spikewidgets.search._perturbation_search import perturbation_search
 from spikewidgets.search._simulate import simulate
 from spikewidgets.sim._scheduling import DASK_LOW_OVERHEAD
 

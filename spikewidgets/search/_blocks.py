@@ -1,28 +1,27 @@
 """Running the blocks of trials of search plans on an executor, and saving the optimum.
 
 :func:`run_plans` runs the blocks of one or many plans
-(``spikewidgets.search._plan.SearchPlan``): validation of the run's arguments,
-the trials-per-block rule, the progress bar and the handling of stops live
-here, once, for the single-model, many-model and adaptive searches.
+(``spikewidgets.search._plan.SearchPlan``) as its
+``spikewidgets.search._run_options.RunOptions`` say: the trials-per-block
+rule, the progress bar and the handling of stops live here, once, for the
+single-model, many-model and adaptive searches.
 """
 
 from __future__ import annotations
 
 import math
 import os
-import threading
 import warnings
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 
 import xarray as xr
 
 from spikewidgets.errors import ModelWriteError
 from spikewidgets.io._modelfile import load_model, write_search_results
-from spikewidgets.io._validation import positive_int
 from spikewidgets.search._plan import SearchPlan
 from spikewidgets.search._results import TrialScores
-from spikewidgets.sim._scheduling import Block, available_workers, run_blocks
+from spikewidgets.search._run_options import RunOptions
+from spikewidgets.sim._scheduling import Block, run_blocks
 
 __all__ = ["run_plans", "save_optimum", "score_block", "stored_optimum", "trials_per_block"]
 
@@ -59,15 +58,10 @@ def run_plans(
     plans: Sequence[SearchPlan],
     n_trials: int,
     on_scores: Callable[[int, list[TrialScores]], None],
+    options: RunOptions,
     *,
     on_error: Callable[[int, BaseException], None] | None = None,
-    executor: Executor | None = None,
-    n_workers: int | None = None,
-    trials_per_chunk: int | None = None,
-    processes: bool = False,
-    progress: bool = True,
     description: str = "search",
-    stop: threading.Event | None = None,
     trial_ranges: Sequence[range] | None = None,
 ) -> bool:
     """Run trials 0 to ``n_trials - 1`` of every plan, in blocks, on an executor.
@@ -80,22 +74,16 @@ def run_plans(
         Trials per plan.
     on_scores : callable
         ``on_scores(plan_index, scores)`` in this thread as each block finishes.
+    options : RunOptions
+        The executor (by default a pool of ``options.workers`` threads, shut
+        down at the end), the trials per block (by default
+        :func:`trials_per_block`), the progress bar (trials x variants) and
+        the ``stop`` event; its ``callback`` is the caller's to call.
     on_error : callable, optional
         ``on_error(plan_index, error)`` for a block that raised; without it the
         error propagates.
-    executor : Executor, optional
-        Where to run; by default a pool of ``n_workers`` threads (or processes
-        with ``processes=True``), shut down at the end.
-    n_workers : int, optional
-        Size of the default pool (default: the cores this process may use).
-    trials_per_chunk : int, optional
-        Trials per block (default: :func:`trials_per_block`).
-    progress : bool
-        Show a tqdm progress bar of trials x variants.
     description : str
         Label of the progress bar.
-    stop : threading.Event, optional
-        Set it to stop early.
     trial_ranges : sequence of range, optional
         Per plan, the trials to run instead (a round of an adaptive search).
 
@@ -109,26 +97,24 @@ def run_plans(
     >>> import spikewidgets as sw
     >>> from spikewidgets.search._blocks import run_plans
     >>> from spikewidgets.search._plan import SearchPlan
+    >>> from spikewidgets.search._run_options import RunOptions
     >>> plan = SearchPlan.prepare(sw.example_model("go_nogo", "."), "go_nogo", [30], seed=0)
     >>> finished = []
-    >>> run_plans([plan], 4, lambda index, scores: finished.extend(scores), progress=False,
-    ...           trials_per_chunk=2)
+    >>> run_plans([plan], 4, lambda index, scores: finished.extend(scores),
+    ...           RunOptions(trials_per_block=2, progress=False))
     True
     >>> sorted(score.trial for score in finished)
     [0, 1, 2, 3]
     """
-    workers = available_workers() if n_workers is None else positive_int("n_workers", n_workers)
     if trial_ranges is None:
         trial_ranges = [range(n_trials)] * len(plans)
     total_trials = sum(len(trials) for trials in trial_ranges)
-    if trials_per_chunk is None:
-        trials_per_chunk = trials_per_block(total_trials, workers)
-    trials_per_chunk = positive_int("trials_per_chunk", trials_per_chunk)
-    blocks = [Block(index, score_block, (plan, list(trials[first:first + trials_per_chunk])))
+    size = options.trials_per_block or trials_per_block(total_trials, options.workers)
+    blocks = [Block(index, score_block, (plan, list(trials[first:first + size])))
               for index, (plan, trials) in enumerate(zip(plans, trial_ranges, strict=True))
-              for first in range(0, len(trials), trials_per_chunk)]
+              for first in range(0, len(trials), size)]
     bar = None
-    if progress:
+    if options.progress:
         from tqdm.auto import tqdm
 
         bar = tqdm(total=sum(len(trials) * plan.n_variants
@@ -144,12 +130,10 @@ def run_plans(
     def failed(block: Block, error: BaseException) -> None:
         on_error(block.key, error)
 
-    def make_executor() -> Executor:
-        return ProcessPoolExecutor(workers) if processes else ThreadPoolExecutor(workers)
-
     try:
-        return run_blocks(blocks, collect, executor=executor, make_executor=make_executor,
-                          on_error=None if on_error is None else failed, stop=stop)
+        return run_blocks(blocks, collect, executor=options.executor,
+                          make_executor=options.make_executor,
+                          on_error=None if on_error is None else failed, stop=options.stop)
     finally:
         if bar is not None:
             bar.close()

@@ -19,21 +19,18 @@ import xarray as xr
 
 from spikewidgets.errors import SearchInterrupted
 from spikewidgets.io._validation import parse_scaling_factors, positive_int
-from spikewidgets.search._blocks import run_plans, save_optimum, stored_optimum
+from spikewidgets.search._blocks import run_plans, save_optimum
 from spikewidgets.search._many import model_files_in, search_models
 from spikewidgets.search._plan import SearchPlan
+from spikewidgets.search._plan_options import PlanOptions
 from spikewidgets.search._results import TrialScores
+from spikewidgets.search._run_options import RunOptions, trials_per_block_or_alias
 from spikewidgets.search.adaptive._run import AdaptiveRun, run_adaptive_plans
 from spikewidgets.search.adaptive._strategies import Strategy
 from spikewidgets.tasks import Task
 
-__all__ = [
-    "evaluate_single_trial",
-    "lambda_grid_search",
-    "parse_scaling_factors",
-    "perturbation_search",
-    "run_single_plan",
-]
+__all__ = ["evaluate_single_trial", "lambda_grid_search", "parse_scaling_factors",
+           "run_single_plan"]
 
 
 def lambda_grid_search(
@@ -49,7 +46,7 @@ def lambda_grid_search(
     save: bool = True,
     n_workers: int | None = None,
     executor: Executor | None = None,
-    trials_per_chunk: int | None = None,
+    trials_per_block: int | None = None,
     progress: bool = True,
     callback: Callable[[xr.Dataset], None] | None = None,
     stop: threading.Event | None = None,
@@ -57,6 +54,7 @@ def lambda_grid_search(
     use_initial_weights: bool = False,
     adaptive: bool | str | Strategy = False,
     optimum: str = "first",
+    trials_per_chunk: int | None = None,
 ) -> xr.Dataset:
     """Find the scaling factor that turns a rate model into a working LIF network.
 
@@ -98,9 +96,13 @@ def lambda_grid_search(
         Threads to use when no ``executor`` is given (default: all cores).
     executor : concurrent.futures.Executor, optional
         Where to run blocks of trials (a thread or process pool, or a Dask
-        ``Client.get_executor()``).
-    trials_per_chunk : int, optional
-        Trials per block of work (default: about four blocks per worker).
+        ``Client.get_executor()``). By default a pool of ``n_workers``
+        threads, as for every search: the compiled kernel releases the GIL,
+        so threads run as fast as processes (``python
+        benchmarks/bench_many.py``) and start at once.
+    trials_per_block : int, optional
+        Trials per block of work (default: about four blocks per worker, at
+        most 10 trials a block).
     progress : bool, default True
         Show a tqdm progress bar.
     callback : callable, optional
@@ -132,8 +134,9 @@ def lambda_grid_search(
         MATLAB script and the PyTorch port's ``lambda_grid_search(model_dir=...)``
         do; each optimum is written into its own file. The result is then the
         many-model Dataset of :func:`~spikewidgets.search.search_models` (a
-        ``model`` dim), ``callback`` gets ``(model_name, Dataset)`` as there,
-        and ``downsample`` and ``use_initial_weights`` must keep their defaults.
+        ``model`` dim), and ``callback`` gets ``(model_name, Dataset)`` as there.
+    trials_per_chunk : int, optional
+        Deprecated name of ``trials_per_block`` (a DeprecationWarning).
 
     Returns
     -------
@@ -163,23 +166,24 @@ def lambda_grid_search(
     """
     folder = _model_folder(model_path, model_dir)
     _require(task_name=task_name, n_trials=n_trials, scaling_factors=scaling_factors)
+    trials_per_block = trials_per_block_or_alias(trials_per_block, trials_per_chunk)
     if folder is not None:
-        if downsample != 1 or use_initial_weights:
-            raise ValueError("downsample and use_initial_weights apply to one model file; "
-                             "expected their defaults with a folder of models")
         return search_models(model_files_in(folder), task_name, n_trials, scaling_factors,
                              task_settings, seed=seed, paired=paired, save=save,
-                             executor=executor, n_workers=n_workers,
-                             trials_per_chunk=trials_per_chunk, progress=progress,
-                             callback=callback, stop=stop, adaptive=adaptive, optimum=optimum)
+                             n_workers=n_workers, executor=executor,
+                             trials_per_block=trials_per_block, progress=progress,
+                             callback=callback, stop=stop, downsample=downsample,
+                             use_initial_weights=use_initial_weights, adaptive=adaptive,
+                             optimum=optimum)
     n_trials = positive_int("n_trials", n_trials)
+    options = RunOptions(executor=executor, n_workers=n_workers,
+                         trials_per_block=trials_per_block, progress=progress,
+                         callback=callback, stop=stop)
     plan = SearchPlan.prepare(model_path, task_name, scaling_factors, task_settings, seed=seed,
-                              paired=paired, downsample=downsample,
-                              use_initial_weights=use_initial_weights, adaptive=adaptive,
-                              optimum=optimum)
-    dataset = run_single_plan(plan, n_trials, executor=executor, n_workers=n_workers,
-                              trials_per_chunk=trials_per_chunk, progress=progress,
-                              callback=callback, stop=stop, stacklevel=3)
+                              options=PlanOptions(paired=paired, downsample=downsample,
+                                                  use_initial_weights=use_initial_weights,
+                                                  adaptive=adaptive, optimum=optimum))
+    dataset = run_single_plan(plan, n_trials, options, stacklevel=3)
     if dataset.attrs["complete"] and save:
         dataset.attrs["saved_to_model"] = int(save_optimum(plan.model_path, dataset))
     return dataset
@@ -209,139 +213,39 @@ def _require(**values: object) -> None:
                              "model_dir), task_name, n_trials and scaling_factors")
 
 
-def perturbation_search(
-    model_path: str | os.PathLike,
-    task_name: str | Task,
-    perturbations: object,
-    *,
-    scaling_factors: str | Iterable[float] | None = None,
-    n_trials: int = 100,
-    task_settings: Mapping[str, object] | None = None,
-    seed: int | None = 0,
-    n_workers: int | None = None,
-    executor: Executor | None = None,
-    trials_per_chunk: int | None = None,
-    progress: bool = True,
-    callback: Callable[[xr.Dataset], None] | None = None,
-    stop: threading.Event | None = None,
-) -> xr.Dataset:
-    """Task accuracy of perturbed copies of the converted network, paired with the intact one.
-
-    Every variant (the intact network ``"none"`` and each perturbation, at
-    each scaling factor) sees the same trials: the same stimuli and the same
-    noise, drawn once per trial and shared. Trial ``t`` of the intact network
-    is trial ``t`` of :func:`lambda_grid_search` with the same seed, bit for
-    bit. The model file is not written.
-
-    Parameters
-    ----------
-    model_path : path-like
-        Trained rate model (``.mat``).
-    task_name : str or Task
-        Task to run.
-    perturbations : Perturbation, str or sequence of them
-        Objects of :mod:`spikewidgets.perturbations`, preset names
-        (``"ee_inc"`` ... ``"ei_dec"``), or lists of them (applied in order).
-        Random choices (lesions, fractions of units) come from ``seed``.
-    scaling_factors : sequence of float or str, optional
-        Default: the optimum stored in the model file by an earlier search.
-    n_trials : int, default 100
-        Trials per variant.
-    task_settings, seed, n_workers, executor, trials_per_chunk, progress, callback, stop
-        As for :func:`lambda_grid_search`.
-
-    Returns
-    -------
-    xarray.Dataset
-        Dims ``perturbation`` (coordinate: labels; ``perturbation_kind``,
-        ``perturbation_target`` and ``perturbation_strength`` beside it),
-        ``scaling_factor`` and ``trial``: every variable of a search, plus
-        ``accuracy_change`` against the intact network with its 95 % interval
-        (``accuracy_change_ci_low/high``, Newcombe's paired method),
-        ``trials_gained``, ``trials_lost``, ``mcnemar_p`` (exact McNemar
-        test), and ``condition_accuracy_change`` / ``condition_mcnemar_p``
-        per task condition.
-
-    Raises
-    ------
-    ValueError
-        For a model without a stored optimum when ``scaling_factors`` is not
-        given, an unknown preset, a fraction outside [0, 1], a factor <= 0 or a
-        unit index outside the network.
-
-    Examples
-    --------
-    A preset, inhibition onto excitatory units cut to 20 % and half of the
-    synapses lesioned, each against the intact network on the same 20 trials,
-    at the optimum stored in the bundled model (30):
-
-    >>> import spikewidgets as sw
-    >>> from spikewidgets.perturbations import LesionConnections, ScaleConnections
-    >>> path = sw.example_model("go_nogo", ".")
-    >>> ds = sw.perturbation_search(
-    ...     path, "go_nogo", ["ei_dec", ScaleConnections("inh", "exc", 0.2),
-    ...                       LesionConnections(0.5)], n_trials=20, seed=0, progress=False)
-    >>> ds.perturbation.values.tolist()
-    ['none', 'ei_dec', 'inh->exc x0.2', 'lesion 0.5']
-    >>> ds.accuracy_change.sel(scaling_factor=30).values.tolist()
-    [0.0, 0.0, -0.55, -0.5]
-    >>> ds.mcnemar_p.sel(scaling_factor=30, perturbation="lesion 0.5").item()
-    0.001953125
-    """
-    n_trials = positive_int("n_trials", n_trials)
-    if scaling_factors is None:
-        scaling_factors = [stored_optimum(model_path)]
-    plan = SearchPlan.prepare(model_path, task_name, scaling_factors, task_settings, seed=seed,
-                              perturbations=perturbations)
-    return run_single_plan(plan, n_trials, executor=executor, n_workers=n_workers,
-                           trials_per_chunk=trials_per_chunk, progress=progress,
-                           callback=callback, stop=stop, stacklevel=3)
-
-
-def run_single_plan(
-    plan: SearchPlan,
-    n_trials: int,
-    *,
-    executor: Executor | None = None,
-    n_workers: int | None = None,
-    trials_per_chunk: int | None = None,
-    progress: bool = True,
-    callback: Callable[[xr.Dataset], None] | None = None,
-    stop: threading.Event | None = None,
-    stacklevel: int = 2,
-) -> xr.Dataset:
+def run_single_plan(plan: SearchPlan, n_trials: int, options: RunOptions, *,
+                    stacklevel: int = 2) -> xr.Dataset:
     """Run trials 0 to ``n_trials - 1`` of one plan and return its Dataset (not saved).
 
-    ``callback`` gets the partial Dataset after each block. A search that
-    stopped early has ``attrs["complete"] == 0`` and gives a
-    :class:`SearchInterrupted` warning, placed ``stacklevel`` frames up.
+    ``options.callback`` gets the partial Dataset after each block. A search
+    that stopped early has ``attrs["complete"] == 0`` and gives a
+    :class:`~spikewidgets.SearchInterrupted` warning, placed ``stacklevel``
+    frames up.
 
     Examples
     --------
     >>> import spikewidgets as sw
-    >>> from spikewidgets.search._plan import SearchPlan
     >>> from spikewidgets.search._grid import run_single_plan
+    >>> from spikewidgets.search._plan import SearchPlan
+    >>> from spikewidgets.search._run_options import RunOptions
     >>> plan = SearchPlan.prepare(sw.example_model("go_nogo", "."), "go_nogo", [5, 30, 70],
     ...                           seed=0)
-    >>> ds = run_single_plan(plan, 10, progress=False)
+    >>> ds = run_single_plan(plan, 10, RunOptions(progress=False))
     >>> ds.accuracy.values.tolist(), ds.attrs["complete"]
     ([0.5, 1.0, 0.2], 1)
     """
     if plan.adaptive is not None:
-        return _run_adaptive_plan(plan, n_trials, executor=executor, n_workers=n_workers,
-                                  trials_per_chunk=trials_per_chunk, progress=progress,
-                                  callback=callback, stop=stop, stacklevel=stacklevel + 1)
+        return _run_adaptive_plan(plan, n_trials, options, stacklevel + 1)
     attrs = plan.attrs(n_trials)
     scores: list[TrialScores] = []
 
     def collect(_index: int, finished: list[TrialScores]) -> None:
         scores.extend(finished)
-        if callback is not None:
-            callback(plan.dataset(scores, {**attrs, "complete": 0}))
+        if options.callback is not None:
+            options.callback(plan.dataset(scores, {**attrs, "complete": 0}))
 
-    finished_all = run_plans([plan], n_trials, collect, executor=executor, n_workers=n_workers,
-                             trials_per_chunk=trials_per_chunk, progress=progress,
-                             description=f"{plan.task.name} search", stop=stop)
+    finished_all = run_plans([plan], n_trials, collect, options,
+                             description=f"{plan.task.name} search")
     complete = finished_all and len(scores) == n_trials
     attrs["complete"] = int(complete)
     dataset = plan.dataset(scores, attrs, warn_edge=complete, stacklevel=stacklevel + 1)
@@ -351,19 +255,19 @@ def run_single_plan(
     return dataset
 
 
-def _run_adaptive_plan(plan: SearchPlan, n_trials: int, *, callback, stop, stacklevel: int,
-                       **run_options) -> xr.Dataset:
+def _run_adaptive_plan(plan: SearchPlan, n_trials: int, options: RunOptions,
+                       stacklevel: int) -> xr.Dataset:
     """:func:`run_single_plan` of an adaptive plan."""
     run = AdaptiveRun(plan, n_trials)
     attrs = plan.attrs(n_trials)
+    callback = options.callback
 
     def partial(_index: int) -> None:
         callback(run.dataset({**attrs, "complete": 0}))
 
-    finished = run_adaptive_plans([run], on_block=None if callback is None else partial,
+    finished = run_adaptive_plans([run], options, on_block=None if callback is None else partial,
                                   on_round=None if callback is None else partial,
-                                  description=f"{plan.task.name} adaptive search", stop=stop,
-                                  **run_options)
+                                  description=f"{plan.task.name} adaptive search")
     attrs["complete"] = int(finished)
     dataset = run.dataset(attrs, warn_edge=finished, stacklevel=stacklevel + 1)
     dataset.attrs["saved_to_model"] = 0

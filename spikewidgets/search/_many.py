@@ -22,14 +22,15 @@ import xarray as xr
 from spikewidgets.errors import SearchInterrupted
 from spikewidgets.io._validation import parse_scaling_factors, positive_int
 from spikewidgets.search._blocks import run_plans, save_optimum, stored_optimum
-from spikewidgets.search._plan import SearchPlan, checked_strategy, with_intact
+from spikewidgets.search._plan import SearchPlan
+from spikewidgets.search._plan_options import PlanOptions
 from spikewidgets.search._results import TrialScores
-from spikewidgets.search._store import ModelRecord, ResultStore, combine_models
+from spikewidgets.search._run_options import RunOptions, trials_per_block_or_alias
+from spikewidgets.search._store import AT_STORED_OPTIMUM, ModelRecord, ResultStore, combine_models
 from spikewidgets.search.adaptive._run import AdaptiveRun, run_adaptive_plans
 from spikewidgets.sim._scheduling import DASK_LOW_OVERHEAD
 from spikewidgets.sim._seeding import entropy_from_seed
-from spikewidgets.stats._optimum import check_optimum_rule
-from spikewidgets.tasks import get_task
+from spikewidgets.tasks import Task, get_task
 
 __all__ = ["DASK_LOW_OVERHEAD", "model_files_in", "resolve_model_paths", "search_models"]
 
@@ -101,24 +102,27 @@ def _names(paths: Sequence[Path]) -> list[str]:
 
 def search_models(
     models: str | os.PathLike | Iterable[str | os.PathLike],
-    task_name: str,
+    task_name: str | Task,
     n_trials: int,
     scaling_factors: str | Iterable[float] | None,
     task_settings: Mapping[str, object] | None = None,
     *,
-    perturbations: object | None = None,
-    seed: int = 0,
-    store: str | os.PathLike | None = None,
+    seed: int | None = 0,
     paired: bool = True,
     save: bool = True,
-    executor: Executor | None = None,
     n_workers: int | None = None,
-    trials_per_chunk: int | None = None,
+    executor: Executor | None = None,
+    trials_per_block: int | None = None,
     progress: bool = True,
     callback: Callable[[str, xr.Dataset], None] | None = None,
     stop: threading.Event | None = None,
+    downsample: int = 1,
+    use_initial_weights: bool = False,
     adaptive: object = False,
     optimum: str = "first",
+    store: str | os.PathLike | None = None,
+    perturbations: object | None = None,
+    trials_per_chunk: int | None = None,
 ) -> xr.Dataset:
     """Grid-search the scaling factor of many models in one call.
 
@@ -128,26 +132,34 @@ def search_models(
         A glob pattern such as ``"models/**/*.mat"`` or a list of files.
     task_name, n_trials, scaling_factors, task_settings
         As for :func:`~spikewidgets.lambda_grid_search`; the same for every model.
-    seed : int, default 0
+    seed : int or None, default 0
         Seed of every random draw; every model sees the same trials.
+    paired, save, n_workers, executor, trials_per_block, progress, stop
+        As for :func:`~spikewidgets.lambda_grid_search`. Blocks of all models
+        share one executor: by default a pool of ``n_workers`` threads (all
+        cores), the same as for one model; the compiled kernel releases the
+        GIL, and threads measure the same throughput as processes within
+        the noise (``python benchmarks/bench_many.py``).
+    callback : callable, optional
+        ``callback(model_name, model_dataset)`` when a model completes.
+    downsample, use_initial_weights, adaptive, optimum
+        As for :func:`~spikewidgets.lambda_grid_search`; the same for every model.
     store : path-like, optional
         netCDF file holding finished models. It is rewritten atomically after
         each model; a search given the same store skips the models it holds
         (after an interruption or a lost machine), and refuses a store made
         with other settings.
-    paired, save, executor, n_workers, trials_per_chunk, progress, stop, adaptive, optimum
-        As for :func:`~spikewidgets.lambda_grid_search`. Blocks of all models
-        share one executor; by default a pool of ``n_workers`` processes (all
-        cores); threads measure the same throughput within the noise
-        (``python benchmarks/bench_many.py``).
-    callback : callable, optional
-        ``callback(model_name, model_dataset)`` when a model completes.
     perturbations : sequence, optional
         Run a perturbation search (:func:`~spikewidgets.search.perturbation_search`)
         of every model instead: dims ``model``, ``perturbation``,
-        ``scaling_factor``, ``trial``. With ``scaling_factors=None`` each model
-        runs at the optimum stored in its file; ``scaling_factor`` is then a
-        coordinate along ``model``. Nothing is written into the model files.
+        ``scaling_factor``, ``trial``. Nothing is written into the model
+        files. With ``scaling_factors=None`` each model runs at the optimum
+        stored in its file: ``scaling_factor`` is then a dimension of length
+        1 (the shape is the same as with one explicit factor) without a
+        coordinate, and ``model_scaling_factor`` (along ``model``) holds
+        each model's factor.
+    trials_per_chunk : int, optional
+        Deprecated name of ``trials_per_block`` (a DeprecationWarning).
 
     Returns
     -------
@@ -162,67 +174,98 @@ def search_models(
     --------
     Two copies of the bundled Go-NoGo model, searched on two threads:
 
-    >>> from concurrent.futures import ThreadPoolExecutor
     >>> import spikewidgets as sw
     >>> paths = [sw.example_model("go_nogo", folder) for folder in ("lab_a", "lab_b")]
-    >>> with ThreadPoolExecutor(2) as pool:
-    ...     ds = sw.search_models(paths, "go_nogo", 20, "10:70:20", seed=0, save=False,
-    ...                           progress=False, executor=pool)
+    >>> ds = sw.search_models(paths, "go_nogo", 20, "10:70:20", seed=0, save=False,
+    ...                       progress=False, n_workers=2)
     >>> ds.model.values.tolist()
     ['lab_a/go_nogo_example.mat', 'lab_b/go_nogo_example.mat']
     >>> ds.opt_scaling_factor.values.tolist()
     [30.0, 30.0]
+
+    Each model at the optimum stored in its file, against a perturbed copy:
+
+    >>> at_optimum = sw.search_models(paths, "go_nogo", 4, None, perturbations=["ei_dec"],
+    ...                               seed=0, progress=False)
+    >>> dict(at_optimum.correct.sizes)
+    {'model': 2, 'perturbation': 2, 'scaling_factor': 1, 'trial': 4}
+    >>> at_optimum.model_scaling_factor.values.tolist()
+    [30.0, 30.0]
     """
     paths = resolve_model_paths(models)
-    names = _names(paths)
     n_trials = positive_int("n_trials", n_trials)
-    entropy = entropy_from_seed(seed)
+    plan_options = PlanOptions(paired=paired, downsample=downsample,
+                               use_initial_weights=use_initial_weights,
+                               perturbations=perturbations, adaptive=adaptive, optimum=optimum)
+    options = RunOptions(executor=executor, n_workers=n_workers,
+                         trials_per_block=trials_per_block_or_alias(trials_per_block,
+                                                                    trials_per_chunk),
+                         progress=progress, callback=callback, stop=stop)
     task = get_task(task_name)
     settings = task.settings(task_settings)  # bad settings are the call's error, not a model's
-    strategy = checked_strategy(adaptive, paired, perturbations)
-    factors, attrs = _grid_and_attrs(scaling_factors, perturbations, task, settings, entropy,
-                                      n_trials, paired)
-    attrs["optimum_rule"] = check_optimum_rule(optimum)
-    attrs.update(strategy.attrs() if strategy else {})
-    at_optimum, save = factors is None, save and perturbations is None
-    store_ = None if store is None else ResultStore(store, attrs)
-    records = {} if store_ is None else store_.finished(names)
-    todo = [(path, name) for path, name in zip(paths, names, strict=True) if name not in records]
-    plans, plan_names = _prepare_plans(todo, records, task, factors, settings, entropy, paired,
-                                       perturbations, strategy, optimum)
-    models = _ModelSearches(plans, plan_names, records, names, n_trials, at_optimum=at_optimum,
-                            save=save, store=store_, callback=callback)
-    options = {"executor": executor, "n_workers": n_workers, "trials_per_chunk": trials_per_chunk,
-               "processes": True, "progress": progress, "description": f"{len(plans)} models",
-               "stop": stop}
-    if strategy is not None:
-        complete = _run_adaptive(plans, n_trials, models.finish, models.failed, options)
+    entropy = entropy_from_seed(seed)
+    factors, attrs = _grid_and_attrs(scaling_factors, task, settings, entropy, n_trials,
+                                     plan_options)
+    search = _ModelSearches(paths, attrs, n_trials, save=save and perturbations is None,
+                            store=None if store is None else ResultStore(store, attrs),
+                            callback=callback)
+    search.prepare_plans(task, settings, entropy, factors, plan_options)
+    if plan_options.adaptive is not None:
+        complete = search.run_adaptive(options)
     else:
-        complete = run_plans(plans, n_trials, models.collect, on_error=models.failed, **options)
-    result = combine_models(records, names, attrs)
+        complete = run_plans(search.plans, n_trials, search.collect, options,
+                             on_error=search.failed, description=f"{len(search.plans)} models")
+    result = combine_models(search.records, search.names, attrs)
     result.attrs["complete"] = int(complete)
     if not complete:
-        _warn_interrupted(records, len(names), store_)
+        _warn_interrupted(search.records, len(search.names), search.store)
     return result
 
 
 class _ModelSearches:
-    """What a many-model search does as blocks finish, models complete or fail."""
+    """The models of a many-model search: their plans, records, and what to do as blocks finish.
 
-    def __init__(self, plans: Sequence[SearchPlan], plan_names: Sequence[str],
-                 records: dict[str, ModelRecord], names: Sequence[str], n_trials: int, *,
-                 at_optimum: bool, save: bool, store: ResultStore | None, callback) -> None:
-        self.plans, self.plan_names, self.records, self.names = plans, plan_names, records, names
-        self.n_trials, self.at_optimum, self.save = n_trials, at_optimum, save
-        self.store, self.callback = store, callback
-        self.scores: dict[str, list[TrialScores]] = {name: [] for name in plan_names}
+    Models the store holds as finished are not searched again.
+    """
+
+    def __init__(self, paths: Sequence[Path], attrs: Mapping[str, object], n_trials: int, *,
+                 save: bool, store: ResultStore | None, callback) -> None:
+        self.names = _names(paths)
+        self.paths, self.attrs, self.n_trials = list(paths), attrs, n_trials
+        self.save, self.store, self.callback = save, store, callback
+        self.records: dict[str, ModelRecord] = ({} if store is None
+                                                else store.finished(self.names))
+        self.plans: list[SearchPlan] = []
+        self.plan_names: list[str] = []
+        self.scores: dict[str, list[TrialScores]] = {}
+
+    def prepare_plans(self, task: Task, settings: Mapping[str, float], entropy: int,
+                      factors: object, options: PlanOptions) -> None:
+        """One plan per readable model not yet finished; the others get an ``error``.
+
+        ``factors`` None means each model's stored optimum.
+        """
+        for path, name in zip(self.paths, self.names, strict=True):
+            if name in self.records:
+                continue
+            self.records[name] = ModelRecord(model_path=str(path))
+            try:
+                grid = [stored_optimum(path)] if factors is None else factors
+                plan = SearchPlan.prepare(path, task, grid, settings, seed=entropy,
+                                          options=options)
+            except (OSError, ValueError) as error:
+                self.records[name].error = " ".join(str(error).split())
+                continue
+            self.records[name].model_sha256 = plan.model_sha256
+            self.plans.append(plan)
+            self.plan_names.append(name)
+            self.scores[name] = []
 
     def finish(self, index: int, single: xr.Dataset | None = None) -> None:
         """Store a completed model's Dataset, write its optimum and the store, call back."""
         plan, name = self.plans[index], self.plan_names[index]
         if single is None:
             single = plan.dataset(self.scores[name], {"saved_to_model": 0})
-        single = single.squeeze("scaling_factor") if self.at_optimum else single
         if self.save:
             single.attrs["saved_to_model"] = int(save_optimum(plan.model_path, single,
                                                               stacklevel=5))
@@ -247,6 +290,20 @@ class _ModelSearches:
         self.records[self.plan_names[index]].error = \
             f"{type(error).__name__}: {' '.join(str(error).split())}"
 
+    def run_adaptive(self, options: RunOptions) -> bool:
+        """Adaptive searches of every plan, their rounds sharing the executor."""
+        runs = [AdaptiveRun(plan, self.n_trials) for plan in self.plans]
+
+        def ended(index: int) -> None:
+            self.finish(index, runs[index].dataset({"saved_to_model": 0}))
+
+        complete = run_adaptive_plans(runs, options, on_finish=ended, catch_errors=True,
+                                      description=f"{len(self.plans)} models")
+        for index, run in enumerate(runs):
+            if run.error is not None:
+                self.failed(index, run.error)
+        return complete
+
 
 def _warn_interrupted(records: Mapping[str, ModelRecord], n_models: int,
                       store: ResultStore | None) -> None:
@@ -256,55 +313,18 @@ def _warn_interrupted(records: Mapping[str, ModelRecord], n_models: int,
                   f"models are in the result{kept}", SearchInterrupted, stacklevel=3)
 
 
-def _run_adaptive(plans: Sequence[SearchPlan], n_trials: int, finish, failed,
-                  options: dict) -> bool:
-    """Adaptive searches of every plan, their rounds sharing the executor."""
-    runs = [AdaptiveRun(plan, n_trials) for plan in plans]
-
-    def ended(index: int) -> None:
-        finish(index, runs[index].dataset({"saved_to_model": 0}))
-
-    complete = run_adaptive_plans(runs, on_finish=ended, catch_errors=True, **options)
-    for index, run in enumerate(runs):
-        if run.error is not None:
-            failed(index, run.error)
-    return complete
-
-
-def _grid_and_attrs(scaling_factors, perturbations, task, settings, entropy: int,
-                    n_trials: int, paired: bool) -> tuple[object, dict[str, object]]:
+def _grid_and_attrs(scaling_factors, task: Task, settings: Mapping[str, float], entropy: int,
+                    n_trials: int, options: PlanOptions) -> tuple[object, dict[str, object]]:
     """The grid (None: each model's stored optimum) and the attributes the models share."""
-    if scaling_factors is None and perturbations is None:
+    if scaling_factors is None and options.perturbations is None:
         raise ValueError("scaling_factors is None, expected the grid to search (only a "
                          "perturbation search may run each model at its stored optimum)")
     factors = None if scaling_factors is None else parse_scaling_factors(scaling_factors)
-    attrs = SearchPlan.shared_attrs(task, settings, entropy, n_trials, paired=paired)
-    attrs["scaling_factors"] = "stored optimum" if factors is None \
+    attrs = SearchPlan.shared_attrs(task, settings, entropy, n_trials, options)
+    attrs["scaling_factors"] = AT_STORED_OPTIMUM if factors is None \
         else json.dumps(factors.tolist())
-    if perturbations is not None:
-        attrs["perturbations"] = json.dumps([p.label for p in with_intact(perturbations)])
+    if options.perturbations is not None:
+        attrs["perturbations"] = json.dumps([p.label for p in options.perturbations])
+    attrs["optimum_rule"] = options.optimum
+    attrs.update(options.adaptive.attrs() if options.adaptive else {})
     return factors, attrs
-
-
-def _prepare_plans(todo, records: dict[str, ModelRecord], task, factors, settings, entropy: int,
-                   paired: bool, perturbations=None, strategy=None, optimum: str = "first"
-                   ) -> tuple[list[SearchPlan], list[str]]:
-    """One plan per readable model of ``todo`` (path, name); the others get an ``error``.
-
-    ``factors`` None means each model's stored optimum.
-    """
-    plans, plan_names = [], []
-    for path, name in todo:
-        records[name] = ModelRecord(model_path=str(path))
-        try:
-            grid = [stored_optimum(path)] if factors is None else factors
-            plan = SearchPlan.prepare(path, task, grid, settings, seed=entropy, paired=paired,
-                                      perturbations=perturbations, adaptive=strategy,
-                                      optimum=optimum)
-        except (OSError, ValueError) as error:
-            records[name].error = " ".join(str(error).split())
-            continue
-        records[name].model_sha256 = plan.model_sha256
-        plans.append(plan)
-        plan_names.append(name)
-    return plans, plan_names

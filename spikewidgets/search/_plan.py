@@ -22,12 +22,12 @@ import xarray as xr
 
 from spikewidgets._version import __version__
 from spikewidgets.io._modelfile import RateModel, file_sha256, load_model
-from spikewidgets.io._validation import parse_scaling_factors, positive_int
+from spikewidgets.io._validation import parse_scaling_factors
 from spikewidgets.perturbations import NetworkParts, Perturbation
-from spikewidgets.perturbations._presets import as_perturbation
 from spikewidgets.search._perturbation_results import perturbation_dataset
+from spikewidgets.search._plan_options import PlanOptions
 from spikewidgets.search._results import TrialScores, build_dataset
-from spikewidgets.search.adaptive._strategies import Strategy, as_strategy
+from spikewidgets.search.adaptive._strategies import Strategy
 from spikewidgets.sim._kernel import BASE_DT, LIFNetwork, NetworkVariant, run_lif, scaling_variants
 from spikewidgets.sim._seeding import (
     entropy_from_seed,
@@ -36,15 +36,9 @@ from spikewidgets.sim._seeding import (
     stimulation_generator,
     trial_generator,
 )
-from spikewidgets.stats._optimum import check_optimum_rule
 from spikewidgets.tasks import Task, Trial, get_task
 
-__all__ = [
-    "SearchPlan",
-    "checked_strategy",
-    "perturbed_variants",
-    "with_intact",
-]
+__all__ = ["SearchPlan", "perturbed_variants"]
 
 LAMBDA_CONVENTION = ("weights are divided by scaling_factor; the paper's lambda is "
                      "1 / scaling_factor")
@@ -123,12 +117,7 @@ class SearchPlan:
         task_settings: Mapping[str, object] | None = None,
         *,
         seed: int | np.random.SeedSequence | None = None,
-        paired: bool = True,
-        downsample: int = 1,
-        use_initial_weights: bool = False,
-        perturbations: Sequence[object] | None = None,
-        adaptive: object = None,
-        optimum: str = "first",
+        options: PlanOptions | None = None,
     ) -> SearchPlan:
         """Check the arguments of a search and make its plan.
 
@@ -144,16 +133,11 @@ class SearchPlan:
             Overrides of the task's defaults.
         seed : int, optional
             Seed of every random draw (None: a fresh one).
-        paired, downsample, use_initial_weights
-            See :func:`~spikewidgets.lambda_grid_search`.
-        perturbations : sequence, optional
-            Perturbations (objects of :mod:`spikewidgets.perturbations`, preset
-            names, or lists applied in order). The intact network (``"none"``)
-            is added first; the search is then paired.
-        adaptive : bool, str or Strategy, optional
-            An adaptive search (``spikewidgets.search.adaptive._strategies.as_strategy``).
-        optimum : {"first", "robust"}
-            The optimum rule (``spikewidgets.stats._optimum``).
+        options : PlanOptions, optional
+            ``paired``, ``downsample``, ``use_initial_weights``,
+            ``perturbations``, ``adaptive`` and ``optimum``, checked
+            (default: a plain, paired search of the trained weights, optimum
+            rule ``"first"``).
 
         Raises
         ------
@@ -173,16 +157,11 @@ class SearchPlan:
         task_object.check_model_inputs(model.n_inputs, f"model file {path}" if path
                                        else "the model")
         settings = task_object.settings(task_settings)
-        downsample = positive_int("downsample", downsample)
-        variants = () if perturbations is None else with_intact(perturbations)
-        if variants and not paired:
-            raise ValueError("paired is False, but a perturbation search compares every "
-                             "variant on the same trials; expected paired=True")
-        strategy = checked_strategy(adaptive, paired, variants)
-        plan = cls(model, task_object, settings, factors, entropy, bool(paired), downsample,
-                   bool(use_initial_weights), path, checksum, variants, strategy,
-                   check_optimum_rule(optimum))
-        if variants:
+        options = PlanOptions() if options is None else options
+        plan = cls(model, task_object, settings, factors, entropy, options.paired,
+                   options.downsample, options.use_initial_weights, path, checksum,
+                   options.perturbations or (), options.adaptive, options.optimum)
+        if plan.perturbations:
             plan.variants()  # bad perturbations (a unit index out of range) fail here
         return plan
 
@@ -268,8 +247,8 @@ class SearchPlan:
     def attrs(self, n_trials: int) -> dict[str, object]:
         """Dataset attributes that describe the plan (plain strings and numbers)."""
         attrs = self.shared_attrs(self.task, self.settings, self.entropy, n_trials,
-                                  paired=self.paired, downsample=self.downsample,
-                                  use_initial_weights=self.use_initial_weights)
+                                  PlanOptions(self.paired, self.downsample,
+                                              self.use_initial_weights))
         attrs["optimum_rule"] = self.optimum_rule
         if self.adaptive is not None:
             attrs.update(self.adaptive.attrs())
@@ -279,18 +258,17 @@ class SearchPlan:
         return attrs
 
     @staticmethod
-    def shared_attrs(task: Task, settings: Mapping[str, float], entropy: int, n_trials: int, *,
-                     paired: bool = True, downsample: int = 1,
-                     use_initial_weights: bool = False) -> dict[str, object]:
+    def shared_attrs(task: Task, settings: Mapping[str, float], entropy: int, n_trials: int,
+                     options: PlanOptions) -> dict[str, object]:
         """The attributes of plans that differ only in their model (a many-model search's)."""
         return {
             "task": task.name,
             "task_settings": task.settings_json(settings),
             "seed": seed_attr(entropy),
             "n_trials": int(n_trials),
-            "paired": int(bool(paired)),
-            "downsample": int(downsample),
-            "use_initial_weights": int(bool(use_initial_weights)),
+            "paired": int(options.paired),
+            "downsample": int(options.downsample),
+            "use_initial_weights": int(options.use_initial_weights),
             "spikewidgets_version": __version__,
             "lambda_convention": LAMBDA_CONVENTION,
         }
@@ -316,30 +294,6 @@ _NETWORKS_LOCK = threading.Lock()
 _NETWORKS_KEPT = 4
 
 
-def checked_strategy(adaptive: object, paired: bool, perturbations: object) -> Strategy | None:
-    """The strategy of ``adaptive``, refused with an unpaired or a perturbation search.
-
-    Examples
-    --------
-    >>> from spikewidgets.search._plan import checked_strategy
-    >>> checked_strategy("race", paired=True, perturbations=None)
-    Race(alpha=0.05, margin=0.02, look_every=10)
-    >>> checked_strategy(True, paired=False, perturbations=None)
-    Traceback (most recent call last):
-    ...
-    ValueError: paired is False, but an adaptive search compares factors on the same trials;
-    expected paired=True
-    """
-    strategy = as_strategy(adaptive)
-    if strategy is not None and not paired:
-        raise ValueError("paired is False, but an adaptive search compares factors on the "
-                         "same trials; expected paired=True")
-    if strategy is not None and perturbations:
-        raise ValueError(f"adaptive is {adaptive!r} with perturbations; a perturbation "
-                         "search runs every variant on every trial: expected adaptive=False")
-    return strategy
-
-
 def perturbed_variants(
     model: RateModel,
     perturbations: Sequence[Perturbation],
@@ -359,7 +313,8 @@ def perturbed_variants(
     --------
     >>> import spikewidgets as sw
     >>> from spikewidgets.io._modelfile import load_model
-    >>> from spikewidgets.search._plan import perturbed_variants, with_intact
+    >>> from spikewidgets.search._plan import perturbed_variants
+    >>> from spikewidgets.search._plan_options import with_intact
     >>> model = load_model(sw.example_model("go_nogo", "."))
     >>> variants = perturbed_variants(model, with_intact(["ei_dec"]), [20.0, 30.0], entropy=0)
     >>> [variant.scaling_factor for variant in variants]
@@ -375,25 +330,3 @@ def perturbed_variants(
                                     stimulation=parts.stimulation)
                      for sf in scaling_factors]
     return variants
-
-
-def with_intact(perturbations: Sequence[object]) -> tuple[Perturbation, ...]:
-    """The perturbations as objects, the intact network ``"none"`` first, labels unique.
-
-    Examples
-    --------
-    >>> from spikewidgets.perturbations import LesionConnections
-    >>> from spikewidgets.search._plan import with_intact
-    >>> [p.label for p in with_intact(["ee_inc", LesionConnections(0.1)])]
-    ['none', 'ee_inc', 'lesion 0.1']
-    """
-    if isinstance(perturbations, (str, Perturbation)):
-        perturbations = [perturbations]
-    made = [as_perturbation(item) for item in perturbations]
-    made = [as_perturbation(None)] + [p for p in made if p.label != "none"]
-    labels = [p.label for p in made]
-    repeated = sorted({label for label in labels if labels.count(label) > 1})
-    if repeated:
-        raise ValueError(f"perturbations has repeated labels {repeated}; expected each "
-                         "perturbation once")
-    return tuple(made)

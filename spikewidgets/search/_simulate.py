@@ -13,10 +13,16 @@ from spikewidgets.io._modelfile import RateModel, load_model
 from spikewidgets.io._validation import parse_scaling_factors
 from spikewidgets.perturbations._presets import as_perturbation
 from spikewidgets.search._plan import SearchPlan, perturbed_variants
-from spikewidgets.sim._kernel import LIFNetwork, Stimulation, run_lif
+from spikewidgets.search._plan_options import PlanOptions
+from spikewidgets.sim._kernel import LIFNetwork, LIFResult, Stimulation, run_lif
 from spikewidgets.sim._rate import RATE_STEP
-from spikewidgets.sim._seeding import entropy_from_seed, stimulation_generator, trial_generator
-from spikewidgets.tasks import Task
+from spikewidgets.sim._seeding import (
+    entropy_from_seed,
+    seed_attr,
+    stimulation_generator,
+    trial_generator,
+)
+from spikewidgets.tasks import Task, Trial
 
 __all__ = ["simulate"]
 
@@ -24,10 +30,10 @@ __all__ = ["simulate"]
 def simulate(
     model: str | os.PathLike | RateModel,
     scaling_factor: float,
-    task: str | Task | None = None,
+    task_name: str | Task | None = None,
     *,
     u: np.ndarray | None = None,
-    settings: Mapping[str, object] | None = None,
+    task_settings: Mapping[str, object] | None = None,
     seed: int | None = 0,
     trial: int = 0,
     record_voltages: bool = False,
@@ -39,28 +45,29 @@ def simulate(
 ) -> xr.Dataset:
     """Simulate one trial of the LIF network and return what it did.
 
-    With ``task``, the input is trial ``trial`` of a search run with the same
-    ``seed`` (same stimulus, same noise), and the trial is scored: with the
-    default seed 0 of both, ``simulate(path, factor, task, trial=t)`` replays
-    trial ``t`` of a default search. With ``u``, the given input is used
-    instead and no score is computed.
+    With ``task_name``, the input is trial ``trial`` of a search run with the
+    same ``seed`` (same stimulus, same noise), and the trial is scored: with
+    the default seed 0 of both, ``simulate(path, factor, task_name, trial=t)``
+    replays trial ``t`` of a default search. With ``u``, the given input is
+    used instead and no score is computed.
 
     Parameters
     ----------
     model : path-like or RateModel
-        Trained rate model.
+        Trained rate model, or its ``.mat`` file.
     scaling_factor : float
         Positive factor dividing the recurrent and readout weights.
-    task : str or Task, optional
+    task_name : str or Task, optional
         Task that makes the input (exclusive with ``u``).
     u : ndarray, shape (n_inputs, n_columns), optional
         Explicit input, one column per 5 ms rate step.
-    settings : mapping, optional
+    task_settings : mapping, optional
         Task settings overriding the defaults.
     seed : int or None, default 0
         Seed of the trial's random draws, as the ``seed`` of
         :func:`~spikewidgets.search.lambda_grid_search` (whose default is 0
-        too). None draws a random seed, stored in ``attrs["seed"]``.
+        too). None draws a random seed, stored in ``attrs["seed"]`` (an int,
+        as a search's; a string above 2**63 - 1, which netCDF cannot hold).
     trial : int, default 0
         Which trial of the seeded sequence to simulate.
     record_voltages, record_rates : bool, default False
@@ -97,50 +104,71 @@ def simulate(
     >>> path = sw.example_model("go_nogo", ".")
     >>> sim = sw.simulate(path, 30, "go_nogo", trial=3, record_voltages=True)
     >>> sim.attrs["condition"], sim.attrs["correct"], sim.attrs["seed"]
-    ('go', 1, '0')
+    ('go', 1, 0)
     >>> sim.voltage.dims, sim.voltage.shape
     (('unit', 'time'), (200, 20000))
     >>> sim.voltage.attrs["long_name"], sim.voltage.attrs["units"]
     ('membrane voltage', 'mV')
     """
-    if (task is None) == (u is None):
-        raise ValueError("pass either task (to draw a trial) or u (an explicit input), not both")
-    entropy = entropy_from_seed(seed)
-    if task is not None:
-        plan = SearchPlan.prepare(model, task, [scaling_factor], settings, seed=entropy,
-                                  downsample=downsample, use_initial_weights=use_initial_weights)
-        made, rng = plan.draw_trial(int(trial))
-        task_object, merged, model, u = plan.task, plan.settings, plan.model, made.u
+    if (task_name is None) == (u is None):
+        raise ValueError("pass either task_name (to draw a trial) or u (an explicit input), "
+                         "not both")
+    entropy, trial = entropy_from_seed(seed), int(trial)
+    choices = PlanOptions(downsample=downsample, use_initial_weights=use_initial_weights)
+    (factor,) = parse_scaling_factors([scaling_factor])
+    if task_name is not None:
+        plan = SearchPlan.prepare(model, task_name, [factor], task_settings, seed=entropy,
+                                  options=choices)
+        made, rng = plan.draw_trial(trial)
+        model, u = plan.model, made.u
     else:
         model = model if isinstance(model, RateModel) else load_model(model)
-        rng, task_object = trial_generator(entropy, int(trial)), None
-    (factor,) = parse_scaling_factors([scaling_factor])
-    attrs: dict[str, object] = {"scaling_factor": float(factor)}
-    if task_object is not None:
-        attrs.update(task=task_object.name, task_settings=task_object.settings_json(merged),
-                     label=int(made.label), condition=made.condition)
-    if perturbation is None:
-        network = LIFNetwork.from_model(model, [factor], downsample=downsample,
-                                        use_initial_weights=use_initial_weights)
-    else:
-        changed = as_perturbation(perturbation)
-        (variant,) = perturbed_variants(model, [changed], [factor], entropy,
-                                        downsample=downsample,
-                                        use_initial_weights=use_initial_weights)
-        network = LIFNetwork.from_variants(model, [variant], downsample=downsample)
-        attrs["perturbation"] = changed.label
-    recording = record_voltages or record_rates
+        plan, made, rng = None, None, trial_generator(entropy, trial)
+    network, label = _network(model, factor, perturbation, entropy, choices)
     result = run_lif(network, np.asarray(u, dtype=np.float64), rng=rng, stimulation=stimulation,
-                     stimulation_rng=stimulation_generator(entropy, int(trial)),
-                     record_spikes=True, record_traces=recording)
+                     stimulation_rng=stimulation_generator(entropy, trial),
+                     record_spikes=True, record_traces=record_voltages or record_rates)
+    attrs: dict[str, object] = {"scaling_factor": float(factor)}
+    if plan is not None:
+        attrs.update(task=plan.task.name, task_settings=plan.task.settings_json(plan.settings),
+                     label=int(made.label), condition=made.condition)
+    if label is not None:
+        attrs["perturbation"] = label
+    if plan is not None:
+        attrs.update(_score(plan, made, result))
+    attrs.update(dt=result.dt, trial_length=result.trial_length, seed=seed_attr(entropy),
+                 trial=trial)
+    return xr.Dataset(_traces(result, u, record_voltages, record_rates),
+                      coords=_coordinates(result, model, u), attrs=attrs)
+
+
+def _network(model: RateModel, factor: float, perturbation: object, entropy: int,
+             choices: PlanOptions) -> tuple[LIFNetwork, str | None]:
+    """The network at ``factor``, perturbed if asked, and the perturbation's label (or None)."""
+    if perturbation is None:
+        return LIFNetwork.from_model(model, [factor], downsample=choices.downsample,
+                                     use_initial_weights=choices.use_initial_weights), None
+    changed = as_perturbation(perturbation)
+    (variant,) = perturbed_variants(model, [changed], [factor], entropy,
+                                    downsample=choices.downsample,
+                                    use_initial_weights=choices.use_initial_weights)
+    return LIFNetwork.from_variants(model, [variant], downsample=choices.downsample), \
+        changed.label
+
+
+def _score(plan: SearchPlan, made: Trial, result: LIFResult) -> dict[str, object]:
+    """The score of a task's trial, as attributes."""
+    task, settings = plan.task, plan.settings
+    start = task.window_start(settings, plan.downsample)
+    score = task.score(result.out[:, start - 1:], int(made.label), settings)
+    return {"correct": int(score.correct[0]), "response": float(score.response[0]),
+            "response_window_start": float(start * result.dt)}
+
+
+def _traces(result: LIFResult, u: np.ndarray, record_voltages: bool,
+            record_rates: bool) -> dict[str, tuple]:
+    """The Dataset's variables: output, spikes, mean rates, input, and the traces asked for."""
     dt = result.dt
-    times = dt * np.arange(1, result.n_steps + 1)
-    if task_object is not None:
-        start = task_object.window_start(merged, downsample)
-        score = task_object.score(result.out[:, start - 1:], int(made.label), merged)
-        attrs.update(correct=int(score.correct[0]), response=float(score.response[0]),
-                     response_window_start=float(start * dt))
-    exc = np.asarray(model.exc, dtype=bool)
     data_vars = {
         "output": ("time", result.out[0],
                    variable_attrs("spiking readout", "readout of the spiking network, "
@@ -166,21 +194,23 @@ def simulate(
                              variable_attrs("filtered spike train", "spike train of the unit "
                                             "filtered by the synapse (r of the readout)",
                                             "Hz"))
-    attrs.update(dt=dt, trial_length=result.trial_length, seed=str(entropy), trial=int(trial))
-    return xr.Dataset(
-        data_vars,
-        coords={
-            "time": ("time", times, variable_attrs("time", "time from the trial start at the "
-                                                   "end of every LIF step", "s")),
-            "unit": ("unit", np.arange(model.n_units), variable_attrs("unit", "index of the unit")),
-            "unit_type": ("unit", np.where(exc, "exc", "inh"),
-                          variable_attrs("unit type", "exc for an excitatory unit, inh for an "
-                                         "inhibitory one")),
-            "rate_time": ("rate_time", RATE_STEP * np.arange(np.shape(u)[1]),
-                          variable_attrs("input time", "start of the 5 ms rate step of each "
-                                         "input column, from the trial start", "s")),
-            "input": ("input", np.arange(np.shape(u)[0]),
-                      variable_attrs("input", "index of the input channel")),
-        },
-        attrs=attrs,
-    )
+    return data_vars
+
+
+def _coordinates(result: LIFResult, model: RateModel, u: np.ndarray) -> dict[str, tuple]:
+    """Time, unit (with its type), input time and input channel."""
+    exc = np.asarray(model.exc, dtype=bool)
+    return {
+        "time": ("time", result.dt * np.arange(1, result.n_steps + 1),
+                 variable_attrs("time", "time from the trial start at the end of every LIF "
+                                "step", "s")),
+        "unit": ("unit", np.arange(model.n_units), variable_attrs("unit", "index of the unit")),
+        "unit_type": ("unit", np.where(exc, "exc", "inh"),
+                      variable_attrs("unit type", "exc for an excitatory unit, inh for an "
+                                     "inhibitory one")),
+        "rate_time": ("rate_time", RATE_STEP * np.arange(np.shape(u)[1]),
+                      variable_attrs("input time", "start of the 5 ms rate step of each "
+                                     "input column, from the trial start", "s")),
+        "input": ("input", np.arange(np.shape(u)[0]),
+                  variable_attrs("input", "index of the input channel")),
+    }

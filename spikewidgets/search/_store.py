@@ -4,6 +4,11 @@ A store is one netCDF file holding the combined Dataset of the models
 finished so far (dims ``model``, ``scaling_factor``, ``trial``). It is
 rewritten atomically after each model; a search given the same store skips
 the models it holds, and refuses a store made with other settings.
+
+Models searched at the optimum stored in their files (a perturbation search
+with ``scaling_factors=None``) keep a ``scaling_factor`` dimension of length
+1, without a coordinate; ``model_scaling_factor`` along ``model`` holds each
+model's factor.
 """
 
 from __future__ import annotations
@@ -19,10 +24,19 @@ import xarray as xr
 from spikewidgets.io._atomic import write_netcdf
 from spikewidgets.io._labels import variable_attrs
 
-__all__ = ["IDENTITY_ATTRS", "ModelRecord", "ResultStore", "combine_models"]
+__all__ = ["AT_STORED_OPTIMUM", "IDENTITY_ATTRS", "ModelRecord", "ResultStore",
+           "combine_models"]
 
 #: Attributes that must match between a store and the search that resumes it.
-IDENTITY_ATTRS = ("task", "task_settings", "seed", "n_trials", "paired", "scaling_factors")
+IDENTITY_ATTRS = ("task", "task_settings", "seed", "n_trials", "paired", "scaling_factors",
+                  "downsample", "use_initial_weights")
+
+#: ``attrs["scaling_factors"]`` of a search that runs each model at its stored optimum.
+AT_STORED_OPTIMUM = "stored optimum"
+
+#: The per-model coordinate of such a search: name, long_name, description.
+_MODEL_FACTOR = ("model_scaling_factor", "model's scaling factor",
+                 "scaling factor the model was simulated at: the optimum stored in its file")
 
 #: Per-model variables that the combined Dataset adds to a single search's:
 #: name -> (long_name, description).
@@ -92,12 +106,14 @@ def combine_models(records: Mapping[str, ModelRecord], names: Sequence[str],
     {'task': 'go_nogo', 'n_models': 2, 'n_models_completed': 1}
     """
     done = [name for name in names if records[name].completed]
+    at_optimum = attrs.get("scaling_factors") == AT_STORED_OPTIMUM
     if done:
         parts = [_without_attrs(records[name].dataset) for name in done]
-        # A scalar scaling factor (each model at its own optimum) becomes a coordinate on model.
-        per_model = ["scaling_factor"] if "scaling_factor" not in parts[0].dims else "minimal"
-        stacked = xr.concat(parts, dim="model", coords=per_model, compat="override",
-                            join="outer", fill_value=_MISSING_MODEL)
+        if at_optimum:  # each model at its own factor: a coordinate along model
+            parts = [_factor_as_coordinate(part) for part in parts]
+        stacked = xr.concat(parts, dim="model",
+                            coords=[_MODEL_FACTOR[0]] if at_optimum else "minimal",
+                            compat="override", join="outer", fill_value=_MISSING_MODEL)
         stacked = stacked.assign_coords(model=("model", done))
         combined = stacked.reindex(model=list(names), fill_value=_MISSING_MODEL)
         for key, variable in stacked.variables.items():
@@ -175,16 +191,21 @@ class ResultStore:
         with xr.open_dataset(self.path) as previous:
             previous = previous.load()
         for key in IDENTITY_ATTRS:
-            if str(previous.attrs.get(key)) != str(self.attrs[key]):
+            if str(previous.attrs.get(key)) != str(self.attrs.get(key)):
                 raise ValueError(
                     f"store {self.path} was made with {key} = {previous.attrs.get(key)!r}, "
-                    f"not {self.attrs[key]!r}; use another store or the same settings"
+                    f"not {self.attrs.get(key)!r}; use another store or the same settings"
                 )
+        if previous.completed.any() and "scaling_factor" not in previous.dims:
+            raise ValueError(f"store {self.path} holds models at their stored optima without a "
+                             "scaling_factor dimension (written by an earlier version); "
+                             "expected a store of this version: use another store")
         records = {}
         per_model = [*_MODEL_VARIABLES, "saved_to_model", "completed"]
         for index, name in enumerate(previous.model.values.tolist()):
             if name in names and previous.completed.values[index]:
-                single = previous.isel(model=index).drop_vars(["model", *per_model])
+                single = _factor_as_index(
+                    previous.isel(model=index).drop_vars(["model", *per_model]))
                 records[name] = ModelRecord(
                     model_path=str(previous.model_path.values[index]),
                     model_sha256=str(previous.model_sha256.values[index]),
@@ -202,3 +223,24 @@ def _without_attrs(dataset: xr.Dataset) -> xr.Dataset:
     bare = dataset.copy(deep=False)
     bare.attrs = {}
     return bare
+
+
+def _factor_as_coordinate(dataset: xr.Dataset) -> xr.Dataset:
+    """A one-factor Dataset whose factor is the scalar ``model_scaling_factor``, not an index."""
+    if "scaling_factor" not in dataset.coords:
+        return dataset
+    (factor,) = dataset.scaling_factor.values
+    name, long_name, description = _MODEL_FACTOR
+    return dataset.drop_vars("scaling_factor").assign_coords(
+        {name: ((), float(factor), variable_attrs(long_name, description))})
+
+
+def _factor_as_index(dataset: xr.Dataset) -> xr.Dataset:
+    """The inverse of :func:`_factor_as_coordinate` (for a model read back from a store)."""
+    name = _MODEL_FACTOR[0]
+    if name not in dataset.coords:
+        return dataset
+    labels = variable_attrs("scaling factor",
+                            "scaling factor dividing recurrent and readout weights")
+    factor = ("scaling_factor", [float(dataset[name])], labels)
+    return dataset.drop_vars(name).assign_coords(scaling_factor=factor)

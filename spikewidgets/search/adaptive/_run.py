@@ -20,6 +20,7 @@ import xarray as xr
 from spikewidgets.search._blocks import run_plans
 from spikewidgets.search._plan import SearchPlan
 from spikewidgets.search._results import TrialScores
+from spikewidgets.search._run_options import RunOptions
 from spikewidgets.search.adaptive._dataset import adaptive_dataset
 from spikewidgets.search.adaptive._strategies import FixedBudget, RaceState, RoundPlan
 
@@ -41,10 +42,12 @@ class AdaptiveRun:
     >>> import spikewidgets as sw
     >>> from spikewidgets.search.adaptive._run import AdaptiveRun, run_adaptive_plans
     >>> from spikewidgets.search._plan import SearchPlan
+    >>> from spikewidgets.search._plan_options import PlanOptions
+    >>> from spikewidgets.search._run_options import RunOptions
     >>> plan = SearchPlan.prepare(sw.example_model("go_nogo", "."), "go_nogo", "10:120:10",
-    ...                           seed=0, adaptive="race")
+    ...                           seed=0, options=PlanOptions(adaptive="race"))
     >>> run = AdaptiveRun(plan, n_trials=40)
-    >>> run_adaptive_plans([run], progress=False)
+    >>> run_adaptive_plans([run], RunOptions(progress=False))
     True
     >>> run.dataset().n_trials_run.values.tolist()
     [40, 40, 40, 40, 40, 20, 30, 40, 40, 40, 40, 40]
@@ -115,14 +118,13 @@ class AdaptiveRun:
 
 def run_adaptive_plans(
     runs: Sequence[AdaptiveRun],
+    options: RunOptions,
     *,
     on_block: Callable[[int], None] | None = None,
     on_round: Callable[[int], None] | None = None,
     on_finish: Callable[[int], None] | None = None,
     catch_errors: bool = False,
-    progress: bool = True,
     description: str = "adaptive search",
-    **run_options: object,
 ) -> bool:
     """Run adaptive searches round by round; the rounds of all of them share the executor.
 
@@ -130,6 +132,11 @@ def run_adaptive_plans(
     ----------
     runs : sequence of AdaptiveRun
         The searches.
+    options : RunOptions
+        The executor, trials per block and ``stop``, as for
+        ``spikewidgets.search._blocks.run_plans``; ``progress`` shows a
+        progress bar of simulations (trials x factors) against the most the
+        searches may use. Its ``callback`` is the caller's to call.
     on_block, on_round : callable, optional
         ``f(run_index)`` after each finished block, and at the start of each
         round after the first (once the factors that leave are known).
@@ -138,12 +145,8 @@ def run_adaptive_plans(
     catch_errors : bool
         Store a failing search's error in its ``error`` (and stop that
         search) instead of raising.
-    **run_options
-        ``executor``, ``n_workers``, ``trials_per_chunk``, ``processes``,
-        ``stop``: as for ``spikewidgets.search._blocks.run_plans``.
-    progress : bool
-        Show a progress bar of simulations (trials x factors) against the
-        most the searches may use.
+    description : str
+        Label of the progress bar.
 
     Returns
     -------
@@ -158,18 +161,21 @@ def run_adaptive_plans(
     >>> from spikewidgets.search.adaptive._strategies import FixedBudget
     >>> from spikewidgets.search.adaptive._run import AdaptiveRun, run_adaptive_plans
     >>> from spikewidgets.search._plan import SearchPlan
+    >>> from spikewidgets.search._plan_options import PlanOptions
+    >>> from spikewidgets.search._run_options import RunOptions
     >>> path = sw.example_model("go_nogo", ".")
     >>> runs = [AdaptiveRun(SearchPlan.prepare(path, "go_nogo", "10:80:10", seed=0,
-    ...                                        adaptive=strategy), n_trials=20)
+    ...                                        options=PlanOptions(adaptive=strategy)),
+    ...                     n_trials=20)
     ...         for strategy in (FixedBudget(budget=40), "race")]
     >>> ended = []
-    >>> run_adaptive_plans(runs, on_finish=ended.append, progress=False)
+    >>> run_adaptive_plans(runs, RunOptions(progress=False), on_finish=ended.append)
     True
     >>> sorted(ended), [run.simulations for run in runs]
     ([0, 1], [39, 160])
     """
     bar = None
-    if progress:
+    if options.progress:
         from tqdm.auto import tqdm
 
         bar = tqdm(total=sum(run.budget for run in runs), desc=description,
@@ -185,7 +191,7 @@ def run_adaptive_plans(
             for index, _ in pending:
                 if on_round is not None and runs[index].state.rounds:
                     on_round(index)  # the factors that leave show before the round runs
-            if not _run_round(runs, pending, bar, on_block, catch_errors, run_options):
+            if not _run_round(runs, pending, bar, on_block, catch_errors, options):
                 return False
             for index, _ in pending:
                 if runs[index].error is None:
@@ -204,7 +210,7 @@ def _report_ends(runs, pending, ended: set[int], on_finish) -> None:
                 on_finish(index)
 
 
-def _run_round(runs, pending, bar, on_block, catch_errors: bool, run_options: dict) -> bool:
+def _run_round(runs, pending, bar, on_block, catch_errors: bool, options: RunOptions) -> bool:
     """Run one round of every pending search; False if stopped."""
     def collect(position: int, scores: list[TrialScores]) -> None:
         index, (plan, _) = pending[position]
@@ -218,5 +224,6 @@ def _run_round(runs, pending, bar, on_block, catch_errors: bool, run_options: di
         runs[pending[position][0]].error = error
 
     return run_plans([plan for _, (plan, _) in pending], 0, collect,
-                     on_error=failed if catch_errors else None, progress=False,
-                     trial_ranges=[trials for _, (_, trials) in pending], **run_options)
+                     dataclasses.replace(options, progress=False),
+                     on_error=failed if catch_errors else None,
+                     trial_ranges=[trials for _, (_, trials) in pending])
