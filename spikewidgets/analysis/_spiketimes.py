@@ -1,6 +1,6 @@
 """Timescales of spike trains you already have: spike times binned, then analysed.
 
-:func:`~spikewidgets.analysis.bin_spike_times` counts the spikes of every unit
+``bin_spike_times`` counts the spikes of every unit
 and trial in consecutive bins of a window (the first step of the method of
 ``spikewidgets.analysis._timescales``);
 :func:`~spikewidgets.analysis.timescales_from_spike_times` does that and then
@@ -92,7 +92,7 @@ def timescales_from_spike_times(
 ) -> xr.Dataset:
     """Timescales of spike trains you already have, binned and analysed.
 
-    :func:`~spikewidgets.analysis.bin_spike_times`, then
+    ``bin_spike_times``, then
     :func:`~spikewidgets.analysis.timescales_from_counts` (``options`` go to it:
     ``max_lag``, ``rate_range``, ``min_trials``, ``max_timescale``, ...).
 

@@ -26,7 +26,7 @@ __all__ = [
     "positive_integer",
 ]
 
-#: Exit code for bad input (the same as :data:`spikewidgets.cli.EXIT_BAD_INPUT`).
+#: Exit code for bad input (the same as ``spikewidgets.cli._common.EXIT_BAD_INPUT``).
 _BAD_INPUT = 2
 _ARGUMENT = re.compile(r"argument (?P<names>[^:]+?): (?P<text>.*)", re.S)
 _CHOICE = re.compile(r"invalid choice: (?P<value>'.*') \(choose from (?P<choices>.*)\)", re.S)

@@ -2,7 +2,7 @@
 
 They are the test and benchmark subjects that need no training: the same
 keys, shapes and dtypes as a TensorFlow-trainer file, and the network the
-trainer starts from (:func:`spikewidgets.train.initialize_network`: Dale's
+trainer starts from (``spikewidgets.io._initial_network.initialize_network``: Dale's
 principle, sparse non-negative recurrent weights). Their spiking accuracy is
 chance level; use the bundled example models for meaningful searches.
 """

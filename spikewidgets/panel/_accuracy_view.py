@@ -1,6 +1,6 @@
 """The accuracy plot of a search, whose points can be tapped to pick a scaling factor.
 
-What the figure draws is :class:`~spikewidgets.plots.AccuracyPlot`'s: a
+What the figure draws is ``AccuracyPlot``'s: a
 further mark on the points (factors left out of a search, say) is a column of
 its ``source`` and a glyph of :func:`~spikewidgets.plots.plot_accuracy`;
 :meth:`AccuracyView.show` passes the Dataset on unchanged.

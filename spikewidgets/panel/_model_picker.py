@@ -42,7 +42,7 @@ SETTING_LABELS = {
 
 
 def infer_task(n_inputs: int, filename: str | os.PathLike | None = None) -> str | None:
-    """:func:`~spikewidgets.tasks.infer_task_name`, or None if it cannot tell.
+    """``spikewidgets.tasks._registry.infer_task_name``, or None if it cannot tell.
 
     Examples
     --------

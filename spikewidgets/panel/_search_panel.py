@@ -32,9 +32,9 @@ __all__ = ["SearchPanel"]
 class SearchPanel(PanelShortcuts, Part, widgets.VBox):
     """Jupyter panel to run the scaling-factor search and look at single trials.
 
-    It is an ``ipywidgets.VBox`` of the parts :class:`ModelPicker`,
-    :class:`PerturbationControls`, :class:`RunControls`, a :class:`StatusLine`,
-    :class:`AccuracyView`, :class:`TrialViewer` and :class:`FileActions`; a
+    It is an ``ipywidgets.VBox`` of the parts ``ModelPicker``,
+    ``PerturbationControls``, ``RunControls``, a ``StatusLine``,
+    :class:`AccuracyView`, :class:`TrialViewer` and ``FileActions``; a
     tap on the accuracy plot sets the trial viewer's scaling factor (the two
     ``*_index`` traits are linked).
 

@@ -96,7 +96,7 @@ class TrialViewer(Part, widgets.VBox):
     perturbation : str (trait)
         Label of the network that replays the trial: ``"none"`` for the
         intact network, or one of the Dataset's perturbations (linked to
-        ``perturbation_toggle``, a :class:`NetworkToggle` shown only for a
+        ``perturbation_toggle``, a ``NetworkToggle`` shown only for a
         perturbation search).
     perturbations : dict
         Perturbation objects by label (see the parameter).

@@ -91,7 +91,7 @@ def plot_raster(sim: xr.Dataset | None = None, *, width: int = 440, height: int 
     """Spike raster: excitatory units in red (lower rows), inhibitory in blue (upper rows).
 
     Under the figure, a caption explains the vertical line every raster
-    starts with (:data:`RASTER_CAPTION`): as in the original code, the
+    starts with (``RASTER_CAPTION``): as in the original code, the
     initial voltages are drawn uniformly between the reset and the spike
     value, so about three units in four start above the threshold and spike
     in the first step.

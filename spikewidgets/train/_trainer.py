@@ -278,7 +278,7 @@ def train(
     Returns
     -------
     TrainingResult
-        The ``.mat`` file written (named by :func:`file_name`; written also
+        The ``.mat`` file written (named by ``file_name``; written also
         when the budget runs out first, with a RuntimeWarning), whether the
         stopping rule (of every stage) was met, trials used, last evaluation
         accuracy and loss, wall time, the evaluation history and the record
