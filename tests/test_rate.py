@@ -10,13 +10,13 @@ import xarray as xr
 
 from spikewidgets.io import RateModel
 from spikewidgets.sim._rate import (
-    RATE_STEP,
     RateParameters,
     activation_function,
     decay_steps,
     run_rate,
     simulate_rate,
 )
+from spikewidgets.sim.constants import RATE_STEP
 from spikewidgets.tasks import get_task
 
 # A 3-unit network: units 0 and 1 excitatory, unit 2 inhibitory, two inputs.

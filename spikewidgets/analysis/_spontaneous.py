@@ -32,9 +32,9 @@ from spikewidgets.io._labels import variable_attrs
 from spikewidgets.io._modelfile import RateModel, load_model
 from spikewidgets.io._validation import positive_int, positive_number
 from spikewidgets.sim._kernel import LIFNetwork, run_lif
-from spikewidgets.sim._rate import RATE_STEP
 from spikewidgets.sim._scheduling import available_workers
 from spikewidgets.sim._seeding import entropy_from_seed, seed_attr, trial_generator
+from spikewidgets.sim.constants import RATE_STEP
 
 __all__ = ["DEFAULT_WINDOW", "network_timescales", "spontaneous_spike_counts"]
 

@@ -15,13 +15,13 @@ from spikewidgets.perturbations._presets import as_perturbation
 from spikewidgets.search._plan import SearchPlan, perturbed_variants
 from spikewidgets.search._plan_options import PlanOptions
 from spikewidgets.sim._kernel import LIFNetwork, LIFResult, Stimulation, run_lif
-from spikewidgets.sim._rate import RATE_STEP
 from spikewidgets.sim._seeding import (
     entropy_from_seed,
     seed_attr,
     stimulation_generator,
     trial_generator,
 )
+from spikewidgets.sim.constants import RATE_STEP
 from spikewidgets.tasks import Task, Trial
 
 __all__ = ["simulate"]

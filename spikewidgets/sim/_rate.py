@@ -33,13 +33,13 @@ from spikewidgets.sim._rate_functions import (
     activation_function,
     decay_steps,
 )
+from spikewidgets.sim.constants import RATE_STEP
 
 __all__ = [
     "ACTIVATIONS",
     "ACTIVATION_CLIP",
     "INITIAL_CURRENT_SCALE",
     "NOISE_SCALE",
-    "RATE_STEP",
     "RateArrays",
     "RateParameters",
     "activation_function",
@@ -48,8 +48,6 @@ __all__ = [
     "simulate_rate",
 ]
 
-#: Length of one rate-model step in seconds.
-RATE_STEP = 0.005
 #: Standard deviation of the noise added to ``x`` at every step.
 NOISE_SCALE = 0.1
 #: Standard deviation of the random initial current ``x[0]``.

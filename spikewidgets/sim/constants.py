@@ -15,6 +15,7 @@ __all__ = [
     "BASE_DT",
     "BIAS",
     "FIRST_COUNTED_STEP",
+    "RATE_STEP",
     "STEPS_PER_COLUMN",
     "TAU_M",
     "T_REF",
@@ -23,6 +24,8 @@ __all__ = [
     "V_SPIKE",
 ]
 
+#: Length of one rate-model step (one input column) in seconds: 100 LIF steps.
+RATE_STEP = 0.005
 #: LIF time step in seconds at ``downsample=1`` (0.05 ms).
 BASE_DT = 0.00005
 #: Membrane time constant (s).
