@@ -145,7 +145,7 @@ def test_the_edge_of_grid_warning_is_the_chosen_optimums(right, rule, warned):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         ds = build_dataset(np.arange(10.0, 60.0, 10.0), scores, ["go"], {}, rule=rule,
-                           warn_edge=True)
+                           warn_stacklevel=2)
     messages = [str(w.message) for w in caught if w.category is EdgeOfGridWarning]
     assert messages == ([] if warned is None else [
         f"the optimal scaling factor {warned} of the grid (10 to 50); widen the grid to be "

@@ -285,8 +285,8 @@ class SearchPlan:
             return perturbation_dataset(self.scaling_factors, self.perturbations, scores,
                                         self.task.conditions, attrs, rule=self.optimum_rule)
         return build_dataset(self.scaling_factors, scores, self.task.conditions, attrs,
-                             rule=self.optimum_rule, warn_edge=warn_edge,
-                             stacklevel=stacklevel + 1)
+                             rule=self.optimum_rule,
+                             warn_stacklevel=stacklevel + 1 if warn_edge else None)
 
 
 _NETWORKS: OrderedDict[str, list[LIFNetwork]] = OrderedDict()

@@ -56,8 +56,7 @@ def build_dataset(
     simulated: np.ndarray | None = None,
     rule: str = "first",
     finalists: np.ndarray | None = None,
-    warn_edge: bool = False,
-    stacklevel: int = 2,
+    warn_stacklevel: int | None = None,
 ) -> xr.Dataset:
     """Assemble the search Dataset from the scores of finished trials.
 
@@ -88,9 +87,9 @@ def build_dataset(
     finalists : ndarray of bool, optional
         The factors that ran to the end of an adaptive search, the only ones
         the optimum may be; None for a full search.
-    warn_edge : bool
+    warn_stacklevel : int, optional
         Give an :class:`EdgeOfGridWarning` for an optimum at the edge of the
-        grid, placed ``stacklevel`` frames up (2: the caller).
+        grid, placed this many frames up (2: the caller); None: no warning.
 
     Examples
     --------
@@ -151,8 +150,8 @@ def build_dataset(
     dataset = xr.Dataset(data_vars=data_vars, coords=coords, attrs=dict(attrs))
     dataset.attrs["optimum_rule"] = optimum.rule
     dataset.attrs["n_trials_completed"] = len(scores)
-    if warn_edge and optimum.index >= 0:
-        warn_if_at_edge(factors, optimum.index, stacklevel + 1)
+    if warn_stacklevel is not None and optimum.index >= 0:
+        warn_if_at_edge(factors, optimum.index, warn_stacklevel + 1)
     return dataset
 
 

@@ -109,7 +109,7 @@ def adaptive_dataset(
     expanded = [expand_scores(trials[t][1], trials[t][0]) for t in order]
     dataset = build_dataset(factors, expanded, conditions, attrs, simulated=simulated,
                             rule=rule, finalists=np.asarray(left_in_round) < 0,
-                            warn_edge=warn_edge, stacklevel=stacklevel + 1)
+                            warn_stacklevel=stacklevel + 1 if warn_edge else None)
     dataset["simulated"] = (("scaling_factor", "trial"), simulated, variable_attrs(
         "trial simulated", "whether the factor ran this trial (an adaptive search stops bad "
         "factors early)"))
