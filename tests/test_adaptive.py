@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import threading
 import warnings
 from concurrent.futures import ProcessPoolExecutor
@@ -15,6 +16,7 @@ from scipy.stats import multinomial
 from spikewidgets import EdgeOfGridWarning, SearchInterrupted, lambda_grid_search, search_models
 from spikewidgets.io import example_model, read_raw
 from spikewidgets.search.adaptive import FixedBudget, Race, replay
+from spikewidgets.search.adaptive._reasons import departure_reasons
 from spikewidgets.search.adaptive._strategies import RaceState
 from spikewidgets.stats._optimum import choose_optimum
 from spikewidgets.stats._paired import critical_difference
@@ -269,3 +271,60 @@ def test_bad_adaptive_arguments_name_the_argument(go_nogo):
     with pytest.raises(ValueError, match="perturbations"):
         search_models([go_nogo], "go_nogo", 10, FACTORS, perturbations=["ei_dec"],
                       adaptive=True, progress=False)
+
+
+#: A reason's own count, and the factor it was compared with and that factor's count.
+_FEWER = re.compile(r": (\d+)/(\d+) right .*weakest: (\d+(?:\.\d+)?) \((\d+)/(\d+)\)")
+_BEHIND = re.compile(r": (\d+)/(\d+) right against (\d+)/(\d+) for the leader (\d+(?:\.\d+)?) ")
+_TIED = re.compile(r": tied at (\d+)/(\d+) with (\d+(?:\.\d+)?), ")
+
+
+@pytest.mark.parametrize("strategy", [FixedBudget(), Race(margin=0.0, look_every=10)])
+@pytest.mark.parametrize("seed", range(20))
+def test_every_factor_that_left_says_why_on_the_trials_it_shared(strategy, seed):
+    rng = np.random.default_rng(seed)
+    truth = rng.uniform(0.3, 1.0, 12)
+    outcomes = rng.random((12, 100)) < truth[:, None]
+    state = replay(strategy, outcomes)
+    assert (state.left_in_round >= 0).any()
+    correct = outcomes & (np.arange(100) < state.trials_run[:, None])
+    factors = np.arange(10.0, 70.0, 5.0)
+    reasons = departure_reasons(factors, correct, state.trials_run, state.left_in_round,
+                                strategy.name, getattr(strategy, "margin", None))
+    assert [bool(r) for r in reasons] == (state.left_in_round >= 0).tolist()
+    for factor, reason in enumerate(reasons):
+        if not reason:
+            continue
+        n = int(state.trials_run[factor])
+        assert reason.startswith(f"left after round {state.left_in_round[factor]}: ")
+        tied = _TIED.search(reason)
+        if tied:
+            own, shared, other_factor = int(tied[1]), int(tied[2]), float(tied[3])
+            other, other_shared = own, shared
+        elif strategy.name == "fixed_budget":
+            fewer = _FEWER.search(reason)
+            own, shared, other_factor = int(fewer[1]), int(fewer[2]), float(fewer[3])
+            other, other_shared = int(fewer[4]), int(fewer[5])
+            assert own < other
+        else:
+            behind = _BEHIND.search(reason)
+            own, shared, other, other_shared = (int(behind[i]) for i in range(1, 5))
+            other_factor = float(behind[5])
+            assert own < other
+        compared = factors.tolist().index(other_factor)
+        assert shared == other_shared == n and own == outcomes[factor, :n].sum()
+        assert state.trials_run[compared] >= n and other == outcomes[compared, :n].sum()
+        if strategy.name == "fixed_budget":  # compared with a factor that went on
+            assert state.trials_run[compared] > n
+
+
+def test_an_adaptive_table_explains_the_factors_that_left(go_nogo):
+    ds = _search(go_nogo, True)
+    best = float(ds.accuracy.sel(scaling_factor=ds.opt_scaling_factor))
+    left = ds.left_in_round.values >= 0
+    assert left.any() and (ds.left_reason.values[~left] == "").all()
+    for reason, accuracy in zip(ds.left_reason.values[left], ds.accuracy.values[left],
+                                strict=True):
+        # as good as the optimum on fewer trials: the reason names the tie
+        assert accuracy < best or "tied at" in str(reason)
+    assert ds.left_reason.attrs["long_name"] == "why it left"

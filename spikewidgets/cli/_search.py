@@ -151,7 +151,7 @@ def _search_table(ds) -> str:
         if adaptive:
             left = int(row.left_in_round)
             cells.append(str(int(row.n_trials_run)))
-            note = note or (f"left after round {left}" if left >= 0 else "")
+            note = note or (str(row.left_reason.values) if left >= 0 else "")
         rows.append([*cells, note])
     header = ["scaling factor", "accuracy", "95% interval", "rate (Hz)"]
     header += ["trials"] if adaptive else []

@@ -132,7 +132,10 @@ class AccuracyPlot(Plot):
         }
         left = (np.asarray(ds.left_in_round.values) >= 0) if "left_in_round" in ds \
             else np.zeros(factors.size, dtype=bool)
-        self.sources["left"].data = {"scaling_factor": factors[left], "accuracy": accuracy[left]}
+        reasons = np.asarray(ds.left_reason.values, dtype=str) if "left_reason" in ds \
+            else np.full(factors.size, "")
+        self.sources["left"].data = {"scaling_factor": factors[left], "accuracy": accuracy[left],
+                                     "n_trials": trials_run[left], "reason": reasons[left]}
         if self.left_item is not None:
             self.left_item.visible = bool(left.any())
         self._show_conditions(ds, factors, completed)
@@ -253,7 +256,8 @@ def plot_accuracy(ds: xr.Dataset | None = None, *, width: int = 440, height: int
     conditions = ColumnDataSource({"xs": [], "ys": [], "condition": [], "color": []},
                                   name="condition_accuracy")
     optimum = ColumnDataSource({"scaling_factor": [], "accuracy": []}, name="optimum")
-    left = ColumnDataSource({"scaling_factor": [], "accuracy": []}, name="left_early")
+    left = ColumnDataSource({"scaling_factor": [], "accuracy": [], "n_trials": [], "reason": []},
+                            name="left_early")
     fig = new_figure("accuracy_figure", "accuracy against scaling factor", width, height,
                      x_axis_label="scaling factor (weights ÷ factor; λ = 1/factor)",
                      y_axis_label="fraction of trials correct", y_range=Range1d(-0.02, 1.05))
@@ -279,6 +283,11 @@ def plot_accuracy(ds: xr.Dataset | None = None, *, width: int = 440, height: int
         ("trials", "@n_trials"),
         ("mean rate", "@mean_rate{0.0} Hz"),
         ("tied with optimum", "@tied"),
+    ]))
+    fig.add_tools(HoverTool(renderers=[left_points], tooltips=[
+        ("scaling factor", "@scaling_factor{0.[00]}"),
+        ("accuracy", "@accuracy{0.0%} over @n_trials trials"),
+        ("", "@reason"),
     ]))
     fig.add_tools(_perturbed_hover(markers))
     fig.add_tools(TapTool(renderers=[points]))

@@ -49,7 +49,7 @@ _MODEL_VARIABLES = {
 
 #: Values of a model without results (and of trials a model did not run), where NaN won't do.
 _MISSING_MODEL = {"correct": False, "tied_with_optimum": False, "simulated": False,
-                  "n_trials_run": 0, "left_in_round": -1}
+                  "n_trials_run": 0, "left_in_round": -1, "left_reason": ""}
 
 
 @dataclass

@@ -18,6 +18,7 @@ import xarray as xr
 
 from spikewidgets.io._labels import variable_attrs
 from spikewidgets.search._results import TrialScores, build_dataset
+from spikewidgets.search.adaptive._reasons import departure_reasons
 
 __all__ = ["adaptive_dataset", "expand_scores"]
 
@@ -119,4 +120,10 @@ def adaptive_dataset(
     dataset["left_in_round"] = ("scaling_factor", np.asarray(left_in_round, dtype=np.int64),
                                 variable_attrs("round left", "rounds the factor ran before it "
                                                "left the search; -1 if it ran to the end"))
+    reasons = departure_reasons(factors, dataset.correct.values, dataset.n_trials_run.values,
+                                left_in_round, str(attrs.get("adaptive", "fixed_budget")),
+                                attrs.get("adaptive_margin"))
+    dataset["left_reason"] = ("scaling_factor", np.array(reasons, dtype=str), variable_attrs(
+        "why it left", "why the factor left the search, compared on the trials it shared with "
+        "the factors that went on; empty if it ran to the end"))
     return dataset
