@@ -754,6 +754,24 @@ def test_status_line_shows_levels_in_words():
     line.close()
 
 
+
+def test_status_marks_have_glyphs_in_dejavu_sans():
+    """Each status mark is a character of DejaVu Sans, where JupyterLab's fonts end on Linux.
+
+    An hourglass (U+23F3) was in no font of a Debian desktop: Chromium drew a box.
+    """
+    from spikewidgets.panel._common import LEVELS
+
+    ttlib = pytest.importorskip("fontTools.ttLib")
+    font = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+    if not font.is_file():
+        pytest.skip("DejaVu Sans is not installed")
+    cmap = ttlib.TTFont(font).getBestCmap()
+    marks = "".join(mark for _, mark in LEVELS.values()).replace(" ", "")
+    assert len(marks) == 4
+    assert [mark for mark in marks if ord(mark) not in cmap] == []
+
+
 # --------------------------------------------------------------------------- perturbations
 
 

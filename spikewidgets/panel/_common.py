@@ -42,10 +42,11 @@ NO_FACTOR = -1
 #: The widgets shared by every panel of the kernel, by role (see `share`).
 _SHARED: dict[str, widgets.Widget] = {}
 
-#: Colour and mark of each level of the status line.
+#: Colour and mark of each level of the status line: characters that DejaVu Sans (the font
+#: JupyterLab's sans-serif falls back to on Linux) has, so no missing-glyph box shows.
 LEVELS = {
     "info": ("#333333", ""),
-    "busy": ("#1f5fa8", "⏳ "),
+    "busy": ("#1f5fa8", "► "),
     "success": ("#1a7f37", "✔ "),
     "warning": ("#9a6700", "⚠ "),
     "error": ("#c62828", "✖ "),
