@@ -379,6 +379,19 @@ def test_the_empty_accuracy_plot_names_the_networks_of_the_next_run(panel):
     assert plot.placeholder.text.replace("\n", " ") == ACCURACY_PLACEHOLDER
 
 
+def test_the_empty_accuracy_axis_spans_the_grid_of_the_controls(panel):
+    """Before a result the x axis spans the grid Run would search, and follows its changes."""
+    extent = panel.plots["accuracy"].extent
+    assert extent.data["x"] == [20.0, 40.0]
+    panel.run_controls.factor_range = (10.0, 70.0)
+    assert extent.data["x"] == [10.0, 70.0] == [min(panel.run_controls.grid),
+                                                 max(panel.run_controls.grid)]
+    panel.run(wait=True)
+    assert extent.data["x"] == []  # the data's own factors span the axis
+    panel.run_controls.factor_range = (30.0, 50.0)
+    panel.plots["accuracy"].clear()
+    assert extent.data["x"] == [30.0, 50.0]
+
 def test_counts_in_the_panel_are_singular_or_plural(model_path):
     panel = SearchPanel(model_path, n_trials=1, scaling_factors=GRID, seed=3)
     assert "60 units" in panel.status and "1 input;" in panel.status

@@ -9,6 +9,7 @@ its ``source`` and a glyph of :func:`~spikewidgets.plots.plot_accuracy`;
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 
 import ipywidgets as widgets
 import traitlets
@@ -110,6 +111,30 @@ class AccuracyView(Part, widgets.VBox):
                      names="perturbation")
         if dataset is not None:
             self.show(dataset)
+
+    def span(self, factors: Sequence[float]) -> None:
+        """Let the empty figure's x axis span ``factors``, the grid the next search runs.
+
+        Once a search shows data, the axis spans its factors; an empty list
+        leaves the axis as it is.
+
+        Examples
+        --------
+        >>> from spikewidgets.panel import AccuracyView
+        >>> view = AccuracyView()
+        >>> view.span([10.0, 15.0, 65.0])
+        >>> view.plot.extent.data["x"]
+        [10.0, 65.0]
+        """
+        if len(factors) == 0:
+            return
+        low, high = float(min(factors)), float(max(factors))
+        if low == high:  # one factor: a tenth on either side
+            low, high = low * 0.9, high * 1.1
+        with self._lock:
+            self.plot.extent_data["x"] = [low, high]
+            if self.plot.placeholder is not None and self.plot.placeholder.visible:
+                self.plot.show_placeholder(True)
 
     def show(self, dataset: xr.Dataset | None) -> None:
         """Show a search Dataset (partial or complete); None empties the figure.

@@ -147,6 +147,10 @@ class SearchPanel(PanelShortcuts, Part, widgets.VBox):
         traitlets.link((self.accuracy_view, "selected_index"),
                        (self.trial_viewer, "factor_index"))
         traitlets.dlink((self.perturbation_controls, "label"), (self.accuracy_view, "perturbation"))
+        # The empty accuracy axis spans the grid that Run would search.
+        self.accuracy_view.span(self.run_controls.grid)
+        self.run_controls.observe(lambda change: self.accuracy_view.span(change.new),
+                                  names="grid")
         self.model_picker.observe(lambda change: change.new and warm_up(change.new),
                                   names="model")
         self.run_controls.on_run(guarded(lambda _controls: self._click_run(), self.status_line))
