@@ -115,7 +115,10 @@ def departure_reasons(scaling_factors: np.ndarray, correct: np.ndarray,
         shared = correct[:, :n]
         right = shared.sum(axis=1)
         active = runs >= n
-        kept = runs > n
+        # The factors that went on: still running, or left in a later round (while a round
+        # runs, they may not have run more trials yet).
+        later = np.asarray(left_in_round)
+        kept = active & ((later < 0) | (later > rounds))
         if strategy == "race":
             why = _race_reason(factor, n, right, active, names, margin)
         else:
