@@ -15,7 +15,12 @@ shows in it:
    rendered, each widget output is captured;
 3. each capture, trimmed of its empty margin and reduced to a palette of at
    most ``--colors`` colours, is added to the matching output of step 1 as
-   ``image/png``, and the notebook is written in place (atomically).
+   ``image/png``, and the notebook is written in place (atomically). Beside
+   it, ``metadata["spikewidgets"]["texts"]`` holds each title and axis label
+   of the figures captured, measured in the page (``TEXT_FIT_JS`` of
+   ``tests/browser_utils.py``): where it starts and ends and the room it has,
+   which ``tests/test_notebooks.py`` checks; a text that does not fit is
+   also reported here.
 
 nbval compares neither ``image/png`` nor widget views, so a notebook still
 passes strict nbval when a new run gives no picture. Viewers without a kernel
@@ -53,7 +58,13 @@ REPO = NOTEBOOKS.parent
 # This checkout's spikewidgets, and JupyterLab and Chromium run as the browser tests run them.
 sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
-from browser_utils import JupyterLab, find_chromium, launch_chromium  # noqa: E402
+from browser_utils import (  # noqa: E402
+    TEXT_FIT_JS,
+    JupyterLab,
+    cut_texts,
+    find_chromium,
+    launch_chromium,
+)
 
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 PICTURE_MIME = "image/png"
@@ -198,16 +209,17 @@ def widget_outputs(notebook: nbformat.NotebookNode) -> list[tuple[int, int, dict
     return found
 
 
-def add_pictures(notebook: nbformat.NotebookNode, pictures: dict[tuple[int, int], bytes],
-                 name: str) -> int:
-    """Put each picture into its widget output as ``image/png``.
+def add_pictures(notebook: nbformat.NotebookNode,
+                 pictures: dict[tuple[int, int], tuple[bytes, list]], name: str) -> int:
+    """Put each picture into its widget output as ``image/png``, with its measured texts.
 
     Parameters
     ----------
     notebook : nbformat.NotebookNode
         The executed notebook (changed in place).
     pictures : dict
-        ``{(cell index, k): PNG bytes}`` for the k-th widget output of each cell.
+        ``{(cell index, k): (PNG bytes, texts)}`` for the k-th widget output of
+        each cell; ``texts`` is what ``TEXT_FIT_JS`` measured in it.
     name : str
         The notebook's name, for the message of an error.
 
@@ -227,7 +239,9 @@ def add_pictures(notebook: nbformat.NotebookNode, pictures: dict[tuple[int, int]
                            f"{[(index, k) for index, k, _ in outputs]} but JupyterLab showed "
                            f"{sorted(pictures)}")
     for index, k, output in outputs:
-        output["data"][PICTURE_MIME] = base64.b64encode(pictures[index, k]).decode("ascii")
+        png, texts = pictures[index, k]
+        output["data"][PICTURE_MIME] = base64.b64encode(png).decode("ascii")
+        output.setdefault("metadata", {})["spikewidgets"] = {"texts": texts}
     return len(outputs)
 
 
@@ -329,7 +343,7 @@ class LabPictures:
             route.abort()
 
     def capture(self, notebook: nbformat.NotebookNode, name: str,
-                timeout: float) -> dict[tuple[int, int], bytes]:
+                timeout: float) -> dict[tuple[int, int], tuple[bytes, list]]:
         """Run ``notebook`` in JupyterLab and capture each widget output once rendered.
 
         Parameters
@@ -344,7 +358,9 @@ class LabPictures:
         Returns
         -------
         dict
-            ``{(cell index, k): PNG bytes}`` for the k-th widget output of each cell.
+            ``{(cell index, k): (PNG bytes, texts)}`` for the k-th widget output of
+            each cell, ``texts`` being its titles and axis labels as ``TEXT_FIT_JS``
+            measured them.
         """
         nbformat.write(without_outputs(notebook), self.root / name)
         deadline = time.monotonic() + timeout
@@ -407,9 +423,13 @@ class LabPictures:
                 raise TimeoutError(f"{name}: the Bokeh figures did not finish rendering")
             self.page.wait_for_timeout(100)
 
-    def _picture(self, index: int, k: int) -> bytes:
-        output = self.page.locator(f'[data-spw-picture="{index}-{k}"]')
-        return shrink(output.screenshot(animations="disabled", caret="hide"), self.colors)
+    def _picture(self, index: int, k: int) -> tuple[bytes, list]:
+        selector = f'[data-spw-picture="{index}-{k}"]'
+        png = self.page.locator(selector).screenshot(animations="disabled", caret="hide")
+        texts = self.page.evaluate(TEXT_FIT_JS, selector)
+        for cut in cut_texts(texts):
+            print(f"code cell {index}, figure output {k}: cut {cut}", file=sys.stderr)
+        return shrink(png, self.colors), texts
 
     def _shut_down_kernels(self) -> None:
         self.page.evaluate("() => window.jupyterapp.serviceManager.sessions.shutdownAll()")

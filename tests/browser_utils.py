@@ -51,6 +51,68 @@ READ_SOURCES_JS = """
 }
 """
 
+#: Each title and axis label of the Bokeh figures in the page, or of those inside the
+#: elements that match the CSS selector passed (null: all), as BokehJS lays them out: its
+#: text, its width measured on a canvas in the font BokehJS draws it in (widest line), where
+#: it starts and ends along its side, and the room there (the figure's canvas width for a
+#: title or an x axis label, its height for a y axis label: what lies beyond is cut).
+TEXT_FIT_JS = """
+(scope) => {
+  const context = document.createElement('canvas').getContext('2d');
+  const widest = (text, font) => {
+    context.font = font;
+    return Math.max(...String(text).split('\\n').map((line) => context.measureText(line).width));
+  };
+  const fontOf = (model, prefix) => `${model[prefix + 'text_font_style']} `
+    + `${model[prefix + 'text_font_size']} ${model[prefix + 'text_font']}`;
+  const found = [];
+  const seen = new Set();
+  const measure = (plot) => {
+    const [width, height] = [plot.bbox.width, plot.bbox.height];
+    for (const view of plot.children()) {
+      const model = view.model, box = view.bbox;
+      if (!model.visible || box === undefined || !(box.width > 0 || box.height > 0)) continue;
+      if (model.type === 'Title' && model.text) {
+        const size = widest(model.text, fontOf(model, ''));
+        const start = model.align === 'left' ? box.left + model.offset
+          : model.align === 'right' ? box.right - model.offset - size
+          : (box.left + box.right - size) / 2;
+        found.push({figure: plot.model.name, kind: 'title', text: model.text, width: size,
+                    start, end: start + size, room: width});
+      } else if (model.axis_label) {
+        const text = typeof model.axis_label === 'string' ? model.axis_label
+          : model.axis_label.text;
+        const size = widest(text, fontOf(model, 'axis_label_'));
+        const y = plot.model.left.includes(model) || plot.model.right.includes(model);
+        const centre = y ? (box.top + box.bottom) / 2 : (box.left + box.right) / 2;
+        found.push({figure: plot.model.name, kind: y ? 'y axis label' : 'x axis label', text,
+                    width: size, start: centre - size / 2, end: centre + size / 2,
+                    room: y ? height : width});
+      }
+    }
+  };
+  const visit = (view) => {
+    if (seen.has(view)) return;
+    seen.add(view);
+    if (view.frame !== undefined && view.canvas_view !== undefined) measure(view);
+    if (typeof view.children === 'function') for (const child of view.children()) visit(child);
+  };
+  for (const view of Object.values((window.Bokeh && window.Bokeh.index) || {})) {
+    if (view.el.isConnected && (!scope || view.el.closest(scope))) visit(view);
+  }
+  return found.map((text) => ({...text, width: Math.round(text.width * 10) / 10,
+                               start: Math.round(text.start * 10) / 10,
+                               end: Math.round(text.end * 10) / 10}));
+}
+"""
+
+
+def cut_texts(texts: list[dict]) -> list[str]:
+    """The texts of :data:`TEXT_FIT_JS`'s answer that do not fit their room, described."""
+    return [f"{text['figure']}: {text['kind']} {text['text']!r} spans {text['start']:g} to "
+            f"{text['end']:g} px of 0 to {text['room']:g}"
+            for text in texts if text["start"] < 0 or text["end"] > text["room"]]
+
 
 def find_chromium() -> str | None:
     """Path of the Chromium executable, or None."""

@@ -114,6 +114,36 @@ def test_every_figure_output_carries_its_picture(path):
                 f"{path.name}, code cell {index}: a {width}x{height} picture is no figure")
 
 
+@pytest.mark.parametrize("path", PATHS, ids=lambda path: path.stem)
+def test_no_title_or_axis_label_is_cut_in_the_pictures(path):
+    """Every title and axis label of every stored picture fits inside its figure.
+
+    The measuring happens where the figures are drawn: while
+    ``render_pictures.py`` captures a picture in Chromium, ``TEXT_FIT_JS``
+    (``tests/browser_utils.py``) walks the BokehJS views of that output and
+    measures each title and axis label with the canvas's ``measureText`` in
+    the very font BokehJS draws it in (style, size, family of the model; the
+    widest line of a text of several), and places it as BokehJS does: a
+    title from its panel's left edge plus its offset, an axis label centred on
+    its axis. What lies outside the figure's canvas (its width for a title or
+    an x axis label, its height for a y axis label) is cut, so each text must
+    start at 0 or later and end within that room. The measures are stored
+    beside the picture (``metadata["spikewidgets"]["texts"]``) and read here,
+    so this runs without a browser; an old picture without them fails too.
+    """
+    from browser_utils import cut_texts
+
+    for index, cell in enumerate(_code_cells(_load(path))):
+        for output in cell.get("outputs", []):
+            if WIDGET_MIME not in output.get("data", {}):
+                continue
+            texts = output.get("metadata", {}).get("spikewidgets", {}).get("texts")
+            assert texts, (f"{path.name}, code cell {index}: no measured titles or axis "
+                           "labels beside the picture: run python notebooks/render_pictures.py "
+                           + path.name)
+            assert all(text["width"] > 0 and text["room"] > 0 for text in texts)
+            assert cut_texts(texts) == [], f"{path.name}, code cell {index}: cut texts"
+
 def test_the_spike_rasters_of_notebook_02_are_a_figure_output_with_a_picture():
     cells = [cell for cell in _code_cells(_load(NOTEBOOKS / "02-rate-to-spikes.ipynb"))
              if "plot_raster(" in _text(cell["source"])]
