@@ -94,7 +94,7 @@ def test_sweep_change_against_the_intact_network(sweep_ds):
         assert plot.source.data["low"][row] == float(one.accuracy_change_ci_low)
         assert plot.source.data["high"][row] == float(one.accuracy_change_ci_high)
     assert plot.sources["intact"].data["y"] == [0.0]
-    assert plot.figure.yaxis.axis_label.startswith("change in accuracy vs the intact network")
+    assert plot.figure.yaxis.axis_label.startswith("change in accuracy vs intact")
     assert "scaling factor 2" in plot.figure.title.text
 
 

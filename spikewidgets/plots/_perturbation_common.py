@@ -22,7 +22,7 @@ INTACT_COLOR = SPIKING_COLOR
 #: What an axis of changes spans without data.
 EMPTY_CHANGE_SPAN = (-0.5, 0.5)
 #: The label of an axis of changes in accuracy.
-CHANGE_LABEL = "change in accuracy vs the intact network (same trials)"
+CHANGE_LABEL = "change in accuracy vs intact (same trials)"
 #: What the hover tool shows of a perturbation.
 TOOLTIPS = [
     ("perturbation", "@label"),

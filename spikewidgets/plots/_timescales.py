@@ -48,14 +48,24 @@ def _fitted_by_type(ds: xr.Dataset) -> dict[str, np.ndarray]:
     return {name: np.flatnonzero(fitted & (types == name)) for name in UNIT_TYPES}
 
 
-def _title(prefix: str, ds: xr.Dataset) -> str:
+def _title(prefix: str, ds: xr.Dataset, width: int) -> str:
+    """``"{prefix}: 44 of 200 units, scaling factor 30, 60 trials"``, on two lines if too wide.
+
+    A 10 pt bold title takes about 6.4 pixels a character and starts about 55
+    pixels in (past the y axis); one that would not fit in ``width`` breaks
+    after the count of units.
+    """
     n_fitted = int((np.asarray(ds.exclusion.values) == "").sum())
-    parts = [f"{prefix}: {n_fitted} of {plural(int(ds.sizes['unit']), 'unit')}"]
+    first = f"{prefix}: {n_fitted} of {plural(int(ds.sizes['unit']), 'unit')}"
+    rest = []
     if "scaling_factor" in ds.attrs:
-        parts.append(f"scaling factor {ds.attrs['scaling_factor']:g}")
+        rest.append(f"scaling factor {ds.attrs['scaling_factor']:g}")
     if "n_trials" in ds.attrs:
-        parts.append(plural(int(ds.attrs["n_trials"]), "trial"))
-    return ", ".join(parts)
+        rest.append(plural(int(ds.attrs["n_trials"]), "trial"))
+    text = ", ".join([first, *rest])
+    if not rest or len(text) * 6.4 <= width - 60:
+        return text
+    return f"{first}\n{', '.join(rest)}"
 
 
 def plot_autocorrelation(ds: xr.Dataset, *, show_units: bool = True, width: int = 460,
@@ -94,7 +104,7 @@ def plot_autocorrelation(ds: xr.Dataset, *, show_units: bool = True, width: int 
     ['excitatory', 'inhibitory']
     """
     _check(ds, ("autocorrelation", "exclusion", "unit_type"))
-    fig = new_figure("autocorrelation", _title("Spike-count autocorrelation", ds), width,
+    fig = new_figure("autocorrelation", _title("Spike-count autocorrelation", ds, width), width,
                      height, x_axis_label="lag (ms)",
                      y_axis_label="spike-count autocorrelation")
     lags = np.asarray(ds.lag.values, dtype=np.float64)
@@ -154,7 +164,7 @@ def plot_timescale_vs_decay(ds: xr.Dataset, *, width: int = 460, height: int = 3
     ('autocorrelation timescale (ms)', ['excitatory', 'inhibitory'])
     """
     _check(ds, ("timescale", "synaptic_decay", "exclusion", "unit_type", "mean_rate"))
-    fig = new_figure("timescale_vs_decay", _title("Timescale against synaptic decay", ds),
+    fig = new_figure("timescale_vs_decay", _title("Timescale against synaptic decay", ds, width),
                      width, height, x_axis_label="synaptic decay constant td (ms)",
                      y_axis_label="autocorrelation timescale (ms)", y_axis_type="log")
     for name, units in _fitted_by_type(ds).items():
