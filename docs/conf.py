@@ -112,3 +112,5 @@ html_theme_options = {
 html_static_path = ["_static"]
 # The header is sticky: an entry that a link scrolls to is kept below it.
 html_js_files = ["sw-anchors.js"]
+# Tables fit their column: long code in a cell wraps.
+html_css_files = ["sw-tables.css"]

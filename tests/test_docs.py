@@ -401,3 +401,49 @@ def test_a_browser_shows_the_signature_and_a_tutorials_figure(site, tmp_path):
         finally:
             context.close()
     assert refused == [], "the site loads something from outside its folder"
+
+
+#: The width at which every page is checked (a laptop's browser window).
+PAGE_WIDTH = 1280
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_every_page_fits_its_column_and_shows_its_anchors(site, tmp_path):
+    executable = require_chromium("the browser test of the documentation")
+    from playwright.sync_api import sync_playwright
+
+    pages = sorted(site.rglob("*.html"))
+    assert len(pages) > 50
+    too_wide, hidden = [], []
+    with sync_playwright() as playwright:
+        context = launch_chromium(playwright, tmp_path / "profile", executable)
+        try:
+            page = context.pages[0] if context.pages else context.new_page()
+            page.set_viewport_size({"width": PAGE_WIDTH, "height": 900})
+            for path in pages:
+                page.goto(path.as_uri())
+                # Each table against the text column that holds it.
+                too_wide += [f"{path.relative_to(site)}: {width} px in {column} px"
+                             for width, column in page.evaluate("""() => Array.from(
+                                 document.querySelectorAll("article table"), (table) => [
+                                     Math.ceil(table.getBoundingClientRect().width),
+                                     Math.floor(table.closest("article")
+                                         .getBoundingClientRect().width)])
+                                 .filter(([width, column]) => width > column + 1)""")]
+                # The first section heading or entry a link can point at, scrolled to.
+                target = page.evaluate("""() => {
+                    const element = document.querySelector(
+                        "article section section[id], article dt[id]");
+                    return element ? element.id : null; }""")
+                if target:
+                    page.goto(f"{path.as_uri()}#{target}")
+                    locator = page.locator(f'[id="{target}"]')
+                    heading = locator.locator(":scope > h2, :scope > h3").first \
+                        if locator.evaluate("(e) => e.tagName") == "SECTION" else locator
+                    if not _in_view_below_header(page, heading):
+                        hidden.append(f"{path.relative_to(site)}#{target}")
+        finally:
+            context.close()
+    assert too_wide == [], "tables wider than their column:\n" + "\n".join(too_wide)
+    assert hidden == [], "anchor targets under the header:\n" + "\n".join(hidden)
