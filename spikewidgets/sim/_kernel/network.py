@@ -19,7 +19,8 @@ import numpy as np
 from spikewidgets.io._modelfile import RateModel
 from spikewidgets.sim.constants import BASE_DT, STEPS_PER_COLUMN
 
-__all__ = ["LIFNetwork", "NetworkVariant", "Stimulation", "libm_exp", "scaling_variants"]
+__all__ = ["LIFNetwork", "NetworkVariant", "Stimulation", "libm_exp", "rate_sample_interval",
+           "scaling_variants"]
 
 
 def libm_exp(values: np.ndarray) -> np.ndarray:
@@ -359,3 +360,18 @@ def _distinct_inputs(shared: np.ndarray, variants: Sequence[NetworkVariant]
             index[k] = len(sets)
             sets.append(np.ascontiguousarray(w_in))
     return np.stack(sets), index
+
+
+def rate_sample_interval(downsample: int) -> int:
+    """LIF steps per 5 ms rate step at ``downsample``: ``100 / downsample``, which must divide.
+
+    Examples
+    --------
+    >>> from spikewidgets.sim._kernel.network import rate_sample_interval
+    >>> rate_sample_interval(1), rate_sample_interval(4)
+    (100, 25)
+    """
+    if STEPS_PER_COLUMN % int(downsample) != 0:
+        raise ValueError(f"downsample is {downsample}; comparing with the rate network "
+                         f"needs a divisor of {STEPS_PER_COLUMN} (1, 2, 4, 5, 10, ...)")
+    return STEPS_PER_COLUMN // int(downsample)

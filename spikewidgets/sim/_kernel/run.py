@@ -9,7 +9,12 @@ import numpy as np
 
 from spikewidgets.io._modelfile import SYNAPTIC_RISE_TIME
 from spikewidgets.sim._kernel._compiled import advance, input_by_column, standard_normal
-from spikewidgets.sim._kernel.network import LIFNetwork, Stimulation, libm_exp
+from spikewidgets.sim._kernel.network import (
+    LIFNetwork,
+    Stimulation,
+    libm_exp,
+    rate_sample_interval,
+)
 from spikewidgets.sim.constants import V_RESET, V_SPIKE
 
 __all__ = ["LIFResult", "run_lif"]
@@ -31,6 +36,10 @@ class LIFResult:
     voltages, rates : ndarray, shape (K, nt, N), or None
         Membrane voltage (mV, after the spike/record step) and filtered spike
         train ``r`` for every step, when recorded.
+    rate_samples : ndarray, shape (K, n_rate_steps, N), or None
+        With ``sample_rates``, ``r`` at the end of every rate step: row ``j``
+        is ``r`` at LIF step ``(j + 1) * sample_every`` (time ``(j + 1) * 5`` ms),
+        the time of the rate network's output ``j``.
 
     Examples
     --------
@@ -60,6 +69,7 @@ class LIFResult:
     spike_steps: list[np.ndarray] | None = None
     voltages: np.ndarray | None = None
     rates: np.ndarray | None = None
+    rate_samples: np.ndarray | None = None
 
     @property
     def mean_rates(self) -> np.ndarray:
@@ -81,6 +91,7 @@ def run_lif(
     record_spikes: bool = False,
     record_traces: bool = False,
     block_steps: int = 500,
+    sample_rates: bool = False,
 ) -> LIFResult:
     """Simulate one trial of every network variant of ``network``, sharing its noise.
 
@@ -128,6 +139,9 @@ def run_lif(
     block_steps : int, default 500
         Steps of noise drawn at a time (500 x N doubles stay in the L2 cache
         while every factor reads them).
+    sample_rates : bool, default False
+        Record ``r`` at the end of every 5 ms rate step (``rate_samples``):
+        the blocks then end on rate steps, which changes no value.
 
     Returns
     -------
@@ -167,7 +181,10 @@ def run_lif(
     v_init_rand = _initial_draw(rng, v_init_rand, n_units)
     stim_units, stim_on = _stimulation_arrays(network, n_steps, stimulation,
                                               rng, stimulation_rng, stim_coin)
-    blocks = _noise_blocks(rng, noise, n_units, n_steps, max(1, int(block_steps)))
+    every = rate_sample_interval(network.downsample) if sample_rates else 0
+    block_steps = every if sample_rates else max(1, int(block_steps))
+    blocks = _noise_blocks(rng, noise, n_units, n_steps, block_steps)
+    samples = np.empty((n_factors, n_steps // every if every else 0, n_units))
 
     v, ipsc, h, r, hr, jd, tlast = _initial_state(v_init_rand, n_factors)
     above = np.zeros(-(-n_units // 8) * 8, dtype=np.uint8)
@@ -179,7 +196,7 @@ def run_lif(
     traces_shape = (n_factors, n_steps, n_units) if record_traces else (0, 0, 0)
     voltages, rates = np.empty(traces_shape), np.empty(traces_shape)
     collected: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-    scaled = np.empty((max(1, int(block_steps)), n_units))
+    scaled = np.empty((block_steps, n_units))
     spiking = np.empty(n_units, dtype=np.int64)
     for first, chunk, divisor in blocks:
         n_block = chunk.shape[0]
@@ -196,6 +213,8 @@ def run_lif(
             record_traces, voltages, rates,
         )
         collected.append((spike_units[:found], spike_steps[:found], spike_factor[:found]))
+        if every and (first + n_block - 1) % every == 0:
+            samples[:, (first + n_block - 1) // every - 1] = r
     by_factor = _spikes_by_factor(collected, n_factors) if record_spikes else (None, None)
     return LIFResult(
         out=out,
@@ -208,7 +227,9 @@ def run_lif(
         spike_steps=by_factor[1],
         voltages=voltages if record_traces else None,
         rates=rates if record_traces else None,
+        rate_samples=samples if sample_rates else None,
     )
+
 
 
 def _initial_draw(rng: np.random.Generator | None, v_init_rand: np.ndarray | None,
