@@ -55,6 +55,7 @@ def lambda_grid_search(
     adaptive: bool | str | Strategy = False,
     optimum: str = "first",
     trials_per_chunk: int | None = None,
+    compare_rate: bool = False,
 ) -> xr.Dataset:
     """Find the scaling factor that turns a rate model into a working LIF network.
 
@@ -137,6 +138,13 @@ def lambda_grid_search(
         ``model`` dim), and ``callback`` gets ``(model_name, Dataset)`` as there.
     trials_per_chunk : int, optional
         Deprecated name of ``trials_per_block`` (a DeprecationWarning).
+    compare_rate : bool, default False
+        Also run the rate network on every trial (its noise from the trial's
+        seed) and compare it with the spiking units, ``r_spk / sf`` against
+        ``r_rate``: adds ``rate_correlation``, ``rate_gain`` and
+        ``output_divergence`` (scaling_factor x trial), ``unit_rate_correlation``
+        and ``unit_rate_gain`` (scaling_factor x unit, coordinate
+        ``unit_type``). Not with ``adaptive``.
 
     Returns
     -------
@@ -174,7 +182,7 @@ def lambda_grid_search(
                              trials_per_block=trials_per_block, progress=progress,
                              callback=callback, stop=stop, downsample=downsample,
                              use_initial_weights=use_initial_weights, adaptive=adaptive,
-                             optimum=optimum)
+                             optimum=optimum, compare_rate=compare_rate)
     n_trials = positive_int("n_trials", n_trials)
     options = RunOptions(executor=executor, n_workers=n_workers,
                          trials_per_block=trials_per_block, progress=progress,
@@ -182,7 +190,8 @@ def lambda_grid_search(
     plan = SearchPlan.prepare(model_path, task_name, scaling_factors, task_settings, seed=seed,
                               options=PlanOptions(paired=paired, downsample=downsample,
                                                   use_initial_weights=use_initial_weights,
-                                                  adaptive=adaptive, optimum=optimum))
+                                                  adaptive=adaptive, optimum=optimum,
+                                                  compare_rate=compare_rate))
     dataset = run_single_plan(plan, n_trials, options, stacklevel=3)
     if dataset.attrs["complete"] and save:
         dataset.attrs["saved_to_model"] = int(save_optimum(plan.model_path, dataset))

@@ -123,6 +123,7 @@ def search_models(
     store: str | os.PathLike | None = None,
     perturbations: object | None = None,
     trials_per_chunk: int | None = None,
+    compare_rate: bool = False,
 ) -> xr.Dataset:
     """Grid-search the scaling factor of many models in one call.
 
@@ -160,6 +161,10 @@ def search_models(
         each model's factor.
     trials_per_chunk : int, optional
         Deprecated name of ``trials_per_block`` (a DeprecationWarning).
+    compare_rate : bool, default False
+        As for :func:`~spikewidgets.lambda_grid_search` (not with
+        ``perturbations``); models of different sizes share the ``unit``
+        dimension, padded with NaN.
 
     Returns
     -------
@@ -196,7 +201,8 @@ def search_models(
     n_trials = positive_int("n_trials", n_trials)
     plan_options = PlanOptions(paired=paired, downsample=downsample,
                                use_initial_weights=use_initial_weights,
-                               perturbations=perturbations, adaptive=adaptive, optimum=optimum)
+                               perturbations=perturbations, adaptive=adaptive, optimum=optimum,
+                               compare_rate=compare_rate)
     options = RunOptions(executor=executor, n_workers=n_workers,
                          trials_per_block=trials_per_block_or_alias(trials_per_block,
                                                                     trials_per_chunk),

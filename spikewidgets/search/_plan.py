@@ -26,9 +26,24 @@ from spikewidgets.io._validation import parse_scaling_factors
 from spikewidgets.perturbations import NetworkParts, Perturbation
 from spikewidgets.search._perturbation_results import perturbation_dataset
 from spikewidgets.search._plan_options import PlanOptions
+from spikewidgets.search._rate_comparison import (
+    RateComparison,
+    compare_trial,
+    comparison_variables,
+    join_comparisons,
+    rate_network_trial,
+)
 from spikewidgets.search._results import TrialScores, build_dataset
 from spikewidgets.search.adaptive._strategies import Strategy
-from spikewidgets.sim._kernel import BASE_DT, LIFNetwork, NetworkVariant, run_lif, scaling_variants
+from spikewidgets.sim._kernel import (
+    BASE_DT,
+    LIFNetwork,
+    LIFResult,
+    NetworkVariant,
+    run_lif,
+    scaling_variants,
+)
+from spikewidgets.sim._kernel.network import rate_sample_interval
 from spikewidgets.sim._seeding import (
     entropy_from_seed,
     perturbation_generator,
@@ -80,6 +95,9 @@ class SearchPlan:
         None for a full grid.
     optimum_rule : str
         ``"first"`` or ``"robust"`` (``spikewidgets.stats._optimum``).
+    compare_rate : bool
+        Compare each trial's spiking units with the rate network's
+        (``spikewidgets.search._rate_comparison``).
 
     Examples
     --------
@@ -106,6 +124,7 @@ class SearchPlan:
     perturbations: tuple[Perturbation, ...] = ()
     adaptive: Strategy | None = None
     optimum_rule: str = "first"
+    compare_rate: bool = False
     key: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     @classmethod
@@ -160,7 +179,8 @@ class SearchPlan:
         options = PlanOptions() if options is None else options
         plan = cls(model, task_object, settings, factors, entropy, options.paired,
                    options.downsample, options.use_initial_weights, path, checksum,
-                   options.perturbations or (), options.adaptive, options.optimum)
+                   options.perturbations or (), options.adaptive, options.optimum,
+                   options.compare_rate)
         if plan.perturbations:
             plan.variants()  # bad perturbations (a unit index out of range) fail here
         return plan
@@ -218,13 +238,16 @@ class SearchPlan:
         start = self.task.window_start(self.settings, self.downsample)
         scores = []
         for trial in trials:
-            parts = []
+            parts, compared = [], []
             for index, network in enumerate(networks):
                 task_trial, rng = self.draw_trial(trial, None if self.paired else index)
                 stimulated = any(s is not None for s in network.stimulations)
                 result = run_lif(network, task_trial.u, rng=rng, out_start=start,
                                  stimulation_rng=stimulation_generator(self.entropy, trial)
-                                 if stimulated else None)
+                                 if stimulated else None, sample_rates=self.compare_rate)
+                if self.compare_rate:
+                    compared.append(self.compare_with_rate(result, task_trial.u, trial,
+                                                           network.scaling_factors))
                 score = self.task.score(result.out, task_trial.label, self.settings)
                 crossing = score.response_index
                 time = np.where(crossing >= 0, (start + crossing) * result.dt, np.nan)
@@ -238,9 +261,15 @@ class SearchPlan:
             scores.append(TrialScores(
                 trial=int(trial), label=int(first.label), condition=str(first.condition),
                 correct=joined(1), response=joined(2), response_time=joined(3),
-                mean_rate=joined(4),
+                mean_rate=joined(4), rate=join_comparisons(compared) if compared else None,
             ))
         return scores
+
+    def compare_with_rate(self, result: LIFResult, u: np.ndarray, trial: int,
+                          factors: np.ndarray) -> RateComparison:
+        """Compare one trial's sampled spiking rates with the rate network's run of it."""
+        rate = rate_network_trial(self.model, u, self.entropy, trial, self.use_initial_weights)
+        return compare_trial(result, rate, factors, rate_sample_interval(self.downsample))
 
     # ------------------------------------------------------------------ results
 
@@ -284,9 +313,15 @@ class SearchPlan:
         if self.perturbations:
             return perturbation_dataset(self.scaling_factors, self.perturbations, scores,
                                         self.task.conditions, attrs, rule=self.optimum_rule)
-        return build_dataset(self.scaling_factors, scores, self.task.conditions, attrs,
-                             rule=self.optimum_rule,
-                             warn_stacklevel=stacklevel + 1 if warn_edge else None)
+        dataset = build_dataset(self.scaling_factors, scores, self.task.conditions, attrs,
+                                rule=self.optimum_rule,
+                                warn_stacklevel=stacklevel + 1 if warn_edge else None)
+        if self.compare_rate and scores:
+            ordered = sorted(scores, key=lambda s: s.trial)
+            data, coords = comparison_variables([s.rate for s in ordered], self.model.exc)
+            dataset = dataset.assign_coords(coords).assign(data)
+            dataset.attrs["compare_rate"] = 1
+        return dataset
 
 
 _NETWORKS: OrderedDict[str, list[LIFNetwork]] = OrderedDict()

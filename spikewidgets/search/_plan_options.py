@@ -16,6 +16,7 @@ from spikewidgets.io._validation import positive_int
 from spikewidgets.perturbations import Perturbation
 from spikewidgets.perturbations._presets import as_perturbation
 from spikewidgets.search.adaptive._strategies import Strategy, as_strategy
+from spikewidgets.sim._kernel.network import rate_sample_interval
 from spikewidgets.stats._optimum import check_optimum_rule
 
 __all__ = ["PlanOptions", "checked_strategy", "with_intact"]
@@ -43,6 +44,10 @@ class PlanOptions:
         :func:`~spikewidgets.lambda_grid_search`); None for the full grid.
     optimum : str
         The optimum rule, ``"first"`` or ``"robust"``.
+    compare_rate : bool
+        Compare every trial's spiking units with the rate network's
+        (``spikewidgets.search._rate_comparison``); not with perturbations or
+        an adaptive search, and ``downsample`` must divide 100.
 
     Raises
     ------
@@ -70,6 +75,7 @@ class PlanOptions:
     perturbations: tuple[Perturbation, ...] | None = None
     adaptive: Strategy | None = None
     optimum: str = "first"
+    compare_rate: bool = False
 
     def __post_init__(self) -> None:
         def keep(name: str, value: object) -> None:
@@ -85,6 +91,12 @@ class PlanOptions:
                                  "variant on the same trials; expected paired=True")
         keep("adaptive", checked_strategy(self.adaptive, self.paired, self.perturbations))
         keep("optimum", check_optimum_rule(self.optimum))
+        keep("compare_rate", bool(self.compare_rate))
+        if self.compare_rate and (self.perturbations is not None or self.adaptive is not None):
+            raise ValueError("compare_rate is True with perturbations or an adaptive search; "
+                             "expected a plain search (perturbations=None, adaptive=False)")
+        if self.compare_rate:
+            rate_sample_interval(self.downsample)
 
 
 def checked_strategy(adaptive: object, paired: bool, perturbations: object) -> Strategy | None:

@@ -11,6 +11,7 @@ import xarray as xr
 
 from spikewidgets.errors import EdgeOfGridWarning
 from spikewidgets.io._labels import variable_attrs
+from spikewidgets.search._rate_comparison import RateComparison
 from spikewidgets.stats._intervals import wilson_interval
 from spikewidgets.stats._optimum import decide_optimum
 
@@ -45,6 +46,8 @@ class TrialScores:
     response: np.ndarray
     response_time: np.ndarray
     mean_rate: np.ndarray
+    #: The comparison with the rate network (``compare_rate=True``), else None.
+    rate: RateComparison | None = None
 
 
 def build_dataset(
