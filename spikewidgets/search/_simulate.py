@@ -14,7 +14,9 @@ from spikewidgets.io._validation import parse_scaling_factors
 from spikewidgets.perturbations._presets import as_perturbation
 from spikewidgets.search._plan import SearchPlan, perturbed_variants
 from spikewidgets.search._plan_options import PlanOptions
+from spikewidgets.search._rate_comparison import compare_trial, rate_network_trial
 from spikewidgets.sim._kernel import LIFNetwork, LIFResult, Stimulation, run_lif
+from spikewidgets.sim._kernel.network import rate_sample_interval
 from spikewidgets.sim._seeding import (
     entropy_from_seed,
     seed_attr,
@@ -42,6 +44,7 @@ def simulate(
     perturbation: object | None = None,
     downsample: int = 1,
     use_initial_weights: bool = False,
+    compare_rate: bool = False,
 ) -> xr.Dataset:
     """Simulate one trial of the LIF network and return what it did.
 
@@ -84,6 +87,14 @@ def simulate(
     use_initial_weights : bool, default False
         Simulate the untrained recurrent weights ``w0`` (with the trained
         synaptic decay, as the original does).
+    compare_rate : bool, default False
+        Also run the rate network on the trial's input (its noise from the
+        trial's rate-noise stream, as a search with ``compare_rate=True``
+        does) and return both networks' units on the input's time axis
+        ``rate_time``: ``rate_spiking`` (each LIF unit's filtered spike train
+        ``r`` divided by the factor, at the end of every 5 ms rate step) and
+        ``rate_network`` (the rate units' ``r``), with the trial's
+        ``rate_correlation`` and ``rate_gain`` in ``attrs``.
 
     Returns
     -------
@@ -109,6 +120,14 @@ def simulate(
     (('unit', 'time'), (200, 20000))
     >>> sim.voltage.attrs["long_name"], sim.voltage.attrs["units"]
     ('membrane voltage', 'mV')
+
+    The same trial beside the rate network, unit by unit:
+
+    >>> both = sw.simulate(path, 30, "go_nogo", trial=3, compare_rate=True)
+    >>> both.rate_spiking.dims, both.rate_network.shape
+    (('unit', 'rate_time'), (200, 201))
+    >>> round(both.attrs["rate_correlation"], 2), round(both.attrs["rate_gain"], 2)
+    (0.88, 1.46)
     """
     if (task_name is None) == (u is None):
         raise ValueError("pass either task_name (to draw a trial) or u (an explicit input), "
@@ -127,7 +146,8 @@ def simulate(
     network, label = _network(model, factor, perturbation, entropy, choices)
     result = run_lif(network, np.asarray(u, dtype=np.float64), rng=rng, stimulation=stimulation,
                      stimulation_rng=stimulation_generator(entropy, trial),
-                     record_spikes=True, record_traces=record_voltages or record_rates)
+                     record_spikes=True, record_traces=record_voltages or record_rates,
+                     sample_rates=compare_rate)
     attrs: dict[str, object] = {"scaling_factor": float(factor)}
     if plan is not None:
         attrs.update(task=plan.task.name, task_settings=plan.task.settings_json(plan.settings),
@@ -138,8 +158,11 @@ def simulate(
         attrs.update(_score(plan, made, result))
     attrs.update(dt=result.dt, trial_length=result.trial_length, seed=seed_attr(entropy),
                  trial=trial)
-    return xr.Dataset(_traces(result, u, record_voltages, record_rates),
-                      coords=_coordinates(result, model, u), attrs=attrs)
+    data_vars = _traces(result, u, record_voltages, record_rates)
+    if compare_rate:
+        data_vars.update(_rate_comparison(result, model, u, factor, entropy, trial, choices,
+                                          attrs))
+    return xr.Dataset(data_vars, coords=_coordinates(result, model, u), attrs=attrs)
 
 
 def _network(model: RateModel, factor: float, perturbation: object, entropy: int,
@@ -154,6 +177,32 @@ def _network(model: RateModel, factor: float, perturbation: object, entropy: int
                                     use_initial_weights=choices.use_initial_weights)
     return LIFNetwork.from_variants(model, [variant], downsample=choices.downsample), \
         changed.label
+
+
+def _rate_comparison(result: LIFResult, model: RateModel, u: np.ndarray, factor: float,
+                     entropy: int, trial: int, choices: PlanOptions,
+                     attrs: dict[str, object]) -> dict[str, tuple]:
+    """Both networks' units on the input's time axis; the trial's comparison into ``attrs``."""
+    u = np.asarray(u, dtype=np.float64)
+    rate = rate_network_trial(model, u, entropy, trial, choices.use_initial_weights)
+    compared = compare_trial(result, rate, np.array([factor]),
+                             rate_sample_interval(choices.downsample))
+    attrs.update(rate_correlation=float(compared.correlation[0]),
+                 rate_gain=float(compared.gain[0]))
+    # Time 0 is the initial state: r = 0 in the LIF network, r[0] = f(x0) in the rate network.
+    spiking = np.full((model.n_units, u.shape[1]), np.nan)
+    spiking[:, 0] = 0.0
+    n_samples = min(result.rate_samples.shape[1], u.shape[1] - 1)
+    spiking[:, 1 : n_samples + 1] = result.rate_samples[0, :n_samples].T / factor
+    return {
+        "rate_spiking": (("unit", "rate_time"), spiking, variable_attrs(
+            "r_spk / scaling factor", "filtered spike train r of the LIF unit divided by "
+            "the scaling factor, at the end of every 5 ms rate step (NaN after the "
+            "simulated steps)")),
+        "rate_network": (("unit", "rate_time"), rate.r.T.copy(), variable_attrs(
+            "rate r", f"rate of the rate network's unit, r = {model.activation}(x), at every "
+            "5 ms rate step (the initial state at time 0)")),
+    }
 
 
 def _score(plan: SearchPlan, made: Trial, result: LIFResult) -> dict[str, object]:

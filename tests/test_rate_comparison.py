@@ -1,0 +1,133 @@
+"""The spiking network against its rate network, unit by unit (``compare_rate=True``)."""
+
+from __future__ import annotations
+
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from spikewidgets import lambda_grid_search, load_model, simulate
+from spikewidgets.search import search_models
+from spikewidgets.search._plan import SearchPlan
+from spikewidgets.search._plan_options import PlanOptions
+from spikewidgets.sim._kernel import LIFNetwork, run_lif
+from spikewidgets.sim._seeding import trial_generator
+
+TRIAL_VARIABLES = ("rate_correlation", "rate_gain", "output_divergence")
+UNIT_VARIABLES = ("unit_rate_correlation", "unit_rate_gain")
+
+
+def _search(path, factors, **kwargs) -> xr.Dataset:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return lambda_grid_search(path, "go_nogo", kwargs.pop("n_trials", 4), factors, seed=3,
+                                  save=False, progress=False, **kwargs)
+
+
+@pytest.mark.parametrize("downsample", [1, 4])
+def test_the_sampled_rates_are_the_recorded_rates_at_the_rate_steps(write_model, downsample):
+    path = write_model(n_units=30)
+    model = load_model(path)
+    u = np.random.default_rng(1).random((1, 41))
+    network = LIFNetwork.from_model(model, [5.0], downsample=downsample)
+    result = run_lif(network, u, rng=trial_generator(0, 2), sample_rates=True)
+    sim = simulate(path, 5.0, u=u, seed=0, trial=2, record_rates=True, downsample=downsample)
+    every = 100 // downsample
+    recorded = sim.rate.values[:, every - 1 :: every]
+    assert result.rate_samples.shape == (1, 40, 30)
+    assert np.array_equal(result.rate_samples[0].T, recorded[:, : result.rate_samples.shape[1]])
+    # Sample j is at the time of the rate network's output j: (j + 1) * 5 ms.
+    times = sim.time.values[every - 1 :: every]
+    assert np.allclose(times, 0.005 * np.arange(1, times.size + 1), rtol=0, atol=1e-12)
+
+
+def test_simulate_puts_both_networks_on_the_input_time_axis(write_model):
+    path = write_model(n_units=30)
+    both = simulate(path, 5.0, "go_nogo", trial=1, record_rates=True, compare_rate=True)
+    assert both.rate_spiking.dims == both.rate_network.dims == ("unit", "rate_time")
+    assert both.rate_spiking.shape == (30, both.sizes["rate_time"])
+    assert np.array_equal(both.rate_spiking.values[:, 1:],
+                          both.rate.values[:, 99::100] / 5.0)
+    assert np.all(both.rate_spiking.values[:, 0] == 0)
+    assert np.isfinite(both.rate_network.values).all()
+    assert -1 <= both.attrs["rate_correlation"] <= 1 and both.attrs["rate_gain"] > 0
+    plain = simulate(path, 5.0, "go_nogo", trial=1, record_rates=True)
+    assert np.array_equal(plain.output.values, both.output.values)
+    assert np.array_equal(plain.rate.values, both.rate.values)
+
+
+def test_a_huge_factor_has_a_gain_near_zero_and_a_tiny_one_far_above_one(write_model):
+    path = write_model(n_units=40)
+    result = _search(path, [0.05, 1e5], compare_rate=True)
+    gain = result.rate_gain.mean("trial").values
+    assert gain[1] < 0.01, gain
+    assert gain[0] > 10, gain
+    assert result.unit_rate_gain.sel(scaling_factor=1e5).max() < 0.05
+    assert result.rate_correlation.dims == ("scaling_factor", "trial")
+    assert result.unit_rate_correlation.dims == ("scaling_factor", "unit")
+    assert set(np.unique(result.unit_type.values)) == {"exc", "inh"}
+
+
+def test_the_comparison_does_not_depend_on_the_workers(write_model):
+    path = write_model(n_units=40)
+    alone = _search(path, [2.0, 8.0], n_trials=5, compare_rate=True, n_workers=1)
+    with ThreadPoolExecutor(2) as pool:
+        shared = _search(path, [2.0, 8.0], n_trials=5, compare_rate=True, executor=pool,
+                         trials_per_block=1)
+    for name in TRIAL_VARIABLES + UNIT_VARIABLES:
+        assert np.array_equal(alone[name].values, shared[name].values, equal_nan=True), name
+
+
+def test_without_the_flag_nothing_changes(write_model):
+    path = write_model(n_units=40)
+    plain = _search(path, [2.0, 8.0])
+    compared = _search(path, [2.0, 8.0], compare_rate=True)
+    for name in TRIAL_VARIABLES + UNIT_VARIABLES + ("unit", "unit_type"):
+        assert name not in plain.variables
+    assert "compare_rate" not in plain.attrs
+    xr.testing.assert_identical(
+        plain, compared.drop_vars(TRIAL_VARIABLES + UNIT_VARIABLES + ("unit", "unit_type"))
+        .drop_attrs(deep=False).assign_attrs(
+            {k: v for k, v in compared.attrs.items() if k != "compare_rate"}))
+
+
+def test_the_new_variables_are_labelled(write_model):
+    path = write_model(n_units=30)
+    result = _search(path, [2.0, 8.0], n_trials=2, compare_rate=True)
+    for name in TRIAL_VARIABLES + UNIT_VARIABLES + ("unit", "unit_type"):
+        attrs = result[name].attrs
+        assert attrs["long_name"] and attrs["description"], name
+        assert "units" not in attrs, name
+    both = simulate(path, 2.0, "go_nogo", compare_rate=True)
+    for name in ("rate_spiking", "rate_network"):
+        assert both[name].attrs["long_name"] and both[name].attrs["description"]
+
+
+def test_many_models_compare_too(write_model):
+    paths = [write_model("a.mat", n_units=30, seed=1), write_model("b.mat", n_units=30, seed=2)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = search_models(paths, "go_nogo", 2, [2.0, 8.0], seed=0, save=False,
+                               progress=False, compare_rate=True)
+    assert result.rate_correlation.dims == ("model", "scaling_factor", "trial")
+    assert result.unit_rate_gain.sizes["unit"] == 30
+    assert np.isfinite(result.rate_gain.values).all()
+
+
+def test_unpaired_searches_compare_every_variant(write_model):
+    path = write_model(n_units=30)
+    result = _search(path, [2.0, 8.0], n_trials=2, compare_rate=True, paired=False)
+    assert result.rate_gain.shape == (2, 2) and np.isfinite(result.rate_gain.values).all()
+
+
+def test_what_the_comparison_refuses(write_model):
+    path = write_model(n_units=30)
+    with pytest.raises(ValueError, match="compare_rate is True with perturbations or an "
+                                         "adaptive search"):
+        _search(path, [2.0, 8.0], compare_rate=True, adaptive=True)
+    with pytest.raises(ValueError, match="downsample is 3; .* divisor of 100"):
+        SearchPlan.prepare(path, "go_nogo", [2.0], seed=0,
+                           options=PlanOptions(downsample=3, compare_rate=True))
