@@ -10,6 +10,7 @@ import pytest
 import xarray as xr
 
 from spikewidgets import lambda_grid_search, load_model, simulate
+from spikewidgets.cli import main
 from spikewidgets.search import search_models
 from spikewidgets.search._plan import SearchPlan
 from spikewidgets.search._plan_options import PlanOptions
@@ -131,3 +132,24 @@ def test_what_the_comparison_refuses(write_model):
     with pytest.raises(ValueError, match="downsample is 3; .* divisor of 100"):
         SearchPlan.prepare(path, "go_nogo", [2.0], seed=0,
                            options=PlanOptions(downsample=3, compare_rate=True))
+
+
+def test_the_command_line_adds_a_rate_corr_column(write_model, capsys, tmp_path):
+    path = write_model(n_units=30)
+    out = tmp_path / "compared.nc"
+    settings = '{"T": 41, "stim_on": 5, "stim_dur": 10, "resp_start": 20}'
+    assert main(["search", str(path), "--trials", "3", "--scaling-factors", "1,4",
+                 "--settings", settings, "--no-save", "--quiet", "--compare-rate",
+                 "--out", str(out)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    header = next(line for line in lines if line.startswith("scaling factor"))
+    assert "rate corr" in header
+    rows = lines[lines.index(header) + 1 : lines.index(header) + 3]
+    with xr.open_dataset(out) as ds:
+        expected = ds.rate_correlation.mean("trial").values
+        assert ds.unit_rate_gain.dims == ("scaling_factor", "unit")
+    for row, value in zip(rows, expected, strict=True):
+        assert f"{value:.3f}" in row.split()
+    assert main(["search", str(path), "--trials", "2", "--scaling-factors", "1,4",
+                 "--settings", settings, "--no-save", "--quiet"]) == 0
+    assert "rate corr" not in capsys.readouterr().out

@@ -93,6 +93,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "original; robust: middle of the longest run of neighbouring "
                              "factors statistically tied with the best (exact McNemar test) "
                              "(default: %(default)s)")
+    parser.add_argument("--compare-rate", action="store_true",
+                        help="also run the rate network on every trial and compare its units "
+                             "with the spiking ones (r_spk / factor): adds a 'rate corr' "
+                             "column, their mean correlation per factor (default: off)")
     parser.add_argument("--store", type=Path, default=None,
                         help="many models: netCDF file of finished models; rerun with the "
                              "same store to resume (default: none)")
@@ -135,11 +139,15 @@ def _settings(args: argparse.Namespace) -> dict | None:
 def _search_table(ds) -> str:
     """Accuracy, its 95 % Wilson interval and the mean rate per factor; the optimum marked.
 
+    A search with ``compare_rate`` adds ``rate corr``, the mean over trials of
+    ``rate_correlation`` (spiking units against the rate network's).
+
     Factors of ``tied_with_optimum`` are marked ``tied``: of equal accuracy under the rule
     ``"first"``, statistically tied with the best factor under ``"robust"``.
     """
     optimum = float(ds.opt_scaling_factor)
     adaptive = "n_trials_run" in ds
+    compared = "rate_correlation" in ds
     rows = []
     for index, (sf, tied) in enumerate(zip(ds.scaling_factor.values,
                                            ds.tied_with_optimum.values, strict=True)):
@@ -148,12 +156,15 @@ def _search_table(ds) -> str:
         note = "<- optimum" if sf == optimum else "tied" if tied else ""
         rate = float(row.mean_rate.mean(skipna=True))
         cells = [f"{sf:g}", f"{float(row.accuracy):.3f}", interval, f"{rate:.1f}"]
+        if compared:
+            cells.append(f"{float(row.rate_correlation.mean(skipna=True)):.3f}")
         if adaptive:
             left = int(row.left_in_round)
             cells.append(str(int(row.n_trials_run)))
             note = note or (str(row.left_reason.values) if left >= 0 else "")
         rows.append([*cells, note])
     header = ["scaling factor", "accuracy", "95% interval", "rate (Hz)"]
+    header += ["rate corr"] if compared else []
     header += ["trials"] if adaptive else []
     return format_table([*header, ""], rows, ">" * len(header) + "<")
 
@@ -281,7 +292,8 @@ def _keywords(args: argparse.Namespace, executor) -> dict[str, object]:
 
     options = RunOptions(executor=executor, n_workers=args.workers, progress=not args.quiet)
     return {"seed": args.seed, "paired": not args.unpaired, "save": not args.no_save,
-            "adaptive": args.adaptive or False, "optimum": args.optimum, **options.keywords()}
+            "adaptive": args.adaptive or False, "optimum": args.optimum,
+            "compare_rate": args.compare_rate, **options.keywords()}
 
 
 def _search_one(args, path, factors, settings, executor):
