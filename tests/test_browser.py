@@ -5,8 +5,10 @@ that leaves 127.0.0.1 is refused, so BokehJS can only come from the kernel.
 The test runs a notebook that shows the panel and a figure_widget, checks that
 every Bokeh canvas renders without widget errors or page errors, that each
 empty plot says what will appear in it (with the swatches of its legend),
-that the slider reads the grid at its precision and the model dropdown names
-the bundled example, presses Run, waits for the accuracy source in the page
+that the slider reads the grid at its precision, the empty accuracy axis
+spans that grid and the model dropdown names the bundled example, that no
+title or axis label runs past its figure (``TEXT_FIT_JS``, before the run and
+after), presses Run, waits for the accuracy source in the page
 to hold one value per scaling factor and for an optimum inside the grid,
 clicks a point and waits for the spike raster (and its caption) to fill, then
 saves the notebook and checks that it carries no BokehJS.
@@ -34,7 +36,9 @@ from pathlib import Path
 import pytest
 from browser_utils import (
     READ_SOURCES_JS,
+    TEXT_FIT_JS,
     JupyterLab,
+    cut_texts,
     launch_chromium,
     require_chromium,
     write_notebook,
@@ -201,6 +205,11 @@ def test_panel_runs_and_plots_in_jupyterlab(chromium, lab, tmp_path):
             assert page.evaluate(COUNT_JS, "legend_key") >= 2 + 3 + 2 + 2
             caption, _ = page.evaluate(LABEL_JS, "raster_figure_caption")
             assert "first step" in caption
+            # The empty accuracy axis spans the grid of the controls, not 0 to 100.
+            assert _values(page, "accuracy_figure_extent", "x") == [10.0, 65.0]
+            # No title or axis label of the panel runs past its figure (measured as drawn).
+            texts = page.evaluate(TEXT_FIT_JS, ".spw-panel")
+            assert len(texts) >= 4 * 3 and cut_texts(texts) == []
             # The slider reads the grid at its precision; the dropdown names the example.
             expect(page.locator(".spw-factor-range .widget-readout")).to_have_text(
                 re.compile(r"^10\s*[–-]\s*65$"))
@@ -252,6 +261,8 @@ def test_panel_runs_and_plots_in_jupyterlab(chromium, lab, tmp_path):
             page.wait_for_function(shows_go, timeout=30_000, polling=50)
             page.mouse.move(5, 5)
             page.wait_for_timeout(400)
+            texts = page.evaluate(TEXT_FIT_JS, ".spw-panel")  # with the data's titles
+            assert len(texts) >= 4 * 3 and cut_texts(texts) == []
             panel = page.locator(".spw-panel")
             panel.screenshot(path=str(ARTIFACTS / "panel_trial.png"))
             if UPDATE_SCREENSHOT:
