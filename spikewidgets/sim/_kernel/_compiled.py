@@ -99,7 +99,7 @@ def advance(  # noqa: C901 - the compiled LIF step, kept in one loop for speed
     weights_by_presynaptic, readout, decay_td, decay_tr, tr_td, inv_tr_td, stim_units, stim_on,
     v, ipsc, h, r, hr, jd, tlast, above, above_words, scaled, spiking, spike_counts, out,
     out_start, record_spikes, spike_units, spike_steps, spike_factor, n_spikes,
-    record_traces, voltages, rates,
+    record_traces, voltages, rates, sample_every, rate_samples,
 ):  # pragma: no cover - compiled
     """Advance the state of K network variants by ``n_block`` steps.
 
@@ -115,7 +115,10 @@ def advance(  # noqa: C901 - the compiled LIF step, kept in one loop for speed
     8 silent units at a time. ``jd`` holds the summed synaptic input of the
     step's spiking units. ``scaled`` (at least n_block x N) and ``spiking``
     (N) are work space, allocated once per trial by the caller: allocating
-    them here, per block, made threads fight over page faults.
+    them here, per block, made threads fight over page faults. With
+    ``sample_every`` > 0, ``r`` after step ``i`` is copied to row
+    ``i // sample_every - 1`` of ``rate_samples`` (K, n_samples, N) when
+    ``sample_every`` divides ``i``: the end of every 5 ms rate step.
     """
     n_factors, n_units = v.shape
     words = above_words.shape[0]
@@ -240,6 +243,9 @@ def advance(  # noqa: C901 - the compiled LIF step, kept in one loop for speed
                 for n in range(n_units):
                     voltages[k, i - 1, n] = vk[n]
                     rates[k, i - 1, n] = rk[n]
+            if sample_every > 0 and i % sample_every == 0:
+                for n in range(n_units):
+                    rate_samples[k, i // sample_every - 1, n] = rk[n]
             # The original's reset `v + (-65 - v).*(v >= vpeak)`, after recording v. Its
             # test is on the voltage set just above, so it resets exactly the spiking units.
             for c in range(count):

@@ -140,8 +140,8 @@ def run_lif(
         Steps of noise drawn at a time (500 x N doubles stay in the L2 cache
         while every factor reads them).
     sample_rates : bool, default False
-        Record ``r`` at the end of every 5 ms rate step (``rate_samples``):
-        the blocks then end on rate steps, which changes no value.
+        Record ``r`` at the end of every 5 ms rate step (``rate_samples``);
+        no other value changes.
 
     Returns
     -------
@@ -181,9 +181,9 @@ def run_lif(
     v_init_rand = _initial_draw(rng, v_init_rand, n_units)
     stim_units, stim_on = _stimulation_arrays(network, n_steps, stimulation,
                                               rng, stimulation_rng, stim_coin)
-    every = rate_sample_interval(network.downsample) if sample_rates else 0
-    block_steps = every if sample_rates else max(1, int(block_steps))
+    block_steps = max(1, int(block_steps))
     blocks = _noise_blocks(rng, noise, n_units, n_steps, block_steps)
+    every = rate_sample_interval(network.downsample) if sample_rates else 0
     samples = np.empty((n_factors, n_steps // every if every else 0, n_units))
 
     v, ipsc, h, r, hr, jd, tlast = _initial_state(v_init_rand, n_factors)
@@ -210,11 +210,9 @@ def run_lif(
             inv_tr_td, stim_units, stim_on,
             v, ipsc, h, r, hr, jd, tlast, above, above_words, scaled, spiking, spike_counts,
             out, out_start, record_spikes, spike_units, spike_steps, spike_factor, 0,
-            record_traces, voltages, rates,
+            record_traces, voltages, rates, every, samples,
         )
         collected.append((spike_units[:found], spike_steps[:found], spike_factor[:found]))
-        if every and (first + n_block - 1) % every == 0:
-            samples[:, (first + n_block - 1) // every - 1] = r
     by_factor = _spikes_by_factor(collected, n_factors) if record_spikes else (None, None)
     return LIFResult(
         out=out,
