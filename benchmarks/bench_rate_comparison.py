@@ -40,10 +40,16 @@ def search(path: Path, task: str, n_trials: int, factors, compare: bool):
                                   progress=False, compare_rate=compare)
 
 
-def timed(path: Path, n_trials: int, factors, compare: bool) -> float:
-    began = time.perf_counter()
+def timed(path: Path, n_trials: int, factors, compare: bool) -> tuple[float, float]:
+    """Wall-clock and CPU time (all threads of this process) of one search."""
+    began, cpu = time.perf_counter(), time.process_time()
     search(path, "go_nogo", n_trials, factors, compare)
-    return time.perf_counter() - began
+    return time.perf_counter() - began, time.process_time() - cpu
+
+
+def _summary(values: list[float], unit: str = " s", digits: int = 2) -> str:
+    return (f"median {statistics.median(values):.{digits}f}{unit} (range "
+            f"{min(values):.{digits}f} to {max(values):.{digits}f})")
 
 
 def cost(folder: Path, n_trials: int, n_factors: int, rounds: int) -> None:
@@ -52,20 +58,22 @@ def cost(folder: Path, n_trials: int, n_factors: int, rounds: int) -> None:
     path = sw.example_model("go_nogo", folder)
     factors = 20.0 + 5.0 * np.arange(n_factors)
     search(path, "go_nogo", 2, factors[:2], True)  # compiled code loaded
-    ratios, plain_times, compared_times = [], [], []
+    walls: dict[bool, list[float]] = {False: [], True: []}
+    cpus: dict[bool, list[float]] = {False: [], True: []}
     for index in range(rounds):
         order = (False, True) if index % 2 == 0 else (True, False)
-        times = {compare: timed(path, n_trials, factors, compare) for compare in order}
-        plain_times.append(times[False])
-        compared_times.append(times[True])
-        ratios.append(times[True] / times[False])
-    print(f"go_nogo, {n_factors} factors x {n_trials} trials, {rounds} rounds:")
-    print(f"  without compare_rate: median {statistics.median(plain_times):.2f} s "
-          f"(range {min(plain_times):.2f} to {max(plain_times):.2f})")
-    print(f"  with compare_rate:    median {statistics.median(compared_times):.2f} s "
-          f"(range {min(compared_times):.2f} to {max(compared_times):.2f})")
-    print(f"  ratio: median {statistics.median(ratios):.3f} (range {min(ratios):.3f} to "
-          f"{max(ratios):.3f}; target <= 1.15)")
+        for compare in order:
+            wall, cpu = timed(path, n_trials, factors, compare)
+            walls[compare].append(wall)
+            cpus[compare].append(cpu)
+    wall_ratios = [b / a for a, b in zip(walls[False], walls[True], strict=True)]
+    cpu_ratios = [b / a for a, b in zip(cpus[False], cpus[True], strict=True)]
+    print(f"go_nogo, {n_factors} factors x {n_trials} trials, {rounds} rounds "
+          "(alternating order):")
+    print(f"  without compare_rate: wall {_summary(walls[False])}, CPU {_summary(cpus[False])}")
+    print(f"  with compare_rate:    wall {_summary(walls[True])}, CPU {_summary(cpus[True])}")
+    print(f"  ratio with / without: wall {_summary(wall_ratios, '', 3)}, "
+          f"CPU {_summary(cpu_ratios, '', 3)}; target <= 1.15")
 
 
 def grid(folder: Path, n_trials: int) -> None:
@@ -81,7 +89,7 @@ def grid(folder: Path, n_trials: int) -> None:
         began = time.perf_counter()
         ds = search(path, name, n_trials, factors, True)
         correlation = ds.rate_correlation.mean("trial")
-        chosen = int(correlation.argmax())
+        chosen = int(np.nanargmax(correlation.values))
         accuracy = ds.accuracy.values
         gap = float(accuracy.max() - accuracy[chosen])
         print(f"{name:>8}  {factors[chosen]:>6g}  {float(correlation[chosen]):>5.3f}  "

@@ -153,3 +153,35 @@ def test_the_command_line_adds_a_rate_corr_column(write_model, capsys, tmp_path)
     assert main(["search", str(path), "--trials", "2", "--scaling-factors", "1,4",
                  "--settings", settings, "--no-save", "--quiet"]) == 0
     assert "rate corr" not in capsys.readouterr().out
+
+
+def test_the_plot_builders_show_the_comparison_and_empty_figures(write_model):
+    from spikewidgets.plots._rate_comparison import (
+        plot_rate_correlation,
+        plot_unit_gain,
+        plot_unit_traces,
+    )
+
+    path = write_model(n_units=30)
+    result = _search(path, [2.0, 8.0], n_trials=2, compare_rate=True)
+    curve = plot_rate_correlation(result)
+    assert curve.source.data["scaling_factor"].tolist() == [2.0, 8.0]
+    assert np.array_equal(curve.source.data["correlation"],
+                          result.rate_correlation.mean("trial").values, equal_nan=True)
+    assert not curve.placeholder.visible
+    curve.update(None)
+    assert curve.placeholder.visible and list(curve.source.data["accuracy"]) == []
+    gain = plot_unit_gain(result, scaling_factor=8.0)
+    assert np.array_equal(gain.source.data["gain"],
+                          result.unit_rate_gain.sel(scaling_factor=8.0).values, equal_nan=True)
+    with pytest.raises(ValueError, match="scaling_factor is 5, expected a factor of the search"):
+        gain.update(result, 5.0)
+    sim = simulate(path, 8.0, "go_nogo", compare_rate=True)
+    traces = plot_unit_traces(sim, units=[1, 2])
+    assert len(traces.source.data["xs"]) == 4
+    assert np.array_equal(traces.source.data["ys"][2], sim.rate_spiking.values[2],
+                          equal_nan=True)
+    with pytest.raises(ValueError, match="units holds 30, expected unit indices"):
+        traces.update(sim, [30])
+    with pytest.raises((TypeError, ValueError), match="ds"):
+        plot_rate_correlation(sim)
