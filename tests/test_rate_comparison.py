@@ -107,15 +107,29 @@ def test_the_new_variables_are_labelled(write_model):
         assert both[name].attrs["long_name"] and both[name].attrs["description"]
 
 
-def test_many_models_compare_too(write_model):
-    paths = [write_model("a.mat", n_units=30, seed=1), write_model("b.mat", n_units=30, seed=2)]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        result = search_models(paths, "go_nogo", 2, [2.0, 8.0], seed=0, save=False,
-                               progress=False, compare_rate=True)
+def test_many_models_compare_too(write_model, tmp_path):
+    paths = [write_model("a.mat", n_units=30, seed=1), write_model("b.mat", n_units=40, seed=2)]
+    store = tmp_path / "store.nc"
+
+    def run() -> xr.Dataset:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return search_models(paths, "go_nogo", 2, [2.0, 8.0], seed=0, save=False,
+                                 progress=False, compare_rate=True, store=store)
+
+    result = run()
     assert result.rate_correlation.dims == ("model", "scaling_factor", "trial")
-    assert result.unit_rate_gain.sizes["unit"] == 30
+    assert result.unit_rate_gain.sizes["unit"] == 40
+    assert result.unit_type.dims == ("model", "unit")
+    for index, path in enumerate(paths):
+        exc = np.asarray(load_model(path).exc, dtype=bool).ravel()
+        kinds = result.unit_type.values[index]
+        assert kinds[: exc.size].tolist() == np.where(exc, "exc", "inh").tolist()
+        assert set(kinds[exc.size :].tolist()) <= {""}
+        assert np.isnan(result.unit_rate_gain.values[index][:, exc.size :]).all()
     assert np.isfinite(result.rate_gain.values).all()
+    again = run()  # every model from the store
+    xr.testing.assert_identical(again.drop_attrs(), result.drop_attrs())
 
 
 def test_unpaired_searches_compare_every_variant(write_model):

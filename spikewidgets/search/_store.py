@@ -49,7 +49,7 @@ _MODEL_VARIABLES = {
 
 #: Values of a model without results (and of trials a model did not run), where NaN won't do.
 _MISSING_MODEL = {"correct": False, "tied_with_optimum": False, "simulated": False,
-                  "n_trials_run": 0, "left_in_round": -1, "left_reason": ""}
+                  "n_trials_run": 0, "left_in_round": -1, "left_reason": "", "unit_type": ""}
 
 
 @dataclass
@@ -108,7 +108,9 @@ def combine_models(records: Mapping[str, ModelRecord], names: Sequence[str],
     done = [name for name in names if records[name].completed]
     at_optimum = attrs.get("scaling_factors") == AT_STORED_OPTIMUM
     if done:
-        parts = [_without_attrs(records[name].dataset) for name in done]
+        # A rate comparison's unit_type differs between models: a variable along model too.
+        parts = [_without_attrs(records[name].dataset).reset_coords(
+            [c for c in ("unit_type",) if c in records[name].dataset.coords]) for name in done]
         if at_optimum:  # each model at its own factor: a coordinate along model
             parts = [_factor_as_coordinate(part) for part in parts]
         stacked = xr.concat(parts, dim="model",
@@ -118,6 +120,7 @@ def combine_models(records: Mapping[str, ModelRecord], names: Sequence[str],
         combined = stacked.reindex(model=list(names), fill_value=_MISSING_MODEL)
         for key, variable in stacked.variables.items():
             combined[key].attrs = dict(variable.attrs)
+        combined = combined.set_coords([c for c in ("unit_type",) if c in combined])
     else:
         combined = xr.Dataset(coords={"model": ("model", list(names))})
     for key, (long_name, description) in _MODEL_VARIABLES.items():
