@@ -93,18 +93,22 @@ def compare_trial(result: LIFResult, rate: RateArrays, factors: np.ndarray,
     """
     samples = result.rate_samples
     n_steps = min(samples.shape[1], rate.r.shape[0] - 1)
-    x = samples[:, _SKIPPED_STEPS:n_steps] / np.asarray(factors, dtype=np.float64)[:, None, None]
+    raw = samples[:, _SKIPPED_STEPS:n_steps]
     y = rate.r[1 + _SKIPPED_STEPS : n_steps + 1]
-    sums = np.stack([x.sum(axis=1), np.broadcast_to(y.sum(axis=0), x.shape[::2]),
-                     (x * x).sum(axis=1), np.broadcast_to((y * y).sum(axis=0), x.shape[::2]),
-                     (x * y).sum(axis=1)])
+    # Sums of r_spk, scaled by 1 / sf afterwards (einsum: no K x T x N temporaries).
+    inverse = 1.0 / np.asarray(factors, dtype=np.float64)[:, None]
+    shape = (raw.shape[0], raw.shape[2])
+    sums = np.stack([raw.sum(axis=1) * inverse, np.broadcast_to(y.sum(axis=0), shape),
+                     np.einsum("ktn,ktn->kn", raw, raw) * (inverse * inverse),
+                     np.broadcast_to(np.einsum("tn,tn->n", y, y), shape),
+                     np.einsum("ktn,tn->kn", raw, y) * inverse])
     totals = sums.sum(axis=2)
     return RateComparison(
-        correlation=_pearson(totals, np.full(x.shape[0], x.shape[1] * x.shape[2])),
+        correlation=_pearson(totals, np.full(raw.shape[0], raw.shape[1] * raw.shape[2])),
         gain=_ratio(totals[0], totals[1]),
         divergence=_divergence(result, rate.o, n_steps, every),
         sums=sums,
-        count=np.full(x.shape[0], x.shape[1]),
+        count=np.full(raw.shape[0], raw.shape[1]),
     )
 
 
