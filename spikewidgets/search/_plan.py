@@ -277,7 +277,8 @@ class SearchPlan:
         """Dataset attributes that describe the plan (plain strings and numbers)."""
         attrs = self.shared_attrs(self.task, self.settings, self.entropy, n_trials,
                                   PlanOptions(self.paired, self.downsample,
-                                              self.use_initial_weights))
+                                              self.use_initial_weights,
+                                              compare_rate=self.compare_rate))
         attrs["optimum_rule"] = self.optimum_rule
         if self.adaptive is not None:
             attrs.update(self.adaptive.attrs())
@@ -289,7 +290,11 @@ class SearchPlan:
     @staticmethod
     def shared_attrs(task: Task, settings: Mapping[str, float], entropy: int, n_trials: int,
                      options: PlanOptions) -> dict[str, object]:
-        """The attributes of plans that differ only in their model (a many-model search's)."""
+        """The attributes of plans that differ only in their model (a many-model search's).
+
+        ``compare_rate`` (1) is there only for a search that compares with the rate network.
+        """
+        compared = {"compare_rate": 1} if options.compare_rate else {}
         return {
             "task": task.name,
             "task_settings": task.settings_json(settings),
@@ -300,6 +305,7 @@ class SearchPlan:
             "use_initial_weights": int(options.use_initial_weights),
             "spikewidgets_version": __version__,
             "lambda_convention": LAMBDA_CONVENTION,
+            **compared,
         }
 
     def dataset(self, scores: Sequence[TrialScores], attrs: Mapping[str, object], *,
@@ -320,7 +326,6 @@ class SearchPlan:
             ordered = sorted(scores, key=lambda s: s.trial)
             data, coords = comparison_variables([s.rate for s in ordered], self.model.exc)
             dataset = dataset.assign_coords(coords).assign(data)
-            dataset.attrs["compare_rate"] = 1
         return dataset
 
 

@@ -29,7 +29,7 @@ __all__ = ["AT_STORED_OPTIMUM", "IDENTITY_ATTRS", "ModelRecord", "ResultStore",
 
 #: Attributes that must match between a store and the search that resumes it.
 IDENTITY_ATTRS = ("task", "task_settings", "seed", "n_trials", "paired", "scaling_factors",
-                  "downsample", "use_initial_weights")
+                  "downsample", "use_initial_weights", "compare_rate")
 
 #: ``attrs["scaling_factors"]`` of a search that runs each model at its stored optimum.
 AT_STORED_OPTIMUM = "stored optimum"
