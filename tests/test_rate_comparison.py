@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from spikewidgets import lambda_grid_search, load_model, simulate
+from spikewidgets import lambda_grid_search, load_model, perturbation_search, simulate
 from spikewidgets.cli import main
 from spikewidgets.search import search_models
 from spikewidgets.search._plan import SearchPlan
@@ -132,6 +132,22 @@ def test_many_models_compare_too(write_model, tmp_path):
     xr.testing.assert_identical(again.drop_attrs(), result.drop_attrs())
 
 
+def test_a_perturbation_search_compares_every_variant_and_its_intact_one_as_a_search(
+        write_model):
+    path = write_model(n_units=30)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        perturbed = perturbation_search(path, "go_nogo", ["ei_dec"], 3, [2.0, 8.0], seed=3,
+                                        progress=False, compare_rate=True)
+    plain = _search(path, [2.0, 8.0], n_trials=3, compare_rate=True)
+    assert perturbed.rate_correlation.dims == ("perturbation", "scaling_factor", "trial")
+    assert perturbed.unit_rate_gain.dims == ("perturbation", "scaling_factor", "unit")
+    intact = perturbed.sel(perturbation="none")
+    for name in TRIAL_VARIABLES + UNIT_VARIABLES:
+        assert np.array_equal(intact[name].values, plain[name].values, equal_nan=True), name
+    assert perturbed.attrs["compare_rate"] == 1
+
+
 def test_unpaired_searches_compare_every_variant(write_model):
     path = write_model(n_units=30)
     result = _search(path, [2.0, 8.0], n_trials=2, compare_rate=True, paired=False)
@@ -140,8 +156,8 @@ def test_unpaired_searches_compare_every_variant(write_model):
 
 def test_what_the_comparison_refuses(write_model):
     path = write_model(n_units=30)
-    with pytest.raises(ValueError, match="compare_rate is True with perturbations or an "
-                                         "adaptive search"):
+    with pytest.raises(ValueError, match="compare_rate is True with an adaptive search; "
+                                         "expected adaptive=False"):
         _search(path, [2.0, 8.0], compare_rate=True, adaptive=True)
     with pytest.raises(ValueError, match="downsample is 3; .* divisor of 100"):
         SearchPlan.prepare(path, "go_nogo", [2.0], seed=0,

@@ -8,6 +8,7 @@ import numpy as np
 import xarray as xr
 
 from spikewidgets.io._labels import variable_attrs
+from spikewidgets.search._rate_comparison import comparison_variables, slice_comparison
 from spikewidgets.search._results import TrialScores, build_dataset
 from spikewidgets.stats._paired import mcnemar_exact, paired_difference_interval
 
@@ -29,6 +30,7 @@ def perturbation_dataset(
     attrs: Mapping[str, object],
     *,
     rule: str = "first",
+    exc: np.ndarray | None = None,
 ) -> xr.Dataset:
     """The Dataset of a perturbation search: dims ``perturbation``, ``scaling_factor``, ``trial``.
 
@@ -38,7 +40,9 @@ def perturbation_dataset(
     has (per perturbation), it holds the paired change in accuracy against
     the intact network with its 95 % interval and McNemar's exact p-value,
     overall and per task condition. Each network's optimum is chosen by
-    ``rule`` (``spikewidgets.stats._optimum``).
+    ``rule`` (``spikewidgets.stats._optimum``). With ``exc`` (the model's
+    excitatory units) and scores that hold a rate comparison, the comparison's
+    variables too (``spikewidgets.search._rate_comparison``).
 
     Examples
     --------
@@ -70,9 +74,15 @@ def perturbation_dataset(
     for index in range(len(perturbations)):
         part = slice(index * n_factors, (index + 1) * n_factors)
         sliced = [TrialScores(s.trial, s.label, s.condition, s.correct[part], s.response[part],
-                              s.response_time[part], s.mean_rate[part]) for s in scores]
-        per_perturbation.append(build_dataset(scaling_factors, sliced, conditions, {},
-                                              rule=rule))
+                              s.response_time[part], s.mean_rate[part],
+                              None if s.rate is None else slice_comparison(s.rate, part))
+                  for s in scores]
+        single = build_dataset(scaling_factors, sliced, conditions, {}, rule=rule)
+        if exc is not None and sliced and sliced[0].rate is not None:
+            data, coords = comparison_variables(
+                [s.rate for s in sorted(sliced, key=lambda s: s.trial)], exc)
+            single = single.assign_coords(coords).assign(data)
+        per_perturbation.append(single)
     labels = [p.label for p in perturbations]
     dataset = xr.concat(per_perturbation, dim="perturbation", coords="minimal",
                         compat="override", join="override")

@@ -39,6 +39,7 @@ def perturbation_search(
     use_initial_weights: bool = False,
     optimum: str = "first",
     trials_per_chunk: int | None = None,
+    compare_rate: bool = False,
 ) -> xr.Dataset:
     """Task accuracy of perturbed copies of the converted network, paired with the intact one.
 
@@ -75,6 +76,9 @@ def perturbation_search(
         rule chooses ``opt_scaling_factor`` of every variant.
     trials_per_chunk : int, optional
         Deprecated name of ``trials_per_block`` (a DeprecationWarning).
+    compare_rate : bool, default False
+        As for :func:`~spikewidgets.search.lambda_grid_search`: every
+        variant's units against the (intact) rate network's, per perturbation.
 
     Returns
     -------
@@ -123,7 +127,8 @@ def perturbation_search(
                                                                     trials_per_chunk),
                          progress=progress, callback=callback, stop=stop)
     choices = PlanOptions(downsample=downsample, use_initial_weights=use_initial_weights,
-                          perturbations=perturbations, optimum=optimum)
+                          perturbations=perturbations, optimum=optimum,
+                          compare_rate=compare_rate)
     if scaling_factors is None:
         scaling_factors = [stored_optimum(model_path)]
     plan = SearchPlan.prepare(model_path, task_name, scaling_factors, task_settings, seed=seed,

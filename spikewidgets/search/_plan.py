@@ -318,7 +318,8 @@ class SearchPlan:
         """
         if self.perturbations:
             return perturbation_dataset(self.scaling_factors, self.perturbations, scores,
-                                        self.task.conditions, attrs, rule=self.optimum_rule)
+                                        self.task.conditions, attrs, rule=self.optimum_rule,
+                                        exc=self.model.exc if self.compare_rate else None)
         dataset = build_dataset(self.scaling_factors, scores, self.task.conditions, attrs,
                                 rule=self.optimum_rule,
                                 warn_stacklevel=stacklevel + 1 if warn_edge else None)

@@ -46,8 +46,8 @@ class PlanOptions:
         The optimum rule, ``"first"`` or ``"robust"``.
     compare_rate : bool
         Compare every trial's spiking units with the rate network's
-        (``spikewidgets.search._rate_comparison``); not with perturbations or
-        an adaptive search, and ``downsample`` must divide 100.
+        (``spikewidgets.search._rate_comparison``); not with an adaptive
+        search, and ``downsample`` must divide 100.
 
     Raises
     ------
@@ -92,9 +92,9 @@ class PlanOptions:
         keep("adaptive", checked_strategy(self.adaptive, self.paired, self.perturbations))
         keep("optimum", check_optimum_rule(self.optimum))
         keep("compare_rate", bool(self.compare_rate))
-        if self.compare_rate and (self.perturbations is not None or self.adaptive is not None):
-            raise ValueError("compare_rate is True with perturbations or an adaptive search; "
-                             "expected a plain search (perturbations=None, adaptive=False)")
+        if self.compare_rate and self.adaptive is not None:
+            raise ValueError("compare_rate is True with an adaptive search; expected "
+                             "adaptive=False")
         if self.compare_rate:
             rate_sample_interval(self.downsample)
 

@@ -24,7 +24,7 @@ from spikewidgets.sim._seeding import rate_noise_seed
 from spikewidgets.sim.constants import RATE_STEP
 
 __all__ = ["SKIPPED_TIME", "RateComparison", "compare_trial", "comparison_variables",
-           "join_comparisons", "rate_network_trial"]
+           "join_comparisons", "rate_network_trial", "slice_comparison"]
 
 #: Seconds left out at the start of a trial: the initial transients of both networks.
 SKIPPED_TIME = 0.05
@@ -154,6 +154,13 @@ def join_comparisons(parts: Sequence[RateComparison]) -> RateComparison:
         sums=np.concatenate([p.sums for p in parts], axis=1),
         count=np.concatenate([p.count for p in parts]),
     )
+
+
+def slice_comparison(comparison: RateComparison, part: slice) -> RateComparison:
+    """The comparison of the variants ``part`` (a perturbation's factors)."""
+    return RateComparison(comparison.correlation[part], comparison.gain[part],
+                          comparison.divergence[part], comparison.sums[:, part],
+                          comparison.count[part])
 
 
 def comparison_variables(comparisons: Sequence[RateComparison],
