@@ -32,6 +32,7 @@ EXPECTED = (
     "07-working-memory",
     "08-perturbations",
     "09-adaptive-search",
+    "10-why-a-factor-works",
 )
 #: Largest committed notebook.
 MAX_BYTES = 1024 * 1024

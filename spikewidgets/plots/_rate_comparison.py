@@ -51,7 +51,7 @@ class RateCorrelationPlot(Plot):
     Examples
     --------
     >>> import spikewidgets as sw
-    >>> from spikewidgets.plots._rate_comparison import plot_rate_correlation
+    >>> from spikewidgets.plots import plot_rate_correlation
     >>> path = sw.example_model("go_nogo", ".")
     >>> ds = sw.lambda_grid_search(path, "go_nogo", 2, [10, 30, 80], seed=0, save=False,
     ...                            progress=False, compare_rate=True)
@@ -97,7 +97,7 @@ def plot_rate_correlation(ds: xr.Dataset | None = None) -> RateCorrelationPlot:
 
     Examples
     --------
-    >>> from spikewidgets.plots._rate_comparison import plot_rate_correlation
+    >>> from spikewidgets.plots import plot_rate_correlation
     >>> plot_rate_correlation().placeholder.visible
     True
     """
@@ -134,7 +134,7 @@ class UnitTracesPlot(Plot):
     Examples
     --------
     >>> import spikewidgets as sw
-    >>> from spikewidgets.plots._rate_comparison import plot_unit_traces
+    >>> from spikewidgets.plots import plot_unit_traces
     >>> sim = sw.simulate(sw.example_model("go_nogo", "."), 30, "go_nogo", compare_rate=True)
     >>> plot = plot_unit_traces(sim, units=[0, 5])
     >>> plot.source.data["legend"]
@@ -186,7 +186,7 @@ def plot_unit_traces(sim: xr.Dataset | None = None,
 
     Examples
     --------
-    >>> from spikewidgets.plots._rate_comparison import plot_unit_traces
+    >>> from spikewidgets.plots import plot_unit_traces
     >>> plot_unit_traces().figure.yaxis.axis_label
     'r_spk / scaling factor, rate r'
     """
