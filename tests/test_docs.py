@@ -29,8 +29,8 @@ import json
 import pkgutil
 import re
 import runpy
+import subprocess
 import sys
-import warnings
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -159,22 +159,26 @@ def test_no_reference_names_a_private_module():
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
-    """Build the site as README says (``-W -n``) into a temporary folder; its html folder."""
-    try:
-        from sphinx.cmd.build import build_main
+    """Build the site as README says (``-W -n``) into a temporary folder; its html folder.
 
-        for extension in ("numpydoc", "myst_nb", "pydata_sphinx_theme"):
+    In a process of its own: autodoc (``autodoc_preserve_defaults``) replaces the
+    defaults of the functions it documents with objects that show their source
+    text, which would change the package for the tests that run after it.
+    """
+    try:
+        for extension in ("sphinx", "numpydoc", "myst_nb", "pydata_sphinx_theme"):
             importlib.import_module(extension)
     except ImportError as error:
         skip_or_fail(f"building the documentation needs the docs extra ({error.name})")
     out = tmp_path_factory.mktemp("docs")
     warnings_file = out / "warnings.txt"
-    with warnings.catch_warnings():  # Python's, raised by the libraries autodoc reads
-        warnings.simplefilter("ignore", DeprecationWarning)
-        status = build_main(["-W", "-n", "-q", "-b", "html", "-d", str(out / "doctrees"),
-                             "-w", str(warnings_file), str(DOCS), str(out / "html")])
+    build = subprocess.run(
+        [sys.executable, "-W", "ignore::DeprecationWarning", "-m", "sphinx", "-W", "-n", "-q",
+         "-b", "html", "-d", str(out / "doctrees"), "-w", str(warnings_file), str(DOCS),
+         str(out / "html")], capture_output=True, text=True, check=False)
     reported = warnings_file.read_text(encoding="utf-8") if warnings_file.exists() else ""
-    assert status == 0 and not reported.strip(), f"sphinx-build failed ({status}):\n{reported}"
+    assert build.returncode == 0 and not reported.strip(), (
+        f"sphinx-build failed ({build.returncode}):\n{reported}{build.stderr[-3000:]}")
     return out / "html"
 
 
