@@ -280,6 +280,31 @@ def test_panel_runs_and_plots_in_jupyterlab(chromium, lab, tmp_path):
             timings["saved_notebook_kB"] = len(saved.encode()) / 1024
             assert len(saved.encode()) < 100_000
             assert "Anaconda, Inc., and Bokeh Contributors" not in saved
+
+            # With "compare with rate network", Run adds the comparison's three figures:
+            # correlation beside accuracy, unit gains at the optimum, then a unit's traces.
+            page.locator(".spw-compare-rate input").check()
+            expect(page.locator(".bk-Canvas")).to_have_count(8, timeout=60_000)
+            page.locator(".spw-run").click()
+            page.wait_for_function(
+                COLUMN_READY_JS, arg=["rate_correlation_source", "correlation", N_FACTORS],
+                timeout=90_000, polling=100)
+            expect(page.locator(".spw-message", has_text="Optimum:")).to_be_visible(
+                timeout=60_000)
+            page.wait_for_function(COLUMN_READY_JS, arg=["unit_gain_source", "gain", None],
+                                   timeout=30_000, polling=100)
+            x, y = page.evaluate(POINT_JS, ["accuracy_figure", CLICKED_FACTOR,
+                                            _values(page, "accuracy", "accuracy")[index]])
+            page.mouse.click(x, y)
+            deadline = time.monotonic() + 30
+            while _values(page, "unit_traces_source", "legend") != ["unit 0, spiking",
+                                                                     "unit 0, rate"]:
+                assert time.monotonic() < deadline, "the unit's traces did not arrive"
+                time.sleep(0.1)
+            for name in ("rate_correlation", "unit_gain", "unit_traces"):
+                assert page.evaluate(LABEL_JS, f"{name}_placeholder")[1] is False, name
+            expect(page.locator(".jupyter-widgets-error-widget")).to_have_count(0)
+            page.locator(".spw-panel").screenshot(path=str(ARTIFACTS / "panel_rate.png"))
         finally:
             if "page" in locals():
                 page.screenshot(path=str(ARTIFACTS / "page_last.png"), full_page=True)

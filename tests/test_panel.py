@@ -43,6 +43,8 @@ from spikewidgets.panel._run_controls import RunControls
 from spikewidgets.tasks import get_task, task_names
 
 GRID = (20.0, 40.0, 10.0)
+COMPARISON_VARIABLES = ("rate_correlation", "rate_gain", "output_divergence",
+                        "unit_rate_correlation", "unit_rate_gain")
 
 # The panel reports these in its status line (pytest resets the panel's filters).
 pytestmark = pytest.mark.filterwarnings(
@@ -93,6 +95,8 @@ def test_run_wait_returns_the_search_of_the_controls(panel, model_path):
     files = panel.file_actions
     assert not files.save_button.disabled and not files.export_button.disabled
     assert panel.timings["started"] < panel.timings["first_point"] <= panel.timings["finished"]
+    assert not set(COMPARISON_VARIABLES) & set(ds.data_vars)  # the box is not ticked
+    assert panel.rate_view.children == ()  # and the comparison's figures are not shown
 
 
 def test_the_panel_is_a_widget_of_parts(panel):
@@ -1024,4 +1028,46 @@ def test_an_adaptive_run_greys_the_factors_that_left_and_counts_the_savings(tmp_
     used = ds.attrs["adaptive_simulations"]
     assert f"Adaptive: {used} of 360 simulations, {360 - used} saved" in panel.status
     assert "fixed budget" in accuracy.figure.title.text
+    panel.close()
+
+
+def test_a_run_with_the_rate_comparison_shows_it(model_path):
+    panel = SearchPanel(model_path, n_trials=4, scaling_factors=GRID, seed=3)
+    controls, view = panel.run_controls, panel.rate_view
+    assert view.children == ()
+    controls.adaptive_box.value = True
+    controls.compare_box.value = True  # an adaptive search cannot compare: one box only
+    assert controls.compare_rate and not controls.adaptive
+    assert view.children and all(plot.placeholder.visible for plot in view.plots.values())
+    ds = panel.run(wait=True)
+    expected = lambda_grid_search(model_path, "go_nogo", 4, [20, 30, 40], seed=3, save=False,
+                                  progress=False, compare_rate=True)
+    assert set(ds.data_vars) == set(expected.data_vars) >= set(COMPARISON_VARIABLES)
+    for name in [*expected.data_vars, *expected.coords]:
+        xr.testing.assert_identical(ds[name], expected[name])
+    correlation = view.plots["rate_correlation"]
+    assert not correlation.placeholder.visible
+    np.testing.assert_array_equal(correlation.source.data["correlation"],
+                                  ds.rate_correlation.mean("trial").values)
+    gain = view.plots["unit_gain"]
+    optimum = float(ds.opt_scaling_factor)
+    assert gain.figure.title.text.endswith(f"scaling factor {optimum:g}")
+    sim = panel.select(30, trial=2)
+    assert "rate_spiking" in sim and "rate_network" in sim
+    assert gain.figure.title.text.endswith("scaling factor 30")
+    np.testing.assert_array_equal(gain.source.data["gain"],
+                                  ds.unit_rate_gain.sel(scaling_factor=30).values)
+    assert gain.source.data["unit_type"] == ds.unit_type.values.tolist()
+    view.unit_field.value = 7
+    expected_sim = simulate(model_path, 30.0, "go_nogo", seed=3, trial=2, compare_rate=True)
+    traces = view.plots["unit_traces"].source.data
+    assert traces["legend"] == ["unit 7, spiking", "unit 7, rate"]
+    for drawn, name in zip(traces["ys"], ("rate_spiking", "rate_network"), strict=True):
+        np.testing.assert_array_equal(drawn, expected_sim[name].values[7])
+    np.testing.assert_array_equal(traces["xs"][0], expected_sim.rate_time.values)
+    assert view.info.value.startswith("unit 7 (")
+    controls.compare_box.value = False
+    panel.run(wait=True)  # without the comparison, the views empty and hide again
+    assert not set(COMPARISON_VARIABLES) & set(panel.result.data_vars)
+    assert view.children == () and len(view.plots["unit_traces"].source.data["xs"]) == 0
     panel.close()

@@ -32,6 +32,11 @@ progress), the perturbation controls (none, one of the eight published
 presets, or a custom connection scaling to run next to the intact network),
 Save and Export, and the status line (what happened last, in words).
 
+With "compare with rate network" ticked, the search also compares each
+spiking unit with its rate unit (``compare_rate=True``), and three more
+figures show it: the rate correlation beside the accuracy, each unit's gain
+at the selected factor, and one unit's traces in both networks.
+
 Before the first run every plot shows its axes, its legend and a line saying
 what will appear there, and the line above the trial plots says how to choose
 a trial. Sliders read scaling factors with the decimals their grid needs

@@ -112,7 +112,7 @@ def network_label(perturbation: str, intact: str = INTACT) -> str:
 
 
 def replay_trial(model: RateModel, dataset: xr.Dataset, index: int, trial: int,
-                 perturbation: Perturbation | None = None
+                 perturbation: Perturbation | None = None, compare_rate: bool = False
                  ) -> tuple[xr.Dataset, xr.Dataset | None, str]:
     """Simulate trial ``trial`` of the search ``dataset`` at its factor number ``index``.
 
@@ -130,6 +130,10 @@ def replay_trial(model: RateModel, dataset: xr.Dataset, index: int, trial: int,
         Replay this perturbed network (exactly as in
         :func:`~spikewidgets.search.perturbation_search` with the same seed);
         None replays the intact one.
+    compare_rate : bool, default False
+        Also hold both networks' unit traces (``rate_spiking``,
+        ``rate_network``: :func:`~spikewidgets.search.simulate` with
+        ``compare_rate=True``), for a search that compared them.
 
     Returns
     -------
@@ -159,7 +163,7 @@ def replay_trial(model: RateModel, dataset: xr.Dataset, index: int, trial: int,
     sim = simulate(model, float(dataset.scaling_factor.values[index]), attrs["task"],
                    task_settings=json.loads(attrs["task_settings"]), seed=seed, trial=int(trial),
                    downsample=int(attrs.get("downsample", 1)), use_initial_weights=initial,
-                   perturbation=perturbation)
+                   perturbation=perturbation, compare_rate=compare_rate)
     try:
         rate = simulate_rate(model, sim.stimulus.values, seed=rate_noise_seed(seed, int(trial)),
                              rates=False, use_initial_weights=initial)

@@ -73,6 +73,10 @@ class RunControls(Part, widgets.VBox):
     adaptive : bool (trait)
         Linked to ``adaptive_box``: an adaptive search (fixed budget, a third
         of the grid's simulations; :mod:`spikewidgets.search.adaptive`).
+    compare_rate : bool (trait)
+        Linked to ``compare_box``: the search also compares the spiking
+        units with the rate network's (``compare_rate=True``). An adaptive
+        search cannot, so ticking either box unticks the other.
     grid : list of float (trait)
         The scaling factors these values give; empty while they are invalid
         (``grid_label`` then says why).
@@ -107,6 +111,9 @@ class RunControls(Part, widgets.VBox):
     >>> controls.adaptive_box.value = True
     >>> controls.adaptive
     True
+    >>> controls.compare_box.value = True  # unticks adaptive
+    >>> controls.compare_rate, controls.adaptive
+    (True, False)
     """
 
     factor_range = traitlets.Tuple(traitlets.Float(), traitlets.Float(),
@@ -115,6 +122,7 @@ class RunControls(Part, widgets.VBox):
     n_trials = traitlets.Int(20)
     seed = traitlets.Int(0)
     adaptive = traitlets.Bool(False)
+    compare_rate = traitlets.Bool(False)
     grid = traitlets.List(traitlets.Float())
     running = traitlets.Bool(False)
     progress = traitlets.Float(0.0)
@@ -143,6 +151,11 @@ class RunControls(Part, widgets.VBox):
             value=False, description="adaptive", indent=False,
             tooltip="spend a third of the simulations, on the factors that may be the best",
             layout=widgets.Layout(width="100px"))
+        self.compare_box = widgets.Checkbox(
+            value=False, description="compare with rate network", indent=False,
+            tooltip="also compare each spiking unit with its rate unit (correlation, gain)",
+            layout=widgets.Layout(width="210px"))
+        self.compare_box.add_class("spw-compare-rate")
         self.grid_label = widgets.HTML()
         self.run_button = widgets.Button(description="Run", button_style="primary", icon="play",
                                          tooltip="run the scaling-factor search")
@@ -156,7 +169,8 @@ class RunControls(Part, widgets.VBox):
         self.stop_button.add_class("spw-stop")
         for control, name in ((self.range_slider, "factor_range"), (self.step_field, "factor_step"),
                               (self.trials_field, "n_trials"), (self.seed_field, "seed"),
-                              (self.adaptive_box, "adaptive")):
+                              (self.adaptive_box, "adaptive"),
+                              (self.compare_box, "compare_rate")):
             traitlets.link((control, "value"), (self, name))
         traitlets.dlink((self, "progress"), (self.progress_bar, "value"))
         traitlets.dlink((self, "progress_style"), (self.progress_bar, "bar_style"))
@@ -167,10 +181,11 @@ class RunControls(Part, widgets.VBox):
         self.run_button.on_click(lambda _button: self._run_callbacks(self))
         self.stop_button.on_click(lambda _button: self._stop_callbacks(self))
         self.observe(self._update_grid, names=["factor_range", "factor_step"])
+        self.observe(self._exclusive, names=["adaptive", "compare_rate"])
         self._update_grid()
         self.grid_row = widgets.HBox(
             [self.range_slider, self.step_field, self.trials_field, self.seed_field,
-             self.adaptive_box],
+             self.adaptive_box, self.compare_box],
             layout=widgets.Layout(flex_flow="row wrap", align_items="center"))
         self.action_row = widgets.HBox(
             [self.run_button, self.stop_button, self.progress_bar, self.progress_label],
@@ -195,6 +210,12 @@ class RunControls(Part, widgets.VBox):
         """
         low, high = self.factor_range
         return parse_scaling_factors(f"{low!r}:{high!r}:{self.factor_step!r}")
+
+    def _exclusive(self, change: traitlets.Bunch) -> None:
+        """An adaptive search cannot compare with the rate network: one box unticks the other."""
+        if change.new:
+            other = "compare_rate" if change.name == "adaptive" else "adaptive"
+            setattr(self, other, False)
 
     def _update_grid(self, _change: object = None) -> None:
         decimals = decimals_needed([*self.factor_range, self.factor_step])

@@ -92,7 +92,8 @@ class SearchRequest:
 
     With a ``perturbation``, the search runs the intact network and the
     perturbed one on the same trials; with ``adaptive``, it is an adaptive
-    search (fixed budget) of the intact network.
+    search (fixed budget) of the intact network; with ``compare_rate``, the
+    search also compares the spiking units with the rate network's.
 
     Examples
     --------
@@ -116,6 +117,7 @@ class SearchRequest:
     seed: int
     perturbation: Perturbation | None = None
     adaptive: bool = False
+    compare_rate: bool = False
 
     @property
     def networks(self) -> str:
@@ -317,11 +319,12 @@ class SearchRun:
                 self.result = lambda_grid_search(
                     request.path, request.task, request.n_trials, request.factors,
                     request.settings, seed=request.seed, save=False,
-                    adaptive=request.adaptive, **options)
+                    adaptive=request.adaptive, compare_rate=request.compare_rate, **options)
             else:
                 self.result = perturbation_search(
                     request.path, request.task, [request.perturbation], request.n_trials,
-                    request.factors, request.settings, seed=request.seed, **options)
+                    request.factors, request.settings, seed=request.seed,
+                    compare_rate=request.compare_rate, **options)
         except Exception as error:
             self.error = error
         finally:

@@ -18,6 +18,7 @@ from spikewidgets.panel._common import Part, StatusLine, guarded
 from spikewidgets.panel._file_actions import FileActions
 from spikewidgets.panel._model_picker import ModelPicker
 from spikewidgets.panel._perturbation_controls import PerturbationControls
+from spikewidgets.panel._rate_view import RateView
 from spikewidgets.panel._run_controls import RunControls
 from spikewidgets.panel._runner import PANEL_RUN_OPTIONS, SearchRequest, warm_up
 from spikewidgets.panel._search_runner import SearchRunner
@@ -34,9 +35,16 @@ class SearchPanel(PanelShortcuts, Part, widgets.VBox):
 
     It is an ``ipywidgets.VBox`` of the parts ``ModelPicker``,
     ``PerturbationControls``, ``RunControls``, a ``StatusLine``,
-    :class:`AccuracyView`, :class:`TrialViewer` and ``FileActions``; a
-    tap on the accuracy plot sets the trial viewer's scaling factor (the two
-    ``*_index`` traits are linked).
+    :class:`AccuracyView`, :class:`TrialViewer`, ``FileActions`` and a
+    ``RateView``; a tap on the accuracy plot sets the trial viewer's scaling
+    factor (the two ``*_index`` traits are linked).
+
+    With "compare with rate network" ticked, Run searches with
+    ``compare_rate=True``; the rate view (empty, without figures, until then)
+    shows the mean rate correlation beside the accuracy, each unit's gain at
+    the selected factor by population, and a chosen unit's ``r_spk / sf``
+    over its rate unit's ``r`` in the trial shown (replayed with
+    ``simulate(..., compare_rate=True)``).
 
     With a perturbation chosen, Run runs one
     :func:`~spikewidgets.search.perturbation_search` over the grid with that
@@ -84,8 +92,9 @@ class SearchPanel(PanelShortcuts, Part, widgets.VBox):
     ----------
     model_picker, run_controls, perturbation_controls, status_line
         The parts above the plots.
-    accuracy_view, trial_viewer, file_actions
-        The parts that show and keep the result.
+    accuracy_view, trial_viewer, file_actions, rate_view
+        The parts that show and keep the result (``rate_view.plots``: the
+        comparison with the rate network's figures).
     runner : SearchRunner
         Runs the searches in a background thread.
     result : xarray.Dataset or None
@@ -141,12 +150,16 @@ class SearchPanel(PanelShortcuts, Part, widgets.VBox):
         self.trial_viewer = TrialViewer(status=self.status_line, lock=self._lock, width=360,
                                         height=300)
         self.file_actions = FileActions(status=self.status_line, vertical=True)
+        self.rate_view = RateView(lock=self._lock)
         self.runner = SearchRunner(self.run_controls, self.status_line,
                                     on_partial=self._on_partial, on_result=self._on_result,
                                     lock=self._lock, options=options)
         traitlets.link((self.accuracy_view, "selected_index"),
                        (self.trial_viewer, "factor_index"))
         traitlets.dlink((self.perturbation_controls, "label"), (self.accuracy_view, "perturbation"))
+        traitlets.dlink((self.trial_viewer, "factor_index"), (self.rate_view, "factor_index"))
+        traitlets.dlink((self.run_controls, "compare_rate"), (self.rate_view, "expected"))
+        self.trial_viewer.on_trial(self.rate_view.show_trial)
         # The empty accuracy axis spans the grid that Run would search.
         self.accuracy_view.span(self.run_controls.grid)
         self.run_controls.observe(lambda change: self.accuracy_view.span(change.new),
@@ -161,7 +174,8 @@ class SearchPanel(PanelShortcuts, Part, widgets.VBox):
         search_row = widgets.HBox([self.accuracy_view, self.file_actions], layout=widgets.Layout(
             flex_flow="row wrap", align_items="flex-start", grid_gap="8px"))
         self.children = (header, self.model_picker, self.perturbation_controls,
-                         self.run_controls, self.status_line, search_row, self.trial_viewer)
+                         self.run_controls, self.status_line, search_row, self.trial_viewer,
+                         self.rate_view)
         self.add_class("spw-panel")
         if model is None and EXAMPLE_TASKS and EXAMPLE_TASKS[0] in self.model_picker.examples:
             model = EXAMPLE_TASKS[0]
@@ -215,6 +229,7 @@ class SearchPanel(PanelShortcuts, Part, widgets.VBox):
             self.result = None
             self.accuracy_view.show(None)
             self.trial_viewer.set_dataset(None)
+            self.rate_view.show_search(None)
             self.trial_viewer.model = choice.model
             perturbation = self.perturbation_controls.read()
             self.trial_viewer.perturbations = ({} if perturbation is None
@@ -224,17 +239,20 @@ class SearchPanel(PanelShortcuts, Part, widgets.VBox):
             self.runner.start(SearchRequest(choice.path, choice.model, choice.task,
                                              choice.settings, factors, int(controls.n_trials),
                                              int(controls.seed), perturbation,
-                                             bool(controls.adaptive) and perturbation is None))
+                                             bool(controls.adaptive) and perturbation is None,
+                                             bool(controls.compare_rate)))
         return self.wait(timeout, stop_on_timeout=True) if wait else None
 
     def _on_partial(self, partial: xr.Dataset) -> None:
         self.accuracy_view.show(partial)
         self.trial_viewer.set_dataset(partial)
+        self.rate_view.show_search(partial)
 
     def _on_result(self, dataset: xr.Dataset) -> None:
         self.result = dataset
         self.accuracy_view.show(dataset)
         self.trial_viewer.set_dataset(dataset)
+        self.rate_view.show_search(dataset)
         self.file_actions.set_dataset(dataset)
 
     def stop(self, wait: bool = True, timeout: float | None = 5.0) -> xr.Dataset | None:

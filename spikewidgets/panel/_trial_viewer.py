@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import ipywidgets as widgets
 import traitlets
@@ -21,6 +21,7 @@ from spikewidgets.panel._common import (
     guarded,
 )
 from spikewidgets.panel._network_toggle import NetworkToggle
+from spikewidgets.panel._rate_view import has_comparison
 from spikewidgets.panel._replay import (
     INTACT,
     factor_index,
@@ -61,6 +62,9 @@ class TrialViewer(Part, widgets.VBox):
     A scaling-factor slider and a trial field choose the trial; it is
     simulated again with the search's stimulus and noise, and the rate
     network's output for the same input is drawn next to the spiking readout.
+    For a search with ``compare_rate=True``, the trial is replayed with
+    ``simulate(..., compare_rate=True)`` (both networks' unit traces), and the
+    callbacks of :meth:`on_trial` get each trial drawn.
     For a perturbation search, a toggle (``intact`` / ``perturbed: LABEL``)
     chooses which network replays the trial, with
     :func:`~spikewidgets.search.simulate` ``(..., perturbation=...)``.
@@ -166,9 +170,18 @@ class TrialViewer(Part, widgets.VBox):
         traitlets.link((self.trial_field, "value"), (self, "trial"))
         self.observe(self._guard(self._on_selection),
                      names=["factor_index", "trial", "perturbation"])
+        self._trial_callbacks = widgets.CallbackDispatcher()
         self.model = model
         if dataset is not None:
             self.set_dataset(dataset)
+
+    def on_trial(self, callback: Callable[[xr.Dataset | None], None],
+                 remove: bool = False) -> None:
+        """Call ``callback(sim)`` with each trial drawn, ``callback(None)`` when emptied.
+
+        ``remove`` unregisters it.
+        """
+        self._trial_callbacks.register_callback(callback, remove=remove)
 
     def _guard(self, handler):
         return guarded(handler, self.status)
@@ -209,6 +222,7 @@ class TrialViewer(Part, widgets.VBox):
             for plot in self.plots.values():
                 plot.update(None)
             self.sim = self.rate = self._shown = None
+        self._trial_callbacks(None)
         self.info.value = NO_SEARCH_HINT if self.dataset is None else CHOOSE_HINT
 
     @traitlets.validate("perturbation")
@@ -291,11 +305,12 @@ class TrialViewer(Part, widgets.VBox):
         if self.model is None:
             self.model = load_model(dataset.attrs["model_path"])
         sim, rate, note = replay_trial(self.model, dataset, int(index), int(trial),
-                                       perturbation)
+                                       perturbation, has_comparison(dataset))
         with self._lock:
             self.plots["raster"].update(sim)
             self.plots["output"].update(sim, rate)
             self.plots["rates"].update(sim)
             self.sim, self.rate, self._shown = sim, rate, key
         self.info.value = trial_text(sim, dataset, int(index), label) + note
+        self._trial_callbacks(sim)
         return sim
