@@ -13,6 +13,8 @@ import tempfile
 from importlib import resources
 from pathlib import Path
 
+from spikewidgets.io._validation import normalize_task_name
+
 __all__ = ["EXAMPLE_TASKS", "example_model"]
 
 #: The bundled models' folder (inside this package).
@@ -34,9 +36,7 @@ EXAMPLE_TASKS = _bundled_tasks()
 
 
 def _bundled(task: str) -> resources.abc.Traversable:
-    # The spellings the task registry accepts ("Go-NoGo", "go nogo"); io sits below tasks.
-    name = task.strip().lower().replace("-", "_").replace(" ", "_") \
-        if isinstance(task, str) else task
+    name = normalize_task_name(task)  # the spellings the task registry accepts
     if name not in EXAMPLE_TASKS:
         raise ValueError(
             f"task is {task!r}, expected one of {', '.join(EXAMPLE_TASKS)} (the tasks with "

@@ -8,11 +8,26 @@ from collections.abc import Iterable
 import numpy as np
 
 __all__ = [
+    "normalize_task_name",
     "parse_scaling_factors",
     "positive_int",
     "positive_number",
     "probability",
 ]
+
+
+def normalize_task_name(name: str) -> str:
+    """Lower-case a task name and turn hyphens and spaces into underscores.
+
+    Examples
+    --------
+    >>> from spikewidgets.io._validation import normalize_task_name
+    >>> normalize_task_name(" Go-NoGo "), normalize_task_name("my task")
+    ('go_nogo', 'my_task')
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"task_name is {name!r}, expected a string such as 'go_nogo'")
+    return name.strip().lower().replace("-", "_").replace(" ", "_")
 
 
 def positive_int(name: str, value: object) -> int:

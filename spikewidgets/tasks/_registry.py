@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from spikewidgets.errors import TaskSettingsError
+from spikewidgets.io._validation import normalize_task_name
 from spikewidgets.tasks._base import Task
 
 __all__ = [
@@ -17,20 +18,6 @@ __all__ = [
 
 # Insertion order is the order of preference when a model's task is guessed.
 _REGISTRY: dict[str, Task] = {}
-
-
-def normalize_task_name(name: str) -> str:
-    """Lower-case a task name and turn hyphens and spaces into underscores.
-
-    Examples
-    --------
-    >>> from spikewidgets.tasks._registry import normalize_task_name
-    >>> normalize_task_name(" Go-NoGo "), normalize_task_name("my task")
-    ('go_nogo', 'my_task')
-    """
-    if not isinstance(name, str):
-        raise TypeError(f"task_name is {name!r}, expected a string such as 'go_nogo'")
-    return name.strip().lower().replace("-", "_").replace(" ", "_")
 
 
 def register_task(task: Task, *, replace: bool = False) -> Task:
