@@ -24,42 +24,39 @@ from __future__ import annotations
 
 import numpy as np
 
+from spikewidgets.search.adaptive._strategies import keep_order, leader, neighbour_accuracy
+
 __all__ = ["departure_reasons"]
 
 
-def _neighbours(correct: np.ndarray, runs: np.ndarray) -> np.ndarray:
-    """Accuracy of each factor's two grid neighbours, summed (0 past the grid's ends)."""
-    accuracy = np.where(runs > 0, correct.sum(axis=1) / np.maximum(runs, 1), 0.0)
-    padded = np.concatenate([[0.0], accuracy, [0.0]])
-    return padded[:-2] + padded[2:]
+def _weakest_kept(shared: np.ndarray, runs: np.ndarray, active: np.ndarray,
+                  kept: np.ndarray) -> int:
+    """The factor that went on last in the fixed budget's order (``keep_order``)."""
+    order = keep_order(shared, active, runs)
+    return int(order[np.isin(order, np.flatnonzero(kept))][-1])
 
 
-def _weakest_kept(right: np.ndarray, neighbours: np.ndarray, kept: np.ndarray) -> int:
-    """The factor that went on last in ``keep_best``'s order: fewest right, worse neighbours."""
-    candidates = np.flatnonzero(kept)
-    # keep_best sorts by most right, better neighbours, smaller factor: the last kept is
-    # the one with the fewest right, then the worse neighbours, then the larger factor.
-    order = np.lexsort((-candidates, neighbours[candidates], right[candidates]))
-    return int(candidates[order[0]])
-
-
-def _fixed_budget_reason(factor: int, n: int, right: np.ndarray, neighbours: np.ndarray,
-                         kept: np.ndarray, names: list[str]) -> str:
-    weakest = _weakest_kept(right, neighbours, kept)
+def _fixed_budget_reason(factor: int, n: int, shared: np.ndarray, runs: np.ndarray,
+                         active: np.ndarray, kept: np.ndarray, names: list[str]) -> str:
+    right = shared.sum(axis=1)
+    weakest = _weakest_kept(shared, runs, active, kept)
     other = f"{names[weakest]} ({right[weakest]}/{n})"
     if right[factor] < right[weakest]:
         return (f"{right[factor]}/{n} right on the trials it shared, fewer than the "
                 f"{int(kept.sum())} factors that went on (the weakest: {other})")
+    # Tied on the shared trials: keep_order's next key, the neighbours, then the smaller factor.
+    neighbours = neighbour_accuracy(shared, runs)
     why = "whose neighbours did better" if neighbours[weakest] > neighbours[factor] \
         else "the smaller factor"
     return f"tied at {right[factor]}/{n} with {names[weakest]}, {why}"
 
 
-def _race_reason(factor: int, n: int, right: np.ndarray, active: np.ndarray,
+def _race_reason(factor: int, n: int, shared: np.ndarray, active: np.ndarray,
                  names: list[str], margin: object) -> str:
-    leader = int(np.argmax(np.where(active, right, -1)))
-    return (f"{right[factor]}/{n} right against {right[leader]}/{n} for the leader "
-            f"{names[leader]} on the same trials: worse by more than the margin {margin} "
+    right = shared.sum(axis=1)
+    best = leader(shared, active)
+    return (f"{right[factor]}/{n} right against {right[best]}/{n} for the leader "
+            f"{names[best]} on the same trials: worse by more than the margin {margin} "
             "(exact paired test)")
 
 
@@ -113,16 +110,15 @@ def departure_reasons(scaling_factors: np.ndarray, correct: np.ndarray,
             continue
         n = int(n)
         shared = correct[:, :n]
-        right = shared.sum(axis=1)
         active = runs >= n
         # The factors that went on: still running, or left in a later round (while a round
         # runs, they may not have run more trials yet).
         later = np.asarray(left_in_round)
         kept = active & ((later < 0) | (later > rounds))
         if strategy == "race":
-            why = _race_reason(factor, n, right, active, names, margin)
+            why = _race_reason(factor, n, shared, active, names, margin)
         else:
-            neighbours = _neighbours(shared, np.minimum(runs, n))
-            why = _fixed_budget_reason(factor, n, right, neighbours, kept, names)
+            why = _fixed_budget_reason(factor, n, shared, np.minimum(runs, n), active, kept,
+                                       names)
         reasons.append(f"left after round {int(rounds)}: {why}")
     return reasons

@@ -58,6 +58,9 @@ __all__ = [
     "Strategy",
     "as_strategy",
     "keep_best",
+    "keep_order",
+    "leader",
+    "neighbour_accuracy",
     "replay",
 ]
 
@@ -218,11 +221,11 @@ class Race(Strategy):
             threshold = critical_difference(n_done, float(self.margin),
                                             self.level(active.size, n_max))
             outcomes = correct[:, :n_done]
-            leader = _leader(outcomes, active)
-            better = (outcomes[leader] & ~outcomes).sum(axis=1)
-            worse = (~outcomes[leader] & outcomes).sum(axis=1)
+            best = leader(outcomes, active)
+            better = (outcomes[best] & ~outcomes).sum(axis=1)
+            worse = (~outcomes[best] & outcomes).sum(axis=1)
             active &= ~(better - worse >= threshold)
-            active[leader] = True
+            active[best] = True
         if n_done >= n_max or active.sum() == 1:
             return RoundPlan(active, n_done)
         return RoundPlan(active, min(n_max, n_done + int(self.look_every)))
@@ -287,19 +290,61 @@ def keep_best(correct: np.ndarray, active: np.ndarray, n_keep: int,
     >>> keep_best(correct, np.ones(5, dtype=bool), 2).tolist()
     [False, True, True, False, False]
     """
+    kept = np.zeros_like(active)
+    kept[keep_order(correct, active, trials_run)[:n_keep]] = True
+    return kept & active
+
+
+def keep_order(correct: np.ndarray, active: np.ndarray,
+               trials_run: np.ndarray | None = None) -> np.ndarray:
+    """The factors from first to keep to last: most trials right, better neighbours, smaller.
+
+    The neighbours' accuracy is over the trials each ran (``trials_run``,
+    default every column); inactive factors come last.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from spikewidgets.search.adaptive._strategies import keep_order
+    >>> correct = np.array([[1, 1, 0], [1, 1, 1], [1, 1, 1], [1, 1, 1], [0, 0, 0]], dtype=bool)
+    >>> keep_order(correct, np.ones(5, dtype=bool)).tolist()
+    [2, 1, 3, 0, 4]
+    """
+    n_factors = correct.shape[0]
+    neighbours = neighbour_accuracy(correct, trials_run)
+    score = np.where(active, correct.sum(axis=1), -1)
+    # most right first, then the better neighbours, then the smaller factor
+    return np.lexsort((np.arange(n_factors), -neighbours, -score))
+
+
+def neighbour_accuracy(correct: np.ndarray, trials_run: np.ndarray | None = None) -> np.ndarray:
+    """Per factor, the accuracies of its two grid neighbours added (0 past the grid's ends).
+
+    Each accuracy is over the trials the factor ran (``trials_run``, default
+    every column of ``correct``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from spikewidgets.search.adaptive._strategies import neighbour_accuracy
+    >>> neighbour_accuracy(np.array([[1, 1], [1, 0], [0, 0]], dtype=bool)).tolist()
+    [0.5, 1.0, 0.5]
+    """
     n_factors, n_columns = correct.shape
     runs = np.full(n_factors, n_columns) if trials_run is None else np.asarray(trials_run)
     accuracy = correct.sum(axis=1) / np.maximum(runs, 1)
     padded = np.concatenate([[0.0], np.where(runs > 0, accuracy, 0.0), [0.0]])
-    neighbours = padded[:-2] + padded[2:]
-    score = np.where(active, correct.sum(axis=1), -1)
-    # most right first, then the better neighbours, then the smaller factor
-    order = np.lexsort((np.arange(n_factors), -neighbours, -score))
-    kept = np.zeros_like(active)
-    kept[order[:n_keep]] = True
-    return kept & active
+    return padded[:-2] + padded[2:]
 
 
-def _leader(correct: np.ndarray, active: np.ndarray) -> int:
-    score = np.where(active, correct.sum(axis=1), -1)
-    return int(np.argmax(score))
+def leader(correct: np.ndarray, active: np.ndarray) -> int:
+    """The active factor with the most trials right (the smaller of tied ones).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from spikewidgets.search.adaptive._strategies import leader
+    >>> leader(np.array([[1, 0], [1, 1], [1, 1]], dtype=bool), np.array([True, False, True]))
+    2
+    """
+    return int(np.argmax(np.where(active, correct.sum(axis=1), -1)))
