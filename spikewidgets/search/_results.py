@@ -16,12 +16,9 @@ from spikewidgets.stats._intervals import wilson_interval
 from spikewidgets.stats._optimum import decide_optimum
 
 __all__ = [
-    "EdgeOfGridWarning",
     "TrialScores",
     "build_dataset",
-    "variable_attrs",
     "warn_if_at_edge",
-    "wilson_interval",
 ]
 
 

@@ -6,10 +6,6 @@ import numpy as np
 
 __all__ = ["wilson_interval"]
 
-
-CONFIDENCE_LEVEL = 0.95
-
-
 #: Two-sided 97.5 % quantile of the standard normal distribution.
 Z_95 = 1.959963984540054
 
